@@ -1,0 +1,270 @@
+/**
+ * Targeting conditions: GrowthBook's Mongo-style rules (`evalCondition`), evaluated with the
+ * same semantics as its SDK, including its quirks, so payloads target the same visitors.
+ * Departures, all on malformed input only: nothing throws (the rule is simply false), only
+ * own properties are ever read, and malformed `$or`/`$and`/`$nor`/`$not` never match.
+ */
+import type { Attributes, ConditionInterface, SavedGroups } from './types';
+
+export type { Attributes, ConditionInterface, SavedGroups };
+
+const hasOwn = Object.prototype.hasOwnProperty;
+const NO_GROUPS: SavedGroups = Object.freeze({}) as SavedGroups;
+
+// Regexes and padded versions repeat across every evaluation; caching them keeps the hot path
+// allocation-free. Bounded because attribute values (e.g. app versions) are unbounded.
+const CACHE_LIMIT = 500;
+const regexCache = new Map<string, RegExp | null>();
+const regexiCache = new Map<string, RegExp | null>();
+const versionCache = new Map<string, string>();
+
+function remember<T>(cache: Map<string, T>, key: string, make: (key: string) => T): T {
+  const hit = cache.get(key);
+  if (hit !== undefined) return hit;
+  const value = make(key);
+  // Evict the oldest entry: Map iterates in insertion order.
+  if (cache.size >= CACHE_LIMIT) cache.delete(cache.keys().next().value as string);
+  cache.set(key, value);
+  return value;
+}
+
+// A failed compile is cached as null so a bad pattern costs one try/catch, not one per call.
+// GrowthBook escapes unescaped `/` first; without the `u` flag `\/` and `/` are the same, so we don't.
+function compile(pattern: string, flags: string): RegExp | null {
+  try {
+    return new RegExp(pattern, flags);
+  } catch {
+    return null;
+  }
+}
+const compileCase = (pattern: string) => compile(pattern, '');
+const compileNoCase = (pattern: string) => compile(pattern, 'i');
+
+const VERSION_STRIP = /(^v|\+.*$)/g;
+const VERSION_SPLIT = /[-.]/;
+const DIGITS = /^[0-9]+$/;
+
+// "v1.2.3-rc.1+build" → "    1-    2-    3-rc-    1": numeric parts are left-padded so plain
+// string comparison orders them numerically, and a release gets "~" (the highest printable
+// ASCII) in place of a pre-release tag so 1.0.0 sorts above 1.0.0-beta.
+function padVersion(input: string): string {
+  const parts = input.replace(VERSION_STRIP, '').split(VERSION_SPLIT);
+  if (parts.length === 3) parts.push('~');
+  for (let i = 0; i < parts.length; i++) {
+    if (DIGITS.test(parts[i])) parts[i] = parts[i].padStart(5, ' ');
+  }
+  return parts.join('-');
+}
+
+function version(input: unknown): string {
+  const s = typeof input === 'number' ? input + '' : input;
+  return remember(versionCache, typeof s === 'string' && s !== '' ? s : '0', padVersion);
+}
+
+/** Value at a dotted path, following own properties only; missing → `null` (as GrowthBook). */
+function getPath(obj: unknown, path: string): unknown {
+  let current = obj;
+  let start = 0;
+  for (;;) {
+    const dot = path.indexOf('.', start);
+    const key = dot < 0 ? (start === 0 ? path : path.slice(start)) : path.slice(start, dot);
+    if (current === null || typeof current !== 'object' || !hasOwn.call(current, key)) return null;
+    current = (current as Record<string, unknown>)[key];
+    if (dot < 0) return current;
+    start = dot + 1;
+  }
+}
+
+/** An object whose own keys are all operators (`$…`); `{}` is not one and compares by value. */
+function isOperatorObject(obj: object): boolean {
+  if (Array.isArray(obj)) return false;
+  let found = false;
+  for (const key in obj) {
+    if (!hasOwn.call(obj, key)) continue;
+    if (key.charCodeAt(0) !== 36 /* $ */) return false;
+    found = true;
+  }
+  return found;
+}
+
+function isCondition(value: unknown): value is ConditionInterface {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
+function matches(obj: unknown, condition: unknown, groups: SavedGroups): boolean {
+  if (!isCondition(condition)) return false;
+  for (const key in condition) {
+    if (!hasOwn.call(condition, key)) continue;
+    const arg = condition[key];
+    switch (key) {
+      case '$and':
+        if (!Array.isArray(arg)) return false;
+        for (let i = 0; i < arg.length; i++) if (!matches(obj, arg[i], groups)) return false;
+        break;
+      case '$or':
+      case '$nor':
+        if (!Array.isArray(arg) || matchesAny(obj, arg, groups) === (key === '$nor')) return false;
+        break;
+      case '$not':
+        if (!isCondition(arg) || matches(obj, arg, groups)) return false;
+        break;
+      default:
+        // Any other key, `$`-prefixed or not, is an attribute path (e.g. GrowthBook's `$groups`).
+        if (!matchValue(arg, getPath(obj, key), groups, false)) return false;
+    }
+  }
+  return true;
+}
+
+// An empty list counts as a match, as in GrowthBook: so `$or: []` passes and `$nor: []` fails.
+function matchesAny(obj: unknown, conditions: unknown[], groups: SavedGroups): boolean {
+  if (conditions.length === 0) return true;
+  for (let i = 0; i < conditions.length; i++) if (matches(obj, conditions[i], groups)) return true;
+  return false;
+}
+
+/** `value` against a condition value: a literal (loosely compared, as GrowthBook) or `{ $op: … }`. */
+function matchValue(expected: unknown, value: unknown, groups: SavedGroups, fold: boolean): boolean {
+  switch (typeof expected) {
+    case 'string':
+      return fold ? String(value).toLowerCase() === expected.toLowerCase() : String(value) === expected;
+    case 'number':
+      // Coerces like GrowthBook's `value * 1`: "8" matches 8, and so do a missing attribute and "" for 0.
+      return Number(value) === expected;
+    case 'boolean':
+      return value !== null && !!value === expected;
+    case 'object':
+      break;
+    default:
+      return false;
+  }
+  if (expected === null) return value === null;
+  if (!isOperatorObject(expected)) return JSON.stringify(value) === JSON.stringify(expected);
+  for (const op in expected) {
+    if (hasOwn.call(expected, op) && !evalOperator(op, value, (expected as Record<string, unknown>)[op], groups)) {
+      return false;
+    }
+  }
+  return true;
+}
+
+function contains(list: unknown[], value: unknown, fold: boolean): boolean {
+  if (!fold) return list.includes(value);
+  const v = typeof value === 'string' ? value.toLowerCase() : value;
+  for (let i = 0; i < list.length; i++) {
+    const item = list[i];
+    if ((typeof item === 'string' ? item.toLowerCase() : item) === v) return true;
+  }
+  return false;
+}
+
+// An array attribute is in the list when any of its elements is (an intersection test).
+function isIn(actual: unknown, list: unknown[], fold: boolean): boolean {
+  if (!Array.isArray(actual)) return contains(list, actual, fold);
+  for (let i = 0; i < actual.length; i++) if (contains(list, actual[i], fold)) return true;
+  return false;
+}
+
+function hasAll(actual: unknown, expected: unknown[], groups: SavedGroups, fold: boolean): boolean {
+  if (!Array.isArray(actual)) return false;
+  outer: for (let i = 0; i < expected.length; i++) {
+    for (let j = 0; j < actual.length; j++) if (matchValue(expected[i], actual[j], groups, fold)) continue outer;
+    return false;
+  }
+  return true;
+}
+
+function elemMatch(actual: unknown, expected: unknown, groups: SavedGroups): boolean {
+  if (!Array.isArray(actual)) return false;
+  // `{ $gt: 10 }` tests each element itself; `{ name: … }` tests each element's fields.
+  const onElement = isCondition(expected) && isOperatorObject(expected);
+  for (let i = 0; i < actual.length; i++) {
+    const el: unknown = actual[i];
+    if (el == null) continue;
+    if (onElement ? matchValue(expected, el, groups, false) : matches(el, expected, groups)) return true;
+  }
+  return false;
+}
+
+// An unknown id has always been an empty group. A malformed entry matches nobody either way,
+// since treating it as empty would let `$notInGroup` pass everyone.
+function groupValues(groups: SavedGroups, id: unknown): unknown[] | null {
+  if (typeof id !== 'string' && typeof id !== 'number') return null;
+  const entry: unknown = hasOwn.call(groups, id) ? groups[id] : undefined;
+  if (entry === undefined) return [];
+  if (Array.isArray(entry)) return entry;
+  // GrowthBook's v2 saved-group shape, `{ type: "list", values }`.
+  if (isCondition(entry) && entry.type === 'list') return Array.isArray(entry.values) ? entry.values : null;
+  return null;
+}
+
+function typeOf(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'array';
+  const t = typeof value;
+  return t === 'string' || t === 'number' || t === 'boolean' || t === 'object' || t === 'undefined' ? t : 'unknown';
+}
+
+// Comparisons use JavaScript's loose relational semantics on purpose ("8" > 5, null < 10), as GrowthBook.
+function evalOperator(op: string, actual: unknown, expected: unknown, groups: SavedGroups): boolean {
+  const a = actual as number;
+  const e = expected as number;
+  switch (op) {
+    case '$eq': return actual === expected;
+    case '$ne': return actual !== expected;
+    case '$lt': return a < e;
+    case '$lte': return a <= e;
+    case '$gt': return a > e;
+    case '$gte': return a >= e;
+    case '$veq': return version(actual) === version(expected);
+    case '$vne': return version(actual) !== version(expected);
+    case '$vlt': return version(actual) < version(expected);
+    case '$vlte': return version(actual) <= version(expected);
+    case '$vgt': return version(actual) > version(expected);
+    case '$vgte': return version(actual) >= version(expected);
+    case '$exists': return expected ? actual != null : actual == null;
+    case '$in': return Array.isArray(expected) && isIn(actual, expected, false);
+    case '$nin': return Array.isArray(expected) && !isIn(actual, expected, false);
+    case '$ini': return Array.isArray(expected) && isIn(actual, expected, true);
+    case '$nini': return Array.isArray(expected) && !isIn(actual, expected, true);
+    case '$all': return Array.isArray(expected) && hasAll(actual, expected, groups, false);
+    case '$alli': return Array.isArray(expected) && hasAll(actual, expected, groups, true);
+    case '$elemMatch': return elemMatch(actual, expected, groups);
+    case '$size': return Array.isArray(actual) && matchValue(expected, actual.length, groups, false);
+    case '$not': return !matchValue(expected, actual, groups, false);
+    case '$type': return typeOf(actual) === expected;
+    case '$regex':
+    case '$regexi': {
+      if (typeof expected !== 'string') return false;
+      const re = op === '$regex' ? remember(regexCache, expected, compileCase) : remember(regexiCache, expected, compileNoCase);
+      // `test` stringifies its argument, so a missing attribute is tested as "null", as in GrowthBook.
+      return re !== null && re.test(actual as string);
+    }
+    case '$inGroup':
+    case '$notInGroup': {
+      const values = groupValues(groups, expected);
+      return values !== null && isIn(actual, values, false) === (op === '$inGroup');
+    }
+    default:
+      return false;
+  }
+}
+
+/**
+ * Whether `attributes` satisfy the Mongo-style `condition`, with GrowthBook's semantics:
+ * dotted attribute paths, `$and`/`$or`/`$nor`/`$not`, comparison, set, array, regex, type,
+ * version (`$v…`) and saved-group (`$inGroup`/`$notInGroup`, looked up in `savedGroups`) operators.
+ * `{}` matches everyone. Never throws: malformed input (a non-object condition, an unknown
+ * operator, an invalid regex, an unstringifiable value) makes the condition false.
+ */
+export function evalCondition(
+  attributes: Attributes,
+  condition: ConditionInterface,
+  savedGroups?: SavedGroups,
+): boolean {
+  try {
+    return matches(attributes, condition, savedGroups || NO_GROUPS);
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,67 @@
+import type { Namespace, VariationRange } from './types';
+
+/** 32-bit FNV-1a over UTF-16 code units, as GrowthBook hashes (not UTF-8 bytes). */
+function fnv1a32(str: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < str.length; i++) {
+    h ^= str.charCodeAt(i);
+    // h * 16777619 split into shifts keeps the product exact within 2^53.
+    h += (h << 1) + (h << 4) + (h << 7) + (h << 8) + (h << 24);
+  }
+  return h >>> 0;
+}
+
+/**
+ * Deterministic bucket in [0, 1) for `value` under `seed`.
+ * Version 1: `fnv(value + seed) % 1000 / 1000`; version 2: `fnv(str(fnv(seed + value))) % 10000 / 10000`
+ * (v2 fixes v1's bias between experiments with similar keys). Any other version → `null`.
+ */
+export function hash(seed: string, value: string, version: number): number | null {
+  if (version === 2) return (fnv1a32(fnv1a32(seed + value) + '') % 10000) / 10000;
+  if (version === 1) return (fnv1a32(value + seed) % 1000) / 1000;
+  return null;
+}
+
+/** `n` equal weights summing to 1; `[]` for n < 1. */
+export function getEqualWeights(n: number): number[] {
+  if (n <= 0) return [];
+  return new Array(n).fill(1 / n);
+}
+
+/** Whether `n` falls in the half-open range `[start, end)`. */
+export function inRange(n: number, range: VariationRange): boolean {
+  return n >= range[0] && n < range[1];
+}
+
+/**
+ * Bucket ranges for `numVariations` at `coverage`. Each range starts at the cumulative weight
+ * before it, so raising coverage only adds visitors and never moves anyone to another variation.
+ * Weights of the wrong length or not summing to ~1 fall back to equal weights.
+ */
+export function getBucketRanges(numVariations: number, coverage = 1, weights?: number[]): VariationRange[] {
+  if (!(coverage >= 0)) coverage = 0;
+  else if (coverage > 1) coverage = 1;
+  const equal = getEqualWeights(numVariations);
+  let w = weights && weights.length === numVariations ? weights : equal;
+  let total = 0;
+  for (let i = 0; i < w.length; i++) total += w[i];
+  if (!(total >= 0.99 && total <= 1.01)) w = equal;
+  let cumulative = 0;
+  return w.map((weight) => {
+    const start = cumulative;
+    cumulative += weight;
+    return [start, start + coverage * weight];
+  });
+}
+
+/** Index of the range holding `n`, or -1 when none does (visitor outside coverage). */
+export function chooseVariation(n: number, ranges: VariationRange[]): number {
+  for (let i = 0; i < ranges.length; i++) if (inRange(n, ranges[i])) return i;
+  return -1;
+}
+
+/** Whether `hashValue` falls inside the namespace's `[start, end)` slice. */
+export function inNamespace(hashValue: string, namespace: Namespace): boolean {
+  const n = hash('__' + namespace[0], hashValue, 1);
+  return n !== null && n >= namespace[1] && n < namespace[2];
+}

@@ -1,0 +1,102 @@
+/**
+ * The client id: one stable, first-party id per visitor, shared with sixpack-js through the same
+ * cookie so existing visitors keep their ids (and their Sixpack alternatives).
+ */
+import Cookies from 'js-cookie';
+
+/** Where the client id is kept. */
+export interface CookieOptions {
+  /** Cookie name; default `sixpack_client_id` (the name sixpack-js uses). */
+  name?: string;
+  domain?: string;
+  /** Lifetime in days; default 400 (the most browsers allow). */
+  days?: number;
+}
+
+/** The cookie sixpack-js uses, so visitors keep their ids when a site switches to Splitflap. */
+export const DEFAULT_COOKIE_NAME = 'sixpack_client_id';
+const DEFAULT_DAYS = 400;
+/** Ids from storage are untrusted: accept only what an id generator could have written. */
+const VALID_ID = /^[\w.:@+-]{1,128}$/;
+
+/** A new random UUID v4. Uses `crypto.randomUUID` where present, else `getRandomValues`, else Math.random. */
+export function generateClientId(): string {
+  const c = globalThis.crypto;
+  if (c && typeof c.randomUUID === 'function') return c.randomUUID();
+  const bytes = new Uint8Array(16);
+  if (c && typeof c.getRandomValues === 'function') c.getRandomValues(bytes);
+  else for (let i = 0; i < 16; i++) bytes[i] = (Math.random() * 256) | 0;
+  bytes[6] = (bytes[6] & 0x0f) | 0x40;
+  bytes[8] = (bytes[8] & 0x3f) | 0x80;
+  let hex = '';
+  for (let i = 0; i < 16; i++) hex += (bytes[i] + 0x100).toString(16).slice(1);
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
+/** Whether `id` is an acceptable stored client id. */
+export function isValidClientId(id: unknown): id is string {
+  return typeof id === 'string' && VALID_ID.test(id);
+}
+
+/**
+ * Read the client id from an HTTP `Cookie` header (server-side rendering, edge functions).
+ * Returns `undefined` when absent or malformed.
+ * @example createClient({ clientId: clientIdFromCookieHeader(req.headers.cookie) })
+ */
+export function clientIdFromCookieHeader(header: string | null | undefined, name = DEFAULT_COOKIE_NAME): string | undefined {
+  if (!header) return undefined;
+  for (const part of header.split(';')) {
+    const eq = part.indexOf('=');
+    if (eq < 0 || part.slice(0, eq).trim() !== name) continue;
+    let value = part.slice(eq + 1).trim();
+    try {
+      value = decodeURIComponent(value);
+    } catch {
+      return undefined;
+    }
+    return isValidClientId(value) ? value : undefined;
+  }
+  return undefined;
+}
+
+/**
+ * A `Set-Cookie` header value persisting `clientId`, for servers that generated it, so the
+ * browser keeps the same id (and so renders the same variations) after hydration.
+ */
+export function clientIdSetCookieHeader(clientId: string, cookie: CookieOptions = {}, secure = true): string {
+  const days = cookie.days ?? DEFAULT_DAYS;
+  let header = `${cookie.name || DEFAULT_COOKIE_NAME}=${encodeURIComponent(clientId)}; Path=/; Max-Age=${Math.round(days * 86400)}; SameSite=Lax`;
+  if (cookie.domain) header += `; Domain=${cookie.domain}`;
+  return secure ? header + '; Secure' : header;
+}
+
+/**
+ * The visitor's id: the given one, else the cookie's, else a new UUID written back to the cookie.
+ * Without `document` (servers) nothing is read or written. With cookies blocked the new id
+ * simply lives in memory for the page's life.
+ */
+export function resolveClientId(given: string | undefined, cookie: CookieOptions | false = {}): string {
+  if (given) return given;
+  if (typeof document === 'undefined' || cookie === false) return generateClientId();
+  const name = cookie.name || DEFAULT_COOKIE_NAME;
+  let stored: string | undefined;
+  try {
+    stored = Cookies.get(name);
+  } catch {
+    stored = undefined;
+  }
+  if (isValidClientId(stored)) return stored;
+  const id = generateClientId();
+  try {
+    Cookies.set(name, id, {
+      expires: cookie.days ?? DEFAULT_DAYS,
+      path: '/',
+      sameSite: 'Lax',
+      secure: typeof location !== 'undefined' && location.protocol === 'https:',
+      domain: cookie.domain,
+    });
+  } catch {
+    // Cookies disabled (sandboxed iframe, privacy mode): keep the id in memory.
+  }
+  return id;
+}

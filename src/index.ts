@@ -1,0 +1,21 @@
+/**
+ * Splitflap core: `createClient()` plus the building blocks of local evaluation.
+ * Importing this module has no side effects: nothing touches `window`, `document` or storage
+ * until a client is created.
+ */
+export { Client, createClient } from './client';
+export type { ClientOptions, ClientSnapshot, FeatureMap, WidenPrimitives } from './client';
+export { evalCondition } from './conditions';
+export { decrypt, DecryptionError } from './decrypt';
+export { chooseVariation, getBucketRanges, getEqualWeights, hash, inNamespace } from './hash';
+export { getQueryStringOverride } from './url';
+export { BOT_PATTERN, isBot } from './bots';
+export {
+  clientIdFromCookieHeader,
+  clientIdSetCookieHeader,
+  DEFAULT_COOKIE_NAME,
+  generateClientId,
+  type CookieOptions,
+} from './identity';
+export { memoryStickyBucketStore } from './sticky';
+export type * from './types';

@@ -1,0 +1,55 @@
+/**
+ * Sticky buckets: once a visitor is assigned a variation it is stored per identity
+ * (`attributeName||attributeValue` → `{ "<experimentKey>__<bucketVersion>": variationKey }`),
+ * in GrowthBook's document shape, so the visitor keeps it across weight and targeting changes.
+ */
+import type { StickyAssignmentDocs, StickyAssignmentsDocument, StickyBucketStore } from './types';
+
+/** `"<attributeName>||<attributeValue>"`; non-string values are JSON-encoded as GrowthBook does. */
+export function stickyAttributeKey(attributeName: string, attributeValue: unknown): string {
+  return attributeName + '||' + (typeof attributeValue === 'string' ? attributeValue : JSON.stringify(attributeValue));
+}
+
+/** `"<experimentKey>__<bucketVersion>"`; bumping the bucket version re-randomises visitors. */
+export function stickyExperimentKey(experimentKey: string, bucketVersion?: number): string {
+  return experimentKey + '__' + (bucketVersion || 0);
+}
+
+/** Whether `value` has the sticky document shape (anything read from storage is untrusted). */
+export function isStickyDoc(value: unknown): value is StickyAssignmentsDocument {
+  if (!value || typeof value !== 'object') return false;
+  const doc = value as StickyAssignmentsDocument;
+  if (typeof doc.attributeName !== 'string' || typeof doc.attributeValue !== 'string') return false;
+  if (!doc.assignments || typeof doc.assignments !== 'object' || Array.isArray(doc.assignments)) return false;
+  for (const k in doc.assignments) if (typeof doc.assignments[k] !== 'string') return false;
+  return true;
+}
+
+/** Merge `next` into `prev` (same identity): other experiments' assignments are kept, never overwritten. */
+export function mergeStickyDocs(prev: StickyAssignmentsDocument | undefined, next: StickyAssignmentsDocument): StickyAssignmentsDocument {
+  if (!prev) return next;
+  return { ...next, assignments: { ...prev.assignments, ...next.assignments } };
+}
+
+/**
+ * An in-memory store: the default on the server (one per client, i.e. per request) and a
+ * test twin for the browser stores. Optionally seeded with docs.
+ */
+export function memoryStickyBucketStore(initial?: StickyAssignmentsDocument[] | StickyAssignmentDocs): StickyBucketStore & {
+  docs: Map<string, StickyAssignmentsDocument>;
+} {
+  const docs = new Map<string, StickyAssignmentsDocument>();
+  for (const doc of Array.isArray(initial) ? initial : Object.values(initial || {})) {
+    if (isStickyDoc(doc)) docs.set(stickyAttributeKey(doc.attributeName, doc.attributeValue), doc);
+  }
+  return {
+    docs,
+    async getAssignments(attributeName, attributeValue) {
+      return docs.get(stickyAttributeKey(attributeName, attributeValue)) || null;
+    },
+    async saveAssignments(doc) {
+      const key = stickyAttributeKey(doc.attributeName, doc.attributeValue);
+      docs.set(key, mergeStickyDocs(docs.get(key), doc));
+    },
+  };
+}

@@ -1,0 +1,66 @@
+/**
+ * Loader for GrowthBook's cross-SDK conformance vectors (see /work/shared/conformance/README.md).
+ * The file lives outside the project; `SPLITFLAP_CONFORMANCE` overrides its location.
+ * Missing file: the suite fails under `CI=true`, and is skipped loudly everywhere else.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, it } from 'vitest';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+
+/** Where the conformance vectors are read from. */
+export const casesPath: string =
+  process.env.SPLITFLAP_CONFORMANCE ?? path.resolve(here, '../../../shared/conformance/growthbook-cases.json');
+
+let cached: Record<string, unknown[]> | null | undefined;
+
+/** All sections of the vectors file, or `null` when it is missing. Parsed once per worker. */
+export function loadCases(): Record<string, unknown[]> | null {
+  if (cached === undefined) {
+    cached = existsSync(casesPath) ? (JSON.parse(readFileSync(casesPath, 'utf8')) as Record<string, unknown[]>) : null;
+  }
+  return cached;
+}
+
+/**
+ * One `describe(section)` with one `it` per case, `fn` receiving the case tuple.
+ * Cases whose first element is a string are named by it; others by their JSON.
+ */
+export function describeCases<T extends unknown[] = unknown[]>(section: string, fn: (...tuple: T) => void | Promise<void>): void {
+  const all = loadCases();
+  if (all === null) {
+    if (process.env.CI === 'true') {
+      describe(section, () => {
+        it('conformance vectors are present', () => {
+          throw new Error(`Conformance vectors not found at ${casesPath} (set SPLITFLAP_CONFORMANCE); required when CI=true`);
+        });
+      });
+    } else {
+      console.warn(`\n[conformance] SKIPPING "${section}": vectors not found at ${casesPath} (set SPLITFLAP_CONFORMANCE)\n`);
+      describe.skip(section, () => {
+        it.skip('conformance vectors missing', () => {});
+      });
+    }
+    return;
+  }
+  const cases = all[section];
+  describe(section, () => {
+    if (!Array.isArray(cases) || cases.length === 0) {
+      it('has cases', () => {
+        throw new Error(`Section "${section}" is missing or empty in ${casesPath}`);
+      });
+      return;
+    }
+    const seen = new Set<string>();
+    cases.forEach((tuple, i) => {
+      const t = tuple as T;
+      let name = typeof t[0] === 'string' ? t[0] : JSON.stringify(t).slice(0, 80);
+      // Names repeat in the upstream file (e.g. "$not - pass"); keep reports unambiguous.
+      if (seen.has(name)) name += ` (#${i})`;
+      seen.add(name);
+      it(name, () => fn(...t));
+    });
+  });
+}

@@ -1,0 +1,107 @@
+/**
+ * GrowthBook's cross-SDK conformance vectors, every section but evalCondition (conditions.test.ts).
+ * A case's `context` is GrowthBook's constructor options; it is passed to createClient as is,
+ * with two mappings that give it GrowthBook's meaning:
+ * - no `attributes` means `{}` (Splitflap would otherwise default `attributes.id` to the client id);
+ * - no sticky-bucket service means sticky bucketing off (Splitflap's default store is on).
+ */
+import { expect } from 'vitest';
+import {
+  chooseVariation,
+  createClient,
+  decrypt,
+  getBucketRanges,
+  getEqualWeights,
+  getQueryStringOverride,
+  hash,
+  inNamespace,
+  memoryStickyBucketStore,
+  type ClientOptions,
+  type Experiment,
+  type StickyAssignmentsDocument,
+  type StickyBucketStore,
+  type VariationRange,
+} from '../../src/index';
+import { describeCases } from './cases';
+
+type Context = ClientOptions & Record<string, unknown>;
+
+function clientFor(context: Context, stickyBucketStore: StickyBucketStore | false = false) {
+  return createClient({
+    ...context,
+    attributes: context.attributes ?? {},
+    cookie: false,
+    stickyBucketStore,
+    log: () => undefined,
+  });
+}
+
+/** Floor to 8 decimals, as the conformance README compares ranges and weights. */
+const floor8 = (value: unknown): unknown =>
+  Array.isArray(value) ? value.map(floor8) : typeof value === 'number' ? Math.floor(value * 1e8) / 1e8 : value;
+
+describeCases<[string, string, number, number | null]>('hash', (seed, value, version, expected) => {
+  expect(hash(seed, value, version)).toBe(expected);
+});
+
+describeCases<[string, [number, number, number[] | null], VariationRange[]]>(
+  'getBucketRange',
+  (_name, [n, coverage, weights], expected) => {
+    expect(floor8(getBucketRanges(n, coverage, weights ?? undefined))).toEqual(floor8(expected));
+  },
+);
+
+describeCases<[string, number, VariationRange[], number]>('chooseVariation', (_name, n, ranges, expected) => {
+  expect(chooseVariation(n, ranges)).toBe(expected);
+});
+
+describeCases<[string, string, string, number, number | null]>(
+  'getQueryStringOverride',
+  (_name, key, url, numVariations, expected) => {
+    expect(getQueryStringOverride(key, url, numVariations)).toBe(expected);
+  },
+);
+
+describeCases<[string, string, [string, number, number], boolean]>('inNamespace', (_name, id, namespace, expected) => {
+  expect(inNamespace(id, namespace)).toBe(expected);
+});
+
+describeCases<[number, number[]]>('getEqualWeights', (n, expected) => {
+  expect(floor8(getEqualWeights(n))).toEqual(floor8(expected));
+});
+
+describeCases<[string, string, string, string | null]>('decrypt', async (_name, encrypted, key, expected) => {
+  const decrypted = await decrypt(encrypted, key).catch(() => null);
+  expect(decrypted).toBe(expected);
+});
+
+describeCases<[string, Context, string, Record<string, unknown>]>('feature', (_name, context, key, expected) => {
+  expect(clientFor(context).evalFeature(key)).toEqual(expected);
+});
+
+describeCases<[string, Context, Experiment, unknown, boolean, boolean]>(
+  'run',
+  (_name, context, experiment, value, inExperiment, hashUsed) => {
+    const result = clientFor(context).run(experiment);
+    expect({ value: result.value, inExperiment: result.inExperiment, hashUsed: result.hashUsed }).toEqual({
+      value,
+      inExperiment,
+      hashUsed,
+    });
+  },
+);
+
+describeCases<[string, Context, StickyAssignmentsDocument[], string, Record<string, unknown> | null, Record<string, unknown>]>(
+  'stickyBucket',
+  async (_name, context, stored, key, expectedResult, expectedDocs) => {
+    const client = clientFor(context, memoryStickyBucketStore(stored));
+    await client.ready();
+    expect(client.evalFeature(key).experimentResult ?? null).toEqual(expectedResult);
+    expect(client.getStickyBucketAssignmentDocs()).toEqual(expectedDocs);
+  },
+);
+
+// Optional in the conformance README; evaluated exactly like `feature`.
+describeCases<[string, Context, string, Record<string, unknown>]>('contextualBandit', (_name, context, key, expected) => {
+  expect(clientFor(context).evalFeature(key)).toEqual(expected);
+});

@@ -1,0 +1,92 @@
+/**
+ * Start the example Sixpack-compatible server in-process on 127.0.0.1, port 0, and talk to
+ * it with global fetch. Shared by the server's integration tests and client tests that
+ * need a real Sixpack endpoint.
+ */
+import { createHash } from 'node:crypto';
+import { createSixpackServer, type SixpackServerOptions } from '../../examples/sixpack-server/server';
+
+export type Query = Record<string, string | string[] | null | undefined>;
+
+export interface SixpackResponse {
+  status: number;
+  headers: Headers;
+  text: string;
+  /** The body parsed as JSON (throws for JSONP or text). */
+  json: any;
+}
+
+export interface RunningSixpack {
+  url: string;
+  port: number;
+  close(): Promise<void>;
+  /** GET `path` with `query` (arrays become repeated parameters; null/undefined are left out). */
+  get(path: string, query?: Query, init?: RequestInit): Promise<SixpackResponse>;
+  /** Same as `get` with any method and a JSON body (for the admin endpoint). */
+  send(method: string, path: string, body?: unknown): Promise<SixpackResponse>;
+}
+
+export function buildQuery(query: Query = {}): string {
+  const params = new URLSearchParams();
+  for (const [key, value] of Object.entries(query)) {
+    if (value === null || value === undefined) continue;
+    for (const v of Array.isArray(value) ? value : [value]) params.append(key, v);
+  }
+  const s = params.toString();
+  return s ? `?${s}` : '';
+}
+
+async function toResponse(res: Response): Promise<SixpackResponse> {
+  const text = await res.text();
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    json = undefined;
+  }
+  return { status: res.status, headers: res.headers, text, json };
+}
+
+export async function startSixpack(options: SixpackServerOptions = {}): Promise<RunningSixpack> {
+  const sixpack = createSixpackServer(options);
+  const { url, port } = await sixpack.listen(0, '127.0.0.1');
+  return {
+    url,
+    port,
+    close: () => sixpack.close(),
+    async get(path, query, init) {
+      return toResponse(await fetch(url + path + buildQuery(query), init));
+    },
+    async send(method, path, body) {
+      const init: RequestInit = { method };
+      if (body !== undefined) {
+        init.body = typeof body === 'string' ? body : JSON.stringify(body);
+        init.headers = { 'content-type': 'application/json' };
+      }
+      return toResponse(await fetch(url + path, init));
+    },
+  };
+}
+
+/** Sixpack's assignment, computed independently of the server: sha1 prefix (7 hex) mod n. */
+export function sixpackIndex(experiment: string, clientId: string, n: number): number {
+  return parseInt(createHash('sha1').update(`${experiment}.${clientId}`).digest('hex').slice(0, 7), 16) % n;
+}
+
+/** The first client id `${prefix}N` that Sixpack's hash puts in `alternatives[index]`. */
+export function clientFor(experiment: string, alternatives: string[], index: number, prefix = 'c'): string {
+  for (let i = 0; ; i++) {
+    const id = `${prefix}${i}`;
+    if (sixpackIndex(experiment, id, alternatives.length) === index) return id;
+  }
+}
+
+/** A random source replaying `values`, then 0 (0 is never excluded: `random() >= fraction` is the test). */
+export function scriptedRandom(): { random: () => number; push: (...values: number[]) => void; pending: () => number } {
+  const queue: number[] = [];
+  return {
+    random: () => queue.shift() ?? 0,
+    push: (...values) => void queue.push(...values),
+    pending: () => queue.length,
+  };
+}

@@ -21,7 +21,10 @@ export const USER_AGENT =
 
 /** `describe`, or a loud skip (a failure under CI=true) when Chromium is missing. */
 export function describeInBrowser(name: string, fn: () => void): void {
-  if (existsSync(CHROMIUM)) return describe(name, fn);
+  if (existsSync(CHROMIUM)) {
+    describe(name, fn);
+    return;
+  }
   if (process.env.CI === 'true') {
     describe(name, () => {
       it('needs Chromium', () => {

@@ -1,15 +1,14 @@
 /**
- * The Client ties identity, evaluation, sticky buckets and exposure together and tells
+ * The client ties identity, evaluation, sticky buckets and exposure together and tells
  * subscribers when anything that can change a result changes (`subscribe`/`getSnapshot`,
- * shaped for React's useSyncExternalStore).
+ * shaped for React's useSyncExternalStore). State lives in this closure, like a Zustand store.
  */
 import { isBot } from './bots';
 import { decrypt } from './decrypt';
-import { evalFeature, runExperiment, type EvalContext } from './evaluate';
-import { createExposureTracker, type ExposureTracker } from './exposure';
+import { evalFeature, featureResult, runExperiment, type EvalContext } from './evaluate';
 import { resolveClientId, type CookieOptions } from './identity';
 import { compileFeatures } from './payload';
-import { memoryStickyBucketStore, mergeStickyDocs, stickyAttributeKey, stickyExperimentKey } from './sticky';
+import { mergeStickyDocs, stickyAttributeKey, stickyExperimentKey, stickyValue } from './sticky';
 import type {
   Attributes,
   ContextualBanditDefinition,
@@ -21,7 +20,6 @@ import type {
   Logger,
   SavedGroups,
   StickyAssignmentDocs,
-  StickyAssignmentsDocument,
   StickyBucketStore,
 } from './types';
 
@@ -65,7 +63,7 @@ export interface ClientOptions {
   excludeBots?: boolean | RegExp;
   /** The visitor's user agent; default `navigator.userAgent` in browsers. Pass it on servers. */
   userAgent?: string;
-  /** Where sticky buckets are kept; default an in-memory store. `false` turns sticky bucketing off. */
+  /** Where sticky buckets are kept; default: in this client's memory only. `false` turns sticky bucketing off. */
   stickyBucketStore?: StickyBucketStore | false;
   /** Sticky docs known up front (e.g. from SSR), by `attributeName||attributeValue`. */
   stickyBucketAssignmentDocs?: StickyAssignmentDocs;
@@ -85,329 +83,321 @@ export interface ClientSnapshot {
   readonly ready: boolean;
 }
 
-const defaultLog: Logger = (message, context) => {
-  if (typeof console !== 'undefined') console.warn('[splitflap] ' + message, context === undefined ? '' : context);
-};
-
-/** A null-prototype copy: attribute names from outside can never reach Object.prototype. */
-function safeCopy<T>(source: Record<string, T> | undefined): Record<string, T> {
-  return Object.assign(Object.create(null) as Record<string, T>, source);
+/**
+ * A Splitflap client: one per visitor (per request on servers). Every method is safe to call at
+ * any time; evaluation never throws into the app.
+ */
+export interface Client<F extends FeatureMap = FeatureMap> {
+  /** The visitor's stable id (cookie `sixpack_client_id` in browsers). */
+  readonly clientId: string;
+  /**
+   * Resolves when stored sticky buckets (and an encrypted payload) are in, or after
+   * `readyTimeoutMs`, whichever is first. Never rejects. Render after it and returning visitors
+   * never see a variation flip.
+   */
+  ready(): Promise<void>;
+  /** Evaluate feature `key`: its value and why (`source`). */
+  evalFeature<K extends keyof F & string>(key: K): FeatureResult<F[K] | null>;
+  /** Whether feature `key` evaluates to a truthy value. */
+  isOn<K extends keyof F & string>(key: K): boolean;
+  /** Whether feature `key` evaluates to a falsy value (or is unknown). */
+  isOff<K extends keyof F & string>(key: K): boolean;
+  /**
+   * The value of feature `key`, or `fallback` when it is unknown, null, or of another type than
+   * `fallback` (a string flag read as a number would otherwise leak into the app).
+   */
+  getFeatureValue<K extends keyof F & string, V extends F[K]>(key: K, fallback: V): WidenPrimitives<V>;
+  /** Run an inline experiment. Visitors not in it get variation 0 with `inExperiment: false`. */
+  run<T>(experiment: Experiment<T>): ExperimentResult<T>;
+  /** The current attributes (a copy). */
+  getAttributes(): Attributes;
+  /** Replace the visitor's attributes; sticky buckets of new identities are loaded. */
+  setAttributes(attributes: Attributes): void;
+  /** Replace the feature definitions (GrowthBook payload `features`). Malformed parts are dropped and logged. */
+  setFeatures(features: FeatureDefinitions): void;
+  /** Decrypt and use an encrypted `features` payload. Rejects with a `DecryptionError` on a bad key or text. */
+  setEncryptedFeatures(encrypted: string, decryptionKey: string): Promise<void>;
+  /** Replace the forced variations (experiment key → variation index). */
+  setForcedVariations(forced: Record<string, number>): void;
+  /** Replace the forced feature values (feature key → value). */
+  setForcedFeatures(forced: Record<string, unknown> | Map<string, unknown>): void;
+  /** Set the URL used for URL targeting and overrides (e.g. after a client-side navigation). */
+  setURL(url: string): void;
+  /** Set (or clear) the exposure callback; exposures recorded before it are delivered now. */
+  setOnExposure(callback: ExposureCallback | undefined): void;
+  /** The sticky docs this client knows, by `attributeName||attributeValue`. */
+  getStickyBucketAssignmentDocs(): StickyAssignmentDocs;
+  /** Listen for changes that may change results. Returns the unsubscribe function. */
+  subscribe(listener: () => void): () => void;
+  /** A value that changes (by identity) exactly when results may have changed. */
+  getSnapshot(): ClientSnapshot;
+  /** Drop listeners and the exposure callback. */
+  destroy(): void;
 }
 
-/** The attributes sticky buckets are keyed by: every hash and fallback attribute the features use. */
+const defaultLog: Logger = (message, context) => console.warn('[splitflap] ' + message, context || '');
+
+/** At most this many exposures wait for a callback; past it the oldest are dropped (and logged). */
+const MAX_PENDING = 1000;
+
+/** A null-prototype copy: attribute names from outside can never reach Object.prototype. */
+const safeCopy = <T>(source?: Record<string, T>): Record<string, T> => Object.assign(Object.create(null), source);
+
+const toMap = (forced?: Record<string, unknown> | Map<string, unknown>) =>
+  forced && new Map(forced instanceof Map ? forced : Object.entries(forced));
+
+/** The identities sticky buckets are keyed by: every hash and fallback attribute the features use. */
 function stickyIdentities(ctx: EvalContext): Record<string, string> {
   const names = new Set(['id']);
   for (const feature of ctx.features.values()) {
     for (const { exp } of feature.rules) {
-      if (!exp) continue;
-      names.add(exp.hashAttribute || 'id');
-      if (exp.fallbackAttribute) names.add(exp.fallbackAttribute);
+      if (exp) names.add(exp.hashAttribute || 'id').add(exp.fallbackAttribute || 'id');
     }
   }
   const identities: Record<string, string> = {};
   for (const name of names) {
     const value = ctx.attributes[name];
-    if (value) identities[name] = typeof value === 'string' ? value : JSON.stringify(value);
+    if (value) identities[name] = stickyValue(value);
   }
   return identities;
 }
 
-/**
- * A Splitflap client. Create one per visitor (per request on servers) with {@link createClient}.
- * Every method is safe to call at any time: evaluation never throws into the app.
- */
-export class Client<F extends FeatureMap = FeatureMap> {
-  /** The visitor's stable id (cookie `sixpack_client_id` in browsers). */
-  readonly clientId: string;
-  private readonly ctx: EvalContext;
-  private readonly log: Logger;
-  private readonly exposures: ExposureTracker;
-  private readonly store: StickyBucketStore | null;
-  private readonly listeners = new Set<() => void>();
-  private snapshot: ClientSnapshot = { version: 0, ready: false };
-  private readonly readyTimeoutMs: number;
-  private loading = new Set<Promise<unknown>>();
-  /** Sticky keys assigned while stored docs were loading: stored assignments win over them. */
-  private provisional = new Set<string>();
-  private loadsInFlight = 0;
-  private dirty = new Set<string>();
+/** Create a client. Cheap: nothing is read or written until it is used (beyond the id cookie in browsers). */
+export function createClient<F extends FeatureMap = FeatureMap>(options: ClientOptions = {}): Client<F> {
+  const log = options.log || defaultLog;
+  const clientId = resolveClientId(options.clientId, options.cookie);
+  const {
+    userAgent = typeof navigator != 'undefined' ? navigator.userAgent : undefined,
+    url = typeof location != 'undefined' ? location.href : undefined,
+    excludeBots: bots,
+    readyTimeoutMs = 500,
+  } = options;
+  // Without a store, sticky docs live in this client only: on a server (a client per request)
+  // that is all a memory store could give, without its start-up cost.
+  const store = options.stickyBucketStore || null;
+  let onExposure = options.onExposure || options.trackingCallback;
+  /** Exposures already reported, by identity, experiment and variation. */
+  const exposed = new Set<string>();
+  /** Exposures made while there is no callback, delivered when one is set. */
+  let pending: [Experiment, ExperimentResult][] = [];
+  const listeners = new Set<() => void>();
+  /** Settles once every start-up task so far (sticky loads, decryption) has settled. */
+  let startup: Promise<unknown> = Promise.resolve();
+  /** Sticky keys whose docs changed since the last write. */
+  const unsaved = new Set<string>();
+  /** The last result handled per experiment: repeated evaluations skip all bookkeeping. */
+  const lastAssigned = new Map<string, ExperimentResult>();
+  let loadsInFlight = 0;
+  let snapshot: ClientSnapshot = { version: 0, ready: false };
 
-  constructor(options: ClientOptions = {}) {
-    const log = options.log || defaultLog;
-    this.log = log;
-    this.clientId = resolveClientId(options.clientId, options.cookie);
-    this.readyTimeoutMs = options.readyTimeoutMs ?? 500;
-    const browser = typeof window !== 'undefined';
-    const userAgent = options.userAgent ?? (typeof navigator !== 'undefined' ? navigator.userAgent : undefined);
-    const bots = options.excludeBots ?? true;
-    const bot = bots !== false && isBot(userAgent, bots === true ? undefined : bots);
-    this.store = options.stickyBucketStore === false ? null : options.stickyBucketStore || memoryStickyBucketStore();
-    this.exposures = createExposureTracker(log, options.onExposure || options.trackingCallback);
-
-    const forcedFeatures = options.forcedFeatures;
-    this.ctx = {
-      attributes: safeCopy(options.attributes || { id: this.clientId }),
-      features: compileFeatures(options.features, log),
-      savedGroups: options.savedGroups,
-      forcedVariations: options.forcedVariations && safeCopy(options.forcedVariations),
-      forcedFeatures: forcedFeatures instanceof Map ? forcedFeatures : forcedFeatures && new Map(Object.entries(forcedFeatures)),
-      overrides: options.overrides && safeCopy(options.overrides),
-      contextualBandits: options.contextualBandits && safeCopy(options.contextualBandits),
-      groups: options.groups,
-      url: options.url ?? (browser && typeof location !== 'undefined' ? location.href : undefined),
-      allowUrlOverrides: options.allowUrlOverrides !== false,
-      qaMode: options.qaMode,
-      enabled: options.enabled !== false && !bot,
-      stickyDocs: this.store ? safeCopy(options.stickyBucketAssignmentDocs) : undefined,
-      onAssignment: (experiment, result) => this.assigned(experiment, result),
-    };
-    if (options.encryptedFeatures) {
-      this.waitFor(this.setEncryptedFeatures(options.encryptedFeatures, options.decryptionKey || ''));
-    }
-    this.loadStickyDocs();
-  }
-
-  /**
-   * Resolves when stored sticky buckets (and an encrypted payload) are in, or after
-   * `readyTimeoutMs`, whichever is first. Never rejects. Render after it to avoid any flicker
-   * for returning visitors.
-   */
-  ready(): Promise<void> {
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const timeout = new Promise<void>((resolve) => {
-      timer = setTimeout(resolve, this.readyTimeoutMs);
-    });
-    const settled = Promise.all(Array.from(this.loading, (p) => p.catch(() => undefined)));
-    return Promise.race([settled, timeout]).then(() => {
-      clearTimeout(timer);
-      if (!this.snapshot.ready) this.notify(true);
-    });
-  }
-
-  /** The current attributes (a copy). */
-  getAttributes(): Attributes {
-    return { ...this.ctx.attributes };
-  }
-
-  /** Replace the visitor's attributes; sticky buckets of new identities are loaded. */
-  setAttributes(attributes: Attributes): void {
-    this.ctx.attributes = safeCopy(attributes);
-    this.loadStickyDocs();
-    this.notify();
-  }
-
-  /** Replace the feature definitions (GrowthBook payload `features`). Malformed parts are dropped and logged. */
-  setFeatures(features: FeatureDefinitions): void {
-    this.ctx.features = compileFeatures(features, this.log);
-    this.loadStickyDocs();
-    this.notify();
-  }
-
-  /** Decrypt and use an encrypted `features` payload. Rejects with a `DecryptionError` on a bad key or text. */
-  async setEncryptedFeatures(encrypted: string, decryptionKey: string): Promise<void> {
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(await decrypt(encrypted, decryptionKey));
-    } catch (error) {
-      this.log('Could not use encrypted features', { error });
-      throw error;
-    }
-    this.setFeatures(parsed as FeatureDefinitions);
-  }
-
-  /** Replace the forced variations (experiment key → variation index). */
-  setForcedVariations(forced: Record<string, number>): void {
-    this.ctx.forcedVariations = safeCopy(forced);
-    this.notify();
-  }
-
-  /** Replace the forced feature values (feature key → value). */
-  setForcedFeatures(forced: Record<string, unknown> | Map<string, unknown>): void {
-    this.ctx.forcedFeatures = forced instanceof Map ? forced : new Map(Object.entries(forced));
-    this.notify();
-  }
-
-  /** Set the URL used for URL targeting and overrides (e.g. after a client-side navigation). */
-  setURL(url: string): void {
-    this.ctx.url = url;
-    this.notify();
-  }
-
-  /** Set (or clear) the exposure callback; exposures recorded before it are delivered now. */
-  setOnExposure(callback: ExposureCallback | undefined): void {
-    this.exposures.setCallback(callback);
-  }
-
-  /** Evaluate feature `key`: its value and why (`source`). Never throws. */
-  evalFeature<K extends keyof F & string>(key: K): FeatureResult<F[K] | null> {
-    try {
-      return evalFeature(this.ctx, key) as FeatureResult<F[K] | null>;
-    } catch (error) {
-      this.log('Feature evaluation failed; using null', { feature: key, error });
-      return { value: null, on: false, off: true, source: 'unknownFeature', ruleId: '' };
-    }
-  }
-
-  /** Whether feature `key` evaluates to a truthy value. */
-  isOn<K extends keyof F & string>(key: K): boolean {
-    return this.evalFeature(key).on;
-  }
-
-  /** Whether feature `key` evaluates to a falsy value (or is unknown). */
-  isOff<K extends keyof F & string>(key: K): boolean {
-    return this.evalFeature(key).off;
-  }
-
-  /**
-   * The value of feature `key`, or `fallback` when it is unknown, null, or of another type than
-   * `fallback` (a string flag read as a number would otherwise leak into the app).
-   */
-  getFeatureValue<K extends keyof F & string, V extends F[K]>(key: K, fallback: V): WidenPrimitives<V> {
-    const value = this.evalFeature(key).value;
-    if (value === null || value === undefined) return fallback as WidenPrimitives<V>;
-    if (fallback !== null && fallback !== undefined && typeof value !== typeof fallback) {
-      this.log('Feature value has another type than the fallback; using the fallback', { feature: key, value });
-      return fallback as WidenPrimitives<V>;
-    }
-    return value as WidenPrimitives<V>;
-  }
-
-  /** Run an inline experiment. Visitors not in it get variation 0 with `inExperiment: false`. Never throws. */
-  run<T>(experiment: Experiment<T>): ExperimentResult<T> {
-    try {
-      return runExperiment(this.ctx, experiment as Experiment, null) as ExperimentResult<T>;
-    } catch (error) {
-      this.log('Experiment failed; using variation 0', { experiment: experiment && experiment.key, error });
-      const variations = (experiment && experiment.variations) || [];
-      return {
-        value: variations[0] as T,
-        variationId: 0,
-        key: '0',
-        inExperiment: false,
-        hashUsed: false,
-        hashAttribute: 'id',
-        hashValue: '',
-        featureId: null,
-        stickyBucketUsed: false,
-      };
-    }
-  }
-
-  /** The sticky docs this client knows, by `attributeName||attributeValue`. */
-  getStickyBucketAssignmentDocs(): StickyAssignmentDocs {
-    return { ...this.ctx.stickyDocs };
-  }
-
-  /** Listen for changes that may change results. Returns the unsubscribe function. */
-  subscribe = (listener: () => void): (() => void) => {
-    this.listeners.add(listener);
-    return () => {
-      this.listeners.delete(listener);
-    };
+  const ctx: EvalContext = {
+    savedGroups: options.savedGroups,
+    groups: options.groups,
+    qaMode: options.qaMode,
+    allowUrlOverrides: options.allowUrlOverrides,
+    attributes: safeCopy(options.attributes || { id: clientId }),
+    features: compileFeatures(options.features, log),
+    forcedVariations: safeCopy(options.forcedVariations),
+    forcedFeatures: toMap(options.forcedFeatures),
+    overrides: safeCopy(options.overrides),
+    contextualBandits: safeCopy(options.contextualBandits),
+    url,
+    enabled: options.enabled !== false && !(bots !== false && isBot(userAgent, bots === true ? null : bots)),
+    stickyDocs: options.stickyBucketStore === false ? undefined : safeCopy(options.stickyBucketAssignmentDocs),
+    onAssignment: assigned,
   };
 
-  /** A value that changes (by identity) exactly when results may have changed. */
-  getSnapshot = (): ClientSnapshot => this.snapshot;
-
-  /** Stop timers and drop listeners. */
-  destroy(): void {
-    this.listeners.clear();
-    this.exposures.setCallback(undefined);
-  }
-
-  private notify(ready = this.snapshot.ready): void {
-    this.snapshot = { version: this.snapshot.version + 1, ready };
-    for (const listener of Array.from(this.listeners)) {
+  function notify(ready = snapshot.ready): void {
+    snapshot = { version: snapshot.version + 1, ready };
+    listeners.forEach((listener) => {
       try {
         listener();
       } catch (error) {
-        this.log('A subscriber threw', { error });
+        log('Subscriber threw', { error });
       }
-    }
-  }
-
-  /** Called by evaluation for every hashed in-experiment result. */
-  private assigned(experiment: Experiment, result: ExperimentResult): void {
-    this.exposures.track(experiment, result);
-    const docs = this.ctx.stickyDocs;
-    if (!docs || experiment.disableStickyBucketing) return;
-    const key = stickyAttributeKey(result.hashAttribute, result.hashValue);
-    const expKey = stickyExperimentKey(experiment.key, experiment.bucketVersion);
-    const doc = docs[key];
-    if (doc && doc.assignments[expKey] === result.key) return;
-    docs[key] = mergeStickyDocs(doc, {
-      attributeName: result.hashAttribute,
-      attributeValue: typeof result.hashValue === 'string' ? result.hashValue : JSON.stringify(result.hashValue),
-      assignments: { [expKey]: result.key },
     });
-    if (this.loadsInFlight) this.provisional.add(key);
-    else this.scheduleSave(key);
   }
 
-  private scheduleSave(key: string): void {
-    if (!this.store) return;
-    if (this.dirty.size === 0) queueMicrotask(() => this.flushSaves());
-    this.dirty.add(key);
+  /** Make `ready()` wait for a start-up task too (whether it succeeds or not). */
+  function waitFor(task: Promise<unknown>): void {
+    startup = Promise.all([startup, task.catch(() => undefined)]);
   }
 
-  /** Write each changed doc once per tick. */
-  private flushSaves(): void {
-    const store = this.store as StickyBucketStore;
-    for (const key of this.dirty) {
-      const doc = this.ctx.stickyDocs && this.ctx.stickyDocs[key];
-      if (!doc) continue;
-      store.saveAssignments(doc).catch((error: unknown) => this.log('Saving sticky buckets failed', { error }));
+  /** Report an exposure, or keep it until a callback is set. */
+  function expose(experiment: Experiment, result: ExperimentResult): void {
+    if (!onExposure) {
+      if (pending.push([experiment, result]) > MAX_PENDING) {
+        pending.shift();
+        log('No onExposure callback: dropped the oldest exposure');
+      }
+      return;
     }
-    this.dirty.clear();
+    try {
+      onExposure(experiment, result);
+    } catch (error) {
+      log('onExposure callback threw', { experiment: experiment.key, error });
+    }
+  }
+
+  /** Called by evaluation for every hashed in-experiment result: exposure, then sticky bucket. */
+  function assigned(experiment: Experiment, result: ExperimentResult): void {
+    const { hashAttribute, hashValue } = result;
+    const last = lastAssigned.get(experiment.key);
+    if (last && last.variationId === result.variationId && last.hashValue === hashValue && last.hashAttribute === hashAttribute) {
+      return;
+    }
+    lastAssigned.set(experiment.key, result);
+    const exposure = hashAttribute + '|' + hashValue + '|' + experiment.key + '|' + result.variationId;
+    if (!exposed.has(exposure)) {
+      exposed.add(exposure);
+      expose(experiment, result);
+    }
+    const docs = ctx.stickyDocs;
+    if (!docs || experiment.disableStickyBucketing) return;
+    const attributeValue = stickyValue(hashValue);
+    const key = stickyAttributeKey(hashAttribute, attributeValue);
+    const expKey = stickyExperimentKey(experiment.key, experiment.bucketVersion);
+    if (docs[key] && docs[key].assignments[expKey] === result.key) return;
+    docs[key] = mergeStickyDocs(docs[key], { attributeName: hashAttribute, attributeValue, assignments: { [expKey]: result.key } });
+    if (!store) return;
+    if (!unsaved.size) queueMicrotask(save);
+    unsaved.add(key);
+  }
+
+  /**
+   * Write the changed docs, each once however often it changed this tick. Not while stored docs
+   * are loading (the load's end calls this): they could hold assignments that must win.
+   */
+  function save(): void {
+    if (loadsInFlight) return;
+    unsaved.forEach((key) => {
+      store!.saveAssignments(ctx.stickyDocs![key]).catch((error: unknown) => log('Saving sticky buckets failed', { error }));
+    });
+    unsaved.clear();
   }
 
   /** Load stored docs for the current identities. Stored assignments win over provisional ones. */
-  private loadStickyDocs(): void {
-    const store = this.store;
+  function loadStickyDocs(): void {
     if (!store) return;
-    const identities = stickyIdentities(this.ctx);
-    const load = store.getAllAssignments
-      ? store.getAllAssignments(identities)
-      : Promise.all(Object.keys(identities).map((name) => store.getAssignments(name, identities[name]))).then((list) => {
-          const found: StickyAssignmentDocs = {};
-          for (const doc of list) if (doc) found[stickyAttributeKey(doc.attributeName, doc.attributeValue)] = doc;
-          return found;
-        });
-    this.loadsInFlight++;
-    this.waitFor(
-      load
-        .then((found) => this.adoptStoredDocs(found))
-        .catch((error: unknown) => this.log('Loading sticky buckets failed; hashing instead', { error }))
+    const identities = stickyIdentities(ctx);
+    loadsInFlight++;
+    waitFor(
+      (store.getAllAssignments
+        ? store.getAllAssignments(identities)
+        : Promise.all(Object.keys(identities).map((name) => store.getAssignments(name, identities[name])))
+      )
+        .then((found) => {
+          const docs = ctx.stickyDocs!;
+          let changed = false;
+          for (const doc of Object.values(found)) {
+            if (!doc) continue;
+            const key = stickyAttributeKey(doc.attributeName, doc.attributeValue);
+            docs[key] = mergeStickyDocs(docs[key], doc);
+            changed = true;
+          }
+          // Results may move: evaluate afresh, bookkeeping included, and tell subscribers.
+          if (changed) {
+            lastAssigned.clear();
+            notify();
+          }
+        })
+        .catch((error: unknown) => log('Loading sticky buckets failed', { error }))
         .then(() => {
-          // Whatever was assigned meanwhile is now safe to persist.
-          if (--this.loadsInFlight) return;
-          for (const key of this.provisional) this.scheduleSave(key);
-          this.provisional.clear();
+          loadsInFlight--;
+          save();
         }),
     );
   }
 
-  /** Remember a start-up task for `ready()` until it settles. */
-  private waitFor(task: Promise<unknown>): void {
-    this.loading.add(task);
-    const done = () => this.loading.delete(task);
-    task.then(done, done);
-  }
+  const client: Client<F> = {
+    clientId,
+    ready() {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const timeout = new Promise((resolve) => (timer = setTimeout(resolve, readyTimeoutMs)));
+      return Promise.race([startup, timeout]).then(() => {
+        clearTimeout(timer);
+        if (!snapshot.ready) notify(true);
+      });
+    },
+    evalFeature(key) {
+      try {
+        return evalFeature(ctx, key) as FeatureResult<never>;
+      } catch (error) {
+        log('Feature evaluation failed', { feature: key, error });
+        return featureResult(null, 'unknownFeature') as FeatureResult<never>;
+      }
+    },
+    isOn: (key) => client.evalFeature(key).on,
+    isOff: (key) => client.evalFeature(key).off,
+    getFeatureValue(key, fallback) {
+      const value = client.evalFeature(key).value as unknown;
+      if (value == null) return fallback as never;
+      if (fallback != null && typeof value !== typeof fallback) {
+        log('Value type differs from fallback', { feature: key, value });
+        return fallback as never;
+      }
+      return value as never;
+    },
+    run<T>(experiment: Experiment<T>) {
+      try {
+        return runExperiment(ctx, experiment as Experiment, null) as ExperimentResult<T>;
+      } catch (error) {
+        log('Experiment failed', { experiment: experiment && experiment.key, error });
+        const value = ((experiment && experiment.variations) || [])[0];
+        return { key: '0', featureId: null, inExperiment: false, hashUsed: false, variationId: 0, value, hashAttribute: 'id', hashValue: '', stickyBucketUsed: false };
+      }
+    },
+    getAttributes: () => ({ ...ctx.attributes }),
+    setAttributes(attributes) {
+      ctx.attributes = safeCopy(attributes);
+      loadStickyDocs();
+      notify();
+    },
+    setFeatures(features) {
+      ctx.features = compileFeatures(features, log);
+      loadStickyDocs();
+      notify();
+    },
+    async setEncryptedFeatures(encrypted, decryptionKey) {
+      try {
+        client.setFeatures(JSON.parse(await decrypt(encrypted, decryptionKey)));
+      } catch (error) {
+        log('Could not use encrypted features', { error });
+        throw error;
+      }
+    },
+    setForcedVariations(forced) {
+      ctx.forcedVariations = safeCopy(forced);
+      notify();
+    },
+    setForcedFeatures(forced) {
+      ctx.forcedFeatures = toMap(forced);
+      notify();
+    },
+    setURL(url) {
+      ctx.url = url;
+      notify();
+    },
+    setOnExposure(callback) {
+      onExposure = callback;
+      const queued = pending;
+      pending = [];
+      // Without a callback they simply queue up again.
+      for (const [experiment, result] of queued) expose(experiment, result);
+    },
+    getStickyBucketAssignmentDocs: () => ({ ...ctx.stickyDocs }),
+    subscribe(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    getSnapshot: () => snapshot,
+    destroy() {
+      listeners.clear();
+      onExposure = undefined;
+    },
+  };
 
-  private adoptStoredDocs(found: StickyAssignmentDocs): void {
-    const docs = this.ctx.stickyDocs as StickyAssignmentDocs;
-    let changed = false;
-    for (const key of Object.keys(found)) {
-      const stored: StickyAssignmentsDocument = found[key];
-      const current = docs[key];
-      docs[key] = current ? { ...stored, assignments: { ...current.assignments, ...stored.assignments } } : stored;
-      changed = true;
-    }
-    if (changed) this.notify();
-  }
-}
-
-/** Create a client. Cheap: nothing is read or written until it is called (beyond the id cookie in browsers). */
-export function createClient<F extends FeatureMap = FeatureMap>(options?: ClientOptions): Client<F> {
-  return new Client<F>(options);
+  if (options.encryptedFeatures) waitFor(client.setEncryptedFeatures(options.encryptedFeatures, options.decryptionKey || ''));
+  loadStickyDocs();
+  return client;
 }

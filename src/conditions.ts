@@ -19,12 +19,13 @@ const regexiCache = new Map<string, RegExp | null>();
 const versionCache = new Map<string, string>();
 
 function remember<T>(cache: Map<string, T>, key: string, make: (key: string) => T): T {
-  const hit = cache.get(key);
-  if (hit !== undefined) return hit;
-  const value = make(key);
-  // Evict the oldest entry: Map iterates in insertion order.
-  if (cache.size >= CACHE_LIMIT) cache.delete(cache.keys().next().value as string);
-  cache.set(key, value);
+  let value = cache.get(key);
+  if (value === undefined) {
+    value = make(key);
+    // Evict the oldest entry: Map iterates in insertion order.
+    if (cache.size >= CACHE_LIMIT) cache.delete(cache.keys().next().value!);
+    cache.set(key, value);
+  }
   return value;
 }
 
@@ -87,12 +88,12 @@ function isOperatorObject(obj: object): boolean {
   return found;
 }
 
-function isCondition(value: unknown): value is ConditionInterface {
-  return value !== null && typeof value === 'object' && !Array.isArray(value);
+export function isObject(value: unknown): value is Record<string, unknown> {
+  return !!value && typeof value === 'object' && !Array.isArray(value);
 }
 
 function matches(obj: unknown, condition: unknown, groups: SavedGroups): boolean {
-  if (!isCondition(condition)) return false;
+  if (!isObject(condition)) return false;
   for (const key in condition) {
     if (!hasOwn.call(condition, key)) continue;
     const arg = condition[key];
@@ -106,7 +107,7 @@ function matches(obj: unknown, condition: unknown, groups: SavedGroups): boolean
         if (!Array.isArray(arg) || matchesAny(obj, arg, groups) === (key === '$nor')) return false;
         break;
       case '$not':
-        if (!isCondition(arg) || matches(obj, arg, groups)) return false;
+        if (!isObject(arg) || matches(obj, arg, groups)) return false;
         break;
       default:
         // Any other key, `$`-prefixed or not, is an attribute path (e.g. GrowthBook's `$groups`).
@@ -177,7 +178,7 @@ function hasAll(actual: unknown, expected: unknown[], groups: SavedGroups, fold:
 function elemMatch(actual: unknown, expected: unknown, groups: SavedGroups): boolean {
   if (!Array.isArray(actual)) return false;
   // `{ $gt: 10 }` tests each element itself; `{ name: … }` tests each element's fields.
-  const onElement = isCondition(expected) && isOperatorObject(expected);
+  const onElement = isObject(expected) && isOperatorObject(expected);
   for (let i = 0; i < actual.length; i++) {
     const el: unknown = actual[i];
     if (el == null) continue;
@@ -194,15 +195,16 @@ function groupValues(groups: SavedGroups, id: unknown): unknown[] | null {
   if (entry === undefined) return [];
   if (Array.isArray(entry)) return entry;
   // GrowthBook's v2 saved-group shape, `{ type: "list", values }`.
-  if (isCondition(entry) && entry.type === 'list') return Array.isArray(entry.values) ? entry.values : null;
+  if (isObject(entry) && entry.type === 'list') return Array.isArray(entry.values) ? entry.values : null;
   return null;
 }
 
+/** GrowthBook's type names: functions, symbols and bigints are "unknown". */
 function typeOf(value: unknown): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'array';
   const t = typeof value;
-  return t === 'string' || t === 'number' || t === 'boolean' || t === 'object' || t === 'undefined' ? t : 'unknown';
+  return t === 'function' || t === 'symbol' || t === 'bigint' ? 'unknown' : t;
 }
 
 // Comparisons use JavaScript's loose relational semantics on purpose ("8" > 5, null < 10), as GrowthBook.

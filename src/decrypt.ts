@@ -3,12 +3,7 @@ export class DecryptionError extends Error {
   override name = 'DecryptionError';
 }
 
-function base64ToBytes(b64: string): Uint8Array<ArrayBuffer> {
-  const bin = atob(b64);
-  const bytes = new Uint8Array(bin.length);
-  for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
-  return bytes;
-}
+const base64ToBytes = (b64: string) => Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
 
 /**
  * Decrypt a GrowthBook-style encrypted payload `"<iv>.<ciphertext>"` (both base64) with an
@@ -16,15 +11,13 @@ function base64ToBytes(b64: string): Uint8Array<ArrayBuffer> {
  * @throws {DecryptionError} on any failure; the message never contains the key.
  */
 export async function decrypt(encrypted: string, decryptionKey: string, subtle?: SubtleCrypto): Promise<string> {
-  const crypto = subtle || globalThis.crypto?.subtle;
-  if (!crypto) throw new DecryptionError('No WebCrypto (crypto.subtle) available');
+  const crypto = subtle || (globalThis.crypto && globalThis.crypto.subtle);
+  if (!crypto) throw new DecryptionError('No WebCrypto (crypto.subtle)');
   try {
     const [iv, cipherText] = encrypted.split('.');
-    const key = await crypto.importKey('raw', base64ToBytes(decryptionKey), { name: 'AES-CBC', length: 128 }, false, [
-      'decrypt',
-    ]);
-    const plain = await crypto.decrypt({ name: 'AES-CBC', iv: base64ToBytes(iv) }, key, base64ToBytes(cipherText));
-    return new TextDecoder().decode(plain);
+    const name = 'AES-CBC';
+    const key = await crypto.importKey('raw', base64ToBytes(decryptionKey), { name, length: 128 }, false, ['decrypt']);
+    return new TextDecoder().decode(await crypto.decrypt({ name, iv: base64ToBytes(iv) }, key, base64ToBytes(cipherText)));
   } catch {
     throw new DecryptionError('Failed to decrypt payload');
   }

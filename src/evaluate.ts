@@ -11,15 +11,18 @@ import type { CompiledFeature } from './payload';
 import { stickyAttributeKey, stickyExperimentKey } from './sticky';
 import type {
   Attributes,
+  ConditionInterface,
   ContextualBanditDefinition,
   Experiment,
   ExperimentResult,
   FeatureResult,
   FeatureResultSource,
+  FeatureRule,
   Filter,
   ParentCondition,
   SavedGroups,
   StickyAssignmentDocs,
+  VariationMeta,
   VariationRange,
 } from './types';
 import { getQueryStringOverride, urlMatches } from './url';
@@ -48,7 +51,14 @@ export interface EvalContext {
   onAssignment?: (experiment: Experiment, result: ExperimentResult) => void;
 }
 
-function featureResult(
+/** The fields that pick the identity an experiment or rollout hashes. */
+type Hashed = Pick<FeatureRule, 'hashAttribute' | 'fallbackAttribute' | 'disableStickyBucketing'>;
+
+/** Shared by every variation without metadata, so results allocate none. */
+const NO_META: VariationMeta = {};
+
+/** A feature's value and why it has it (`source`). */
+export function featureResult(
   value: unknown,
   source: FeatureResultSource,
   ruleId?: string,
@@ -63,6 +73,10 @@ function featureResult(
   return result;
 }
 
+/** Whether the visitor meets `condition` (none: everyone does). */
+const matches = (ctx: EvalContext, condition: ConditionInterface | undefined): boolean =>
+  evalCondition(ctx.attributes, condition || {}, ctx.savedGroups);
+
 /** Evaluate feature `id`. `path` holds the features whose prerequisites led here (cycle guard). */
 export function evalFeature(ctx: EvalContext, id: string, path?: string[]): FeatureResult {
   if (path && path.indexOf(id) >= 0) return featureResult(null, 'cyclicPrerequisite');
@@ -71,18 +85,18 @@ export function evalFeature(ctx: EvalContext, id: string, path?: string[]): Feat
   const feature = ctx.features.get(id);
   if (!feature) return featureResult(null, 'unknownFeature');
 
-  rules: for (const compiled of feature.rules) {
+  for (const compiled of feature.rules) {
     const rule = compiled.rule;
     if (rule.parentConditions) {
-      const blocked = failedPrerequisite(ctx, rule.parentConditions, path ? path.concat(id) : [id]);
-      if (blocked === 'cyclic') return featureResult(null, 'cyclicPrerequisite');
-      if (blocked === 'gate') return featureResult(null, 'prerequisite');
-      if (blocked) continue rules;
+      const failed = failedPrerequisite(ctx, rule.parentConditions, path ? path.concat(id) : [id]);
+      if (failed === true) continue;
+      // A cycle or a failed gate decides the whole feature.
+      if (failed) return featureResult(null, failed);
     }
     if (rule.filters && isFilteredOut(ctx, rule.filters)) continue;
 
     if ('force' in rule) {
-      if (rule.condition && !evalCondition(ctx.attributes, rule.condition, ctx.savedGroups)) continue;
+      if (rule.condition && !matches(ctx, rule.condition)) continue;
       if (!isIncludedInRollout(ctx, rule.seed || id, rule)) continue;
       return featureResult(rule.force, 'force', rule.id);
     }
@@ -95,11 +109,12 @@ export function evalFeature(ctx: EvalContext, id: string, path?: string[]): Feat
       ranges = undefined;
     }
     const result = runExperiment(ctx, exp, id, path, ranges);
-    if (exp.contextualBandit && !(result.hashUsed && result.inExperiment)) {
-      exp = { ...exp };
-      delete exp.contextualBandit;
-    }
     if (result.inExperiment && !result.passthrough) {
+      // Bandit context belongs only to visitors the bandit really bucketed.
+      if (exp.contextualBandit && !result.hashUsed) {
+        exp = { ...exp };
+        delete exp.contextualBandit;
+      }
       return featureResult(result.value, 'experiment', rule.id, exp, result);
     }
   }
@@ -107,19 +122,19 @@ export function evalFeature(ctx: EvalContext, id: string, path?: string[]): Feat
 }
 
 /**
- * Checks prerequisites. Returns false when all pass, `'cyclic'` on a cycle, `'gate'` when a
- * gating prerequisite fails (the feature is blocked), true when a plain one fails (skip the rule).
+ * Checks prerequisites. Returns false when all pass, true when a plain one fails (skip the rule),
+ * else the source that decides the whole feature: a cycle, or a failed gate.
  */
 function failedPrerequisite(
   ctx: EvalContext,
   parents: ParentCondition[],
   path: string[],
-): boolean | 'cyclic' | 'gate' {
+): boolean | 'cyclicPrerequisite' | 'prerequisite' {
   for (const parent of parents) {
     const parentResult = evalFeature(ctx, parent.id, path);
-    if (parentResult.source === 'cyclicPrerequisite') return 'cyclic';
+    if (parentResult.source === 'cyclicPrerequisite') return 'cyclicPrerequisite';
     if (!evalCondition({ value: parentResult.value }, parent.condition || {}, ctx.savedGroups)) {
-      return parent.gate ? 'gate' : true;
+      return parent.gate ? 'prerequisite' : true;
     }
   }
   return false;
@@ -147,8 +162,13 @@ function hashAttributeOf(
   return { hashAttribute, hashValue: hashValue ? (hashValue as string | number) : '' };
 }
 
-function usesSticky(ctx: EvalContext, exp: { disableStickyBucketing?: boolean }): boolean {
-  return !!ctx.stickyDocs && !exp.disableStickyBucketing;
+function usesSticky(ctx: EvalContext, hashed: Hashed): boolean {
+  return !!ctx.stickyDocs && !hashed.disableStickyBucketing;
+}
+
+/** The identity an experiment or rollout hashes: its fallback attribute only with sticky bucketing. */
+function identityOf(ctx: EvalContext, hashed: Hashed) {
+  return hashAttributeOf(ctx, hashed.hashAttribute, usesSticky(ctx, hashed) ? hashed.fallbackAttribute : undefined);
 }
 
 function isFilteredOut(ctx: EvalContext, filters: Filter[]): boolean {
@@ -156,111 +176,91 @@ function isFilteredOut(ctx: EvalContext, filters: Filter[]): boolean {
     const { hashValue } = hashAttributeOf(ctx, filter.attribute);
     if (!hashValue) return true;
     const n = hash(filter.seed, '' + hashValue, filter.hashVersion || 2);
-    if (n === null) return true;
-    let inside = false;
-    for (const range of filter.ranges) if (inRange(n, range)) inside = true;
-    if (!inside) return true;
+    if (n === null || chooseVariation(n, filter.ranges) < 0) return true;
   }
   return false;
 }
 
 /** Percentage rollout of a force rule: `hash ≤ coverage` (inclusive, unlike experiments) or in `range`. */
-function isIncludedInRollout(
-  ctx: EvalContext,
-  seed: string,
-  rule: {
-    range?: VariationRange;
-    coverage?: number;
-    hashAttribute?: string;
-    fallbackAttribute?: string;
-    hashVersion?: number;
-    disableStickyBucketing?: boolean;
-  },
-): boolean {
+function isIncludedInRollout(ctx: EvalContext, seed: string, rule: FeatureRule): boolean {
   const { range, coverage } = rule;
   if (!range && coverage === undefined) return true;
   if (!range && coverage === 0) return false;
-  const { hashValue } = hashAttributeOf(
-    ctx,
-    rule.hashAttribute,
-    usesSticky(ctx, rule) ? rule.fallbackAttribute : undefined,
-  );
+  const { hashValue } = identityOf(ctx, rule);
   if (!hashValue) return false;
   const n = hash(seed, '' + hashValue, rule.hashVersion || 1);
   if (n === null) return false;
   return range ? inRange(n, range) : n <= (coverage as number);
 }
 
+/** A copy of `exp` with the weights of the first bandit context the visitor matches. */
 function withContextualBandit(ctx: EvalContext, exp: Experiment, ref: string): Experiment {
   const definition = ctx.contextualBandits && ctx.contextualBandits[ref];
   if (!definition) return exp;
   const copy = { ...exp };
+  // No leaf matched: bucket on the rule's marginal weights, reported as leaf -1.
+  let leafId = -1;
+  let weights = exp.weights || getEqualWeights(exp.variations.length);
   for (const context of definition.contexts || []) {
-    if (evalCondition(ctx.attributes, context.condition || {}, ctx.savedGroups)) {
-      copy.weights = context.weights;
-      copy.contextualBandit = { leafId: context.leafId, variationWeights: context.weights, banditVersion: definition.banditVersion };
-      return copy;
+    if (matches(ctx, context.condition)) {
+      leafId = context.leafId;
+      weights = copy.weights = context.weights;
+      break;
     }
   }
-  // No leaf matched: bucket on the rule's marginal weights, reported as leaf -1.
-  copy.contextualBandit = {
-    leafId: -1,
-    variationWeights: exp.weights || getEqualWeights(exp.variations.length),
-    banditVersion: definition.banditVersion,
-  };
+  copy.contextualBandit = { leafId, variationWeights: weights, banditVersion: definition.banditVersion };
   return copy;
 }
 
+/** The variation key the identity `attribute` names has stored under `expKey`, if any. */
+function storedAssignment(ctx: EvalContext, attribute: string | undefined, expKey: string): string | undefined {
+  const { hashAttribute, hashValue } = hashAttributeOf(ctx, attribute);
+  const doc = hashValue ? ctx.stickyDocs![stickyAttributeKey(hashAttribute, hashValue)] : undefined;
+  return doc && doc.assignments[expKey];
+}
+
+/** The stored variation key of `exp` at `bucketVersion`: the primary identity's wins over the fallback's. */
+function storedVariation(ctx: EvalContext, exp: Experiment, bucketVersion?: number): string | undefined {
+  const expKey = stickyExperimentKey(exp.key, bucketVersion);
+  return (
+    storedAssignment(ctx, exp.hashAttribute, expKey) ||
+    (exp.fallbackAttribute ? storedAssignment(ctx, exp.fallbackAttribute, expKey) : undefined)
+  );
+}
+
+/** `meta[index].key`, else the index: what results report and sticky buckets store. */
+const variationKey = (exp: Experiment, index: number): string => ((exp.meta && exp.meta[index]) || NO_META).key || '' + index;
+
 /** Looks up a sticky variation. Returns its index, -1 for none, or `'blocked'` (bucket version too old). */
 function stickyVariation(ctx: EvalContext, exp: Experiment): number | 'blocked' {
-  const docs = ctx.stickyDocs as StickyAssignmentDocs;
-  const primary = hashAttributeOf(ctx, exp.hashAttribute);
-  const fallback = exp.fallbackAttribute ? hashAttributeOf(ctx, exp.fallbackAttribute) : null;
-  const primaryDoc = primary.hashValue ? docs[stickyAttributeKey(primary.hashAttribute, primary.hashValue)] : undefined;
-  const fallbackDoc =
-    fallback && fallback.hashValue ? docs[stickyAttributeKey(fallback.hashAttribute, fallback.hashValue)] : undefined;
-  if (!primaryDoc && !fallbackDoc) return -1;
-  // The primary identity's assignment wins over the fallback's.
-  const lookup = (key: string): string | undefined =>
-    (primaryDoc && primaryDoc.assignments[key]) || (fallbackDoc && fallbackDoc.assignments[key]) || undefined;
-
-  const minVersion = exp.minBucketVersion || 0;
-  for (let v = 0; v < minVersion; v++) if (lookup(stickyExperimentKey(exp.key, v)) !== undefined) return 'blocked';
-
-  const variationKey = lookup(stickyExperimentKey(exp.key, exp.bucketVersion));
-  if (variationKey === undefined) return -1;
+  for (let v = 0; v < (exp.minBucketVersion || 0); v++) if (storedVariation(ctx, exp, v)) return 'blocked';
+  const stored = storedVariation(ctx, exp, exp.bucketVersion);
   // GrowthBook matches only `meta[i].key`, so a rule without `meta` stored "0"/"1" and never
   // found it again. We match the key the result reported: meta key, else the index.
-  for (let i = 0; i < exp.variations.length; i++) {
-    const meta = exp.meta && exp.meta[i];
-    if (((meta && meta.key) || '' + i) === variationKey) return i;
-  }
+  for (let i = 0; stored && i < exp.variations.length; i++) if (variationKey(exp, i) === stored) return i;
   return -1;
 }
 
-/** The result object for variation `index` (an invalid index means "not in the experiment"). */
-export function experimentResult(
+/**
+ * The result object for variation `index`. The defaults (no or an invalid index) describe a
+ * visitor not in the experiment: variation 0, `inExperiment: false`. A `bucket` means the
+ * variation came from hashing.
+ */
+function experimentResult(
   ctx: EvalContext,
   exp: Experiment,
-  index: number,
-  hashUsed: boolean,
   featureId: string | null,
+  index = -1,
   bucket?: number,
-  stickyBucketUsed?: boolean,
+  stickyBucketUsed = false,
 ): ExperimentResult {
-  let inExperiment = true;
-  if (index < 0 || index >= exp.variations.length) {
-    index = 0;
-    inExperiment = false;
-  }
-  const { hashAttribute, hashValue } = hashAttributeOf(
-    ctx,
-    exp.hashAttribute,
-    usesSticky(ctx, exp) ? exp.fallbackAttribute : undefined,
-  );
-  const meta = exp.meta ? exp.meta[index] || {} : {};
+  const hashUsed = bucket !== undefined;
+  const inExperiment = index >= 0 && index < exp.variations.length;
+  if (!inExperiment) index = 0;
+  const { hashAttribute, hashValue } = identityOf(ctx, exp);
+  const meta = (exp.meta && exp.meta[index]) || NO_META;
   const result: ExperimentResult = {
-    key: meta.key || '' + index,
+    key: variationKey(exp, index),
     featureId,
     inExperiment,
     hashUsed,
@@ -268,16 +268,16 @@ export function experimentResult(
     value: exp.variations[index],
     hashAttribute,
     hashValue,
-    stickyBucketUsed: !!stickyBucketUsed,
+    stickyBucketUsed,
   };
   if (meta.name) result.name = meta.name;
-  if (bucket !== undefined) result.bucket = bucket;
+  if (hashUsed) result.bucket = bucket;
   if (meta.passthrough) result.passthrough = meta.passthrough;
-  const cb = exp.contextualBandit;
-  if (cb && hashUsed && inExperiment) {
-    result.leafId = cb.leafId;
-    result.variationWeights = cb.variationWeights;
-    if (cb.banditVersion !== undefined) result.banditVersion = cb.banditVersion;
+  const bandit = exp.contextualBandit;
+  if (bandit && hashUsed && inExperiment) {
+    result.leafId = bandit.leafId;
+    result.variationWeights = bandit.variationWeights;
+    if (bandit.banditVersion !== undefined) result.banditVersion = bandit.banditVersion;
   }
   return result;
 }
@@ -307,8 +307,7 @@ export function runExperiment(
   ranges?: VariationRange[],
 ): ExperimentResult {
   const key = exp.key;
-  const excluded = (): ExperimentResult => experimentResult(ctx, exp, -1, false, featureId);
-  if (exp.variations.length < 2 || ctx.enabled === false) return excluded();
+  if (exp.variations.length < 2 || ctx.enabled === false) return experimentResult(ctx, exp, featureId);
 
   const override = ctx.overrides && ctx.overrides[key];
   if (override) {
@@ -320,52 +319,49 @@ export function runExperiment(
   }
 
   const qs = ctx.allowUrlOverrides === false ? null : getQueryStringOverride(key, ctx.url || '', exp.variations.length);
-  if (qs !== null) return experimentResult(ctx, exp, qs, false, featureId);
+  if (qs !== null) return experimentResult(ctx, exp, featureId, qs);
 
   const forced = ctx.forcedVariations;
-  if (forced && key in forced) return experimentResult(ctx, exp, forced[key], false, featureId);
+  if (forced && key in forced) return experimentResult(ctx, exp, featureId, forced[key]);
 
-  if (exp.status === 'draft' || exp.active === false) return excluded();
+  if (exp.status === 'draft' || exp.active === false) return experimentResult(ctx, exp, featureId);
 
-  const sticky = usesSticky(ctx, exp);
-  const { hashValue } = hashAttributeOf(ctx, exp.hashAttribute, sticky ? exp.fallbackAttribute : undefined);
-  if (!hashValue) return excluded();
+  const { hashValue } = identityOf(ctx, exp);
+  if (!hashValue) return experimentResult(ctx, exp, featureId);
 
-  let assigned = -1;
-  let blocked = false;
-  if (sticky) {
-    const found = stickyVariation(ctx, exp);
-    if (found === 'blocked') blocked = true;
-    else assigned = found;
-  }
-  const foundSticky = assigned >= 0;
+  const found = usesSticky(ctx, exp) ? stickyVariation(ctx, exp) : -1;
+  const foundSticky = found !== 'blocked' && found >= 0;
 
   // Targeting is checked only for visitors without a sticky bucket: once assigned, a visitor
   // keeps the variation even if targeting later excludes them.
   if (!foundSticky) {
     if (exp.filters) {
-      if (isFilteredOut(ctx, exp.filters)) return excluded();
+      if (isFilteredOut(ctx, exp.filters)) return experimentResult(ctx, exp, featureId);
     } else if (exp.namespace && !inNamespace('' + hashValue, exp.namespace)) {
-      return excluded();
+      return experimentResult(ctx, exp, featureId);
     }
-    if (exp.include && !included(exp)) return excluded();
-    if (exp.condition && !evalCondition(ctx.attributes, exp.condition, ctx.savedGroups)) return excluded();
-    if (exp.parentConditions && failedPrerequisite(ctx, exp.parentConditions, path || [])) return excluded();
-    if (exp.groups && !hasGroupOverlap(ctx, exp.groups)) return excluded();
+    if (
+      (exp.include && !included(exp)) ||
+      (exp.condition && !matches(ctx, exp.condition)) ||
+      (exp.parentConditions && failedPrerequisite(ctx, exp.parentConditions, path || [])) ||
+      (exp.groups && !hasGroupOverlap(ctx, exp.groups))
+    ) {
+      return experimentResult(ctx, exp, featureId);
+    }
   }
-  if (exp.url && !urlMatches(exp.url, ctx.url)) return excluded();
+  if (exp.url && !urlMatches(exp.url, ctx.url)) return experimentResult(ctx, exp, featureId);
 
   const n = hash(exp.seed || key, '' + hashValue, exp.hashVersion || 1);
-  if (n === null) return excluded();
-  if (!foundSticky) {
-    assigned = chooseVariation(n, exp.ranges || ranges || getBucketRanges(exp.variations.length, exp.coverage, exp.weights));
-  }
-  if (blocked) return experimentResult(ctx, exp, -1, false, featureId, undefined, true);
-  if (assigned < 0) return excluded();
-  if ('force' in exp) return experimentResult(ctx, exp, exp.force === undefined ? -1 : exp.force, false, featureId);
-  if (ctx.qaMode || exp.status === 'stopped') return excluded();
+  if (n === null) return experimentResult(ctx, exp, featureId);
+  if (found === 'blocked') return experimentResult(ctx, exp, featureId, -1, undefined, true);
+  const assigned = foundSticky
+    ? found
+    : chooseVariation(n, exp.ranges || ranges || getBucketRanges(exp.variations.length, exp.coverage, exp.weights));
+  if (assigned < 0) return experimentResult(ctx, exp, featureId);
+  if ('force' in exp) return experimentResult(ctx, exp, featureId, exp.force === undefined ? -1 : exp.force);
+  if (ctx.qaMode || exp.status === 'stopped') return experimentResult(ctx, exp, featureId);
 
-  const result = experimentResult(ctx, exp, assigned, true, featureId, n, foundSticky);
+  const result = experimentResult(ctx, exp, featureId, assigned, n, foundSticky);
   if (ctx.onAssignment) ctx.onAssignment(exp, result);
   return result;
 }

@@ -19,18 +19,18 @@ const DEFAULT_DAYS = 400;
 /** Ids from storage are untrusted: accept only what an id generator could have written. */
 const VALID_ID = /^[\w.:@+-]{1,128}$/;
 
-/** A new random UUID v4. Uses `crypto.randomUUID` where present, else `getRandomValues`, else Math.random. */
+/** A new random UUID v4, from `crypto.getRandomValues` (everywhere, unlike `randomUUID`), else Math.random. */
 export function generateClientId(): string {
-  const c = globalThis.crypto;
-  if (c && typeof c.randomUUID === 'function') return c.randomUUID();
   const bytes = new Uint8Array(16);
-  if (c && typeof c.getRandomValues === 'function') c.getRandomValues(bytes);
+  const c = globalThis.crypto;
+  if (c && c.getRandomValues) c.getRandomValues(bytes);
   else for (let i = 0; i < 16; i++) bytes[i] = (Math.random() * 256) | 0;
-  bytes[6] = (bytes[6] & 0x0f) | 0x40;
-  bytes[8] = (bytes[8] & 0x3f) | 0x80;
+  bytes[6] = (bytes[6] & 0x0f) | 0x40; // version 4
+  bytes[8] = (bytes[8] & 0x3f) | 0x80; // RFC 4122 variant
   let hex = '';
   for (let i = 0; i < 16; i++) hex += (bytes[i] + 0x100).toString(16).slice(1);
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+  // 8-4-4-4-12 hex digits
+  return hex.replace(/(.{8})(.{4})(.{4})(.{4})/, '$1-$2-$3-$4-');
 }
 
 /** Whether `id` is an acceptable stored client id. */
@@ -77,22 +77,17 @@ export function clientIdSetCookieHeader(clientId: string, cookie: CookieOptions 
  */
 export function resolveClientId(given: string | undefined, cookie: CookieOptions | false = {}): string {
   if (given) return given;
-  if (typeof document === 'undefined' || cookie === false) return generateClientId();
-  const name = cookie.name || DEFAULT_COOKIE_NAME;
-  let stored: string | undefined;
-  try {
-    stored = Cookies.get(name);
-  } catch {
-    stored = undefined;
-  }
-  if (isValidClientId(stored)) return stored;
   const id = generateClientId();
+  if (typeof document === 'undefined' || cookie === false) return id;
+  const name = cookie.name || DEFAULT_COOKIE_NAME;
   try {
+    const stored = Cookies.get(name);
+    if (isValidClientId(stored)) return stored;
     Cookies.set(name, id, {
       expires: cookie.days ?? DEFAULT_DAYS,
       path: '/',
       sameSite: 'Lax',
-      secure: typeof location !== 'undefined' && location.protocol === 'https:',
+      secure: location.protocol === 'https:',
       domain: cookie.domain,
     });
   } catch {

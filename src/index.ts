@@ -3,8 +3,8 @@
  * Importing this module has no side effects: nothing touches `window`, `document` or storage
  * until a client is created.
  */
-export { Client, createClient } from './client';
-export type { ClientOptions, ClientSnapshot, FeatureMap, WidenPrimitives } from './client';
+export { createClient } from './client';
+export type { Client, ClientOptions, ClientSnapshot, FeatureMap, WidenPrimitives } from './client';
 export { evalCondition } from './conditions';
 export { decrypt, DecryptionError } from './decrypt';
 export { chooseVariation, getBucketRanges, getEqualWeights, hash, inNamespace } from './hash';

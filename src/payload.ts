@@ -3,7 +3,8 @@
  * their shape and stay fast. A malformed feature or rule is dropped with a log line (the feature
  * then falls back to its default value, or `unknownFeature`); nothing here throws.
  */
-import { getBucketRanges } from './hash';
+import { isObject } from './conditions';
+import { getBucketRanges, weightsFit } from './hash';
 import type { Experiment, FeatureDefinition, FeatureRule, Logger, VariationRange } from './types';
 
 /** A rule plus, for experiment rules, its experiment and bucket ranges built once. */
@@ -19,61 +20,45 @@ export interface CompiledFeature {
   rules: CompiledRule[];
 }
 
-const isObject = (v: unknown): v is Record<string, unknown> => !!v && typeof v === 'object' && !Array.isArray(v);
-const isNumber = (v: unknown): v is number => typeof v === 'number' && v === v;
-const isRange = (v: unknown): boolean => Array.isArray(v) && v.length === 2 && isNumber(v[0]) && isNumber(v[1]);
-const isRanges = (v: unknown): boolean => Array.isArray(v) && v.every(isRange);
+/**
+ * The type each rule field must have when present (arrays are "array", not "object"). Only
+ * top-level types are checked; the items of lists evaluation dereferences are checked below.
+ */
+const RULE_FIELD_TYPES: Record<string, string> = {
+  string: 'id key seed hashAttribute fallbackAttribute contextualBanditRef',
+  number: 'coverage hashVersion bucketVersion minBucketVersion',
+  object: 'condition',
+  array: 'range ranges variations contextualVariations weights meta namespace filters parentConditions',
+};
 
-/** Shape checks for the rule fields evaluation reads; a rule failing any of them is dropped. */
-const RULE_FIELDS: Record<string, (v: unknown) => boolean> = {
-  id: (v) => typeof v === 'string',
-  key: (v) => typeof v === 'string',
-  seed: (v) => typeof v === 'string',
-  hashAttribute: (v) => typeof v === 'string',
-  fallbackAttribute: (v) => typeof v === 'string',
-  contextualBanditRef: (v) => typeof v === 'string',
-  condition: isObject,
-  coverage: isNumber,
-  hashVersion: isNumber,
-  bucketVersion: isNumber,
-  minBucketVersion: isNumber,
-  range: isRange,
-  ranges: isRanges,
-  variations: Array.isArray,
-  contextualVariations: Array.isArray,
-  weights: (v) => Array.isArray(v) && v.every(isNumber),
-  meta: (v) => Array.isArray(v) && v.every(isObject),
-  namespace: (v) => Array.isArray(v) && typeof v[0] === 'string' && isNumber(v[1]) && isNumber(v[2]),
-  filters: (v) => Array.isArray(v) && v.every((f) => isObject(f) && typeof f.seed === 'string' && isRanges(f.ranges)),
-  parentConditions: (v) => Array.isArray(v) && v.every((p) => isObject(p) && typeof p.id === 'string'),
+/** `typeof`, with arrays and null told apart, as RULE_FIELD_TYPES names them. */
+const typeOf = (v: unknown): string => (Array.isArray(v) ? 'array' : v === null ? 'null' : typeof v);
+
+/** Lists whose items evaluation dereferences: a malformed item would otherwise pass silently. */
+const ITEM_CHECKS: Record<string, (item: Record<string, unknown>) => boolean> = {
+  filters: (f) => typeof f.seed === 'string' && Array.isArray(f.ranges),
+  parentConditions: (p) => typeof p.id === 'string',
 };
 
 /** The rule fields GrowthBook copies onto a rule's experiment (and so into results). */
-const EXPERIMENT_FIELDS = [
-  'coverage',
-  'weights',
-  'hashAttribute',
-  'fallbackAttribute',
-  'disableStickyBucketing',
-  'bucketVersion',
-  'minBucketVersion',
-  'namespace',
-  'meta',
-  'ranges',
-  'name',
-  'phase',
-  'seed',
-  'hashVersion',
-  'filters',
-  'condition',
-] as const;
+const EXPERIMENT_FIELDS = (
+  'coverage weights hashAttribute fallbackAttribute disableStickyBucketing bucketVersion minBucketVersion ' +
+  'namespace meta ranges name phase seed hashVersion filters condition'
+).split(' ');
 
-function ruleProblem(rule: unknown): string | null {
-  if (!isObject(rule)) return 'rule is not an object';
-  for (const field in RULE_FIELDS) {
-    if (rule[field] !== undefined && !RULE_FIELDS[field](rule[field])) return `invalid "${field}"`;
+/** Whether every field of `rule` has the type evaluation relies on. */
+function ruleFits(rule: Record<string, unknown>): boolean {
+  for (const type in RULE_FIELD_TYPES) {
+    for (const field of RULE_FIELD_TYPES[type].split(' ')) {
+      const value = rule[field];
+      const check = ITEM_CHECKS[field];
+      if (value === undefined) continue;
+      if (typeOf(value) !== type || (check && !(value as unknown[]).every((item) => isObject(item) && check(item)))) {
+        return false;
+      }
+    }
   }
-  return null;
+  return true;
 }
 
 function ruleExperiment(featureKey: string, rule: FeatureRule): Experiment | undefined {
@@ -92,36 +77,42 @@ function ruleExperiment(featureKey: string, rule: FeatureRule): Experiment | und
   return exp;
 }
 
+const cache = new WeakMap<object, Map<string, CompiledFeature>>();
+
 /**
- * Validate and pre-build feature definitions. Returns a Map (never a plain object) so a feature
+ * Validate and pre-build feature definitions. Payloads are treated as immutable: the result is
+ * cached per payload object, so pass a new object (as a fetch does) to change definitions. Returns a Map (never a plain object) so a feature
  * key such as `constructor` or `__proto__` cannot resolve to something inherited.
  */
 export function compileFeatures(features: unknown, log: Logger): Map<string, CompiledFeature> {
-  const compiled = new Map<string, CompiledFeature>();
-  if (features === undefined || features === null) return compiled;
+  if (features === undefined || features === null) return new Map();
   if (!isObject(features)) {
-    log('Ignoring features: expected an object of feature definitions', { features });
-    return compiled;
+    log('Ignored bad features', { features });
+    return new Map();
   }
+  // Servers create a client per request from one shared payload: compile it once.
+  let compiled = cache.get(features);
+  if (compiled) return compiled;
+  compiled = new Map();
+  cache.set(features, compiled);
   for (const key of Object.keys(features)) {
     const definition = features[key] as FeatureDefinition;
     if (!isObject(definition)) {
-      log('Ignoring feature: definition is not an object', { feature: key });
+      log('Ignored bad feature', { feature: key });
       continue;
     }
     const rules: CompiledRule[] = [];
     if (definition.rules !== undefined && !Array.isArray(definition.rules)) {
-      log('Ignoring rules of feature: "rules" is not an array', { feature: key });
+      log('Ignored bad rules', { feature: key });
     } else {
       for (const rule of definition.rules || []) {
-        const problem = ruleProblem(rule);
-        if (problem) {
-          log(`Ignoring a rule of feature "${key}": ${problem}`, { feature: key, rule });
+        if (!isObject(rule) || !ruleFits(rule)) {
+          log('Ignored bad rule', { feature: key, rule });
           continue;
         }
         const exp = 'force' in rule ? undefined : ruleExperiment(key, rule);
-        if (exp && exp.weights && !weightsValid(exp.weights, exp.variations.length)) {
-          log(`Weights of a rule of feature "${key}" do not fit its variations; using equal weights`, { feature: key });
+        if (exp && exp.weights && !weightsFit(exp.weights, exp.variations.length)) {
+          log('Bad weights; using equal weights', { feature: key });
         }
         const ranges = exp && !exp.ranges ? getBucketRanges(exp.variations.length, exp.coverage, exp.weights) : undefined;
         rules.push({ rule, exp, ranges });
@@ -130,11 +121,4 @@ export function compileFeatures(features: unknown, log: Logger): Map<string, Com
     compiled.set(key, { defaultValue: definition.defaultValue, rules });
   }
   return compiled;
-}
-
-/** Whether `getBucketRanges` will use these weights rather than fall back to equal ones. */
-function weightsValid(weights: number[], numVariations: number): boolean {
-  let total = 0;
-  for (const w of weights) total += w;
-  return weights.length === numVariations && total >= 0.99 && total <= 1.01;
 }

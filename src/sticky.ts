@@ -5,9 +5,14 @@
  */
 import type { StickyAssignmentDocs, StickyAssignmentsDocument, StickyBucketStore } from './types';
 
-/** `"<attributeName>||<attributeValue>"`; non-string values are JSON-encoded as GrowthBook does. */
+/** An attribute value as sticky docs store it: non-strings JSON-encoded, as GrowthBook does. */
+export function stickyValue(attributeValue: unknown): string {
+  return typeof attributeValue === 'string' ? attributeValue : JSON.stringify(attributeValue);
+}
+
+/** `"<attributeName>||<attributeValue>"`, the key of an identity's sticky doc. */
 export function stickyAttributeKey(attributeName: string, attributeValue: unknown): string {
-  return attributeName + '||' + (typeof attributeValue === 'string' ? attributeValue : JSON.stringify(attributeValue));
+  return attributeName + '||' + stickyValue(attributeValue);
 }
 
 /** `"<experimentKey>__<bucketVersion>"`; bumping the bucket version re-randomises visitors. */

@@ -29,7 +29,7 @@ describe('evaluation through the client', () => {
   it('uses the fallback when the value has another type, and says so', () => {
     const { client, log } = logged({ features: { limit: { defaultValue: 'ten' } } });
     expect(client.getFeatureValue('limit', 10)).toBe(10);
-    expect(log).toHaveBeenCalledWith(expect.stringContaining('another type'), expect.anything());
+    expect(log).toHaveBeenCalledWith(expect.stringContaining('type differs'), expect.anything());
   });
 
   it('hashes with the client id by default, deterministically', () => {

@@ -1,0 +1,182 @@
+/**
+ * Remote payloads: fetches a GrowthBook-format payload from a URL, caches it with a TTL and keeps it
+ * fresh (ETag revalidation, `refresh()`, optional polling). Stale-while-revalidate: a cached payload
+ * is delivered at once and refreshed in the background. Nothing here throws into the app: a failed
+ * or malformed fetch keeps the last good payload and logs one line per failure streak. Nothing
+ * touches fetch, IndexedDB or timers until `start()` or `refresh()`, so importing is isomorphic.
+ */
+import { createStore, get, set } from 'idb-keyval';
+import type { Logger } from './types';
+
+/** A GrowthBook-format payload; only its outer shape is checked here. Shared: treat as read-only. */
+export interface RemotePayload {
+  features?: Record<string, unknown>;
+  experiments?: unknown[];
+  savedGroups?: Record<string, unknown>;
+  encryptedFeatures?: string;
+  encryptedSavedGroups?: string;
+  [key: string]: unknown;
+}
+
+/** What a cache keeps per URL. `hash` (length + FNV-1a of the response text) detects changes. */
+export interface CachedPayload {
+  payload: RemotePayload;
+  etag?: string;
+  fetchedAt: number;
+  hash: string;
+}
+
+/** Where payloads are cached, keyed by URL. May reject; a failure only costs the cache. */
+export interface PayloadCache {
+  get(url: string): Promise<CachedPayload | undefined>;
+  set(url: string, entry: CachedPayload): Promise<void>;
+}
+
+export interface PayloadSourceOptions {
+  /** Where the payload is served; also the cache key. */
+  url: string;
+  /** A cached payload younger than this (default 60 s) is used without fetching. */
+  cacheTtlMs?: number;
+  /** Poll: `refresh()` every this many ms. Off by default. */
+  refreshMs?: number;
+  /** Abort a fetch (body included) after this many ms (default 5,000). */
+  timeoutMs?: number;
+  /** Default: IndexedDB (database `splitflap-payloads`) if present, else a Map shared by the process. */
+  cache?: PayloadCache;
+  fetch?: typeof fetch;
+  log?: Logger;
+  now?: () => number;
+  /** Called with each payload that differs from the last one delivered. */
+  onPayload: (payload: RemotePayload, source: 'cache' | 'network') => void;
+}
+
+export interface PayloadSource {
+  /** Delivers the cached payload, fetching if it is missing or stale. Resolves once a payload is in or the fetch failed. */
+  start(): Promise<void>;
+  /** Fetches now (sharing a request in flight); `true` when the payload changed. Never rejects. */
+  refresh(): Promise<boolean>;
+  /** Stops polling and notifications. */
+  destroy(): void;
+}
+
+/** A cache in a Map of its own. */
+export function memoryPayloadCache(): PayloadCache {
+  const m = new Map<string, CachedPayload>();
+  return { get: async (url) => m.get(url), set: async (url, entry) => void m.set(url, entry) };
+}
+
+// Process-wide, so a server creating a client per request fetches once per TTL (and per outage logs once).
+const memory = /* @__PURE__ */ memoryPayloadCache();
+const inflight = new Map<string, Promise<{ status: number; etag: string | null; text: string }>>();
+const failing = new Set<string>();
+
+const isObject = (v: unknown): v is Record<string, unknown> => !!v && typeof v == 'object' && !Array.isArray(v);
+// Features, plain or encrypted; anything else is an error body or the wrong URL.
+const valid = (p: unknown): p is RemotePayload =>
+  isObject(p) && (isObject(p.features) || (p.features === undefined && typeof p.encryptedFeatures == 'string'));
+
+const digest = (s: string) => {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 16777619);
+  return s.length + ':' + (h >>> 0);
+};
+
+async function load(f: typeof fetch, url: string, etag: string | undefined, ms: number) {
+  const ctl = new AbortController();
+  const timer = setTimeout(() => ctl.abort(), ms);
+  try {
+    const res = await f(url, { headers: etag ? { 'If-None-Match': etag } : {}, signal: ctl.signal });
+    return { status: res.status, etag: res.headers.get('etag'), text: await res.text() };
+  } catch (e) {
+    throw ctl.signal.aborted ? `timed out after ${ms} ms` : e;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+// Our own database: idb-keyval's default store belongs to the app. The first failure switches to memory.
+function idbCache(log: Logger): PayloadCache {
+  const s = createStore('splitflap-payloads', 'payloads');
+  let ok = true;
+  const run = async <T>(idb: () => Promise<T>, mem: () => Promise<T>) => {
+    if (ok) {
+      try {
+        return await idb();
+      } catch (e) {
+        ok = false;
+        log(`payload cache: IndexedDB failed (${e}); using memory`);
+      }
+    }
+    return mem();
+  };
+  return { get: (u) => run(() => get(u, s), () => memory.get(u)), set: (u, e) => run(() => set(u, e, s), () => memory.set(u, e)) };
+}
+
+/** A payload from `url`: cached, revalidated with its ETag, delivered to `onPayload` when it changes. */
+export function createPayloadSource(options: PayloadSourceOptions): PayloadSource {
+  const { url, onPayload, cacheTtlMs = 60_000, timeoutMs = 5_000, now = Date.now } = options;
+  const log = options.log || ((m) => console.warn('[splitflap] ' + m));
+  let last: CachedPayload | undefined, store: PayloadCache | undefined, dead = false;
+  let pending: Promise<boolean> | undefined, started: Promise<void> | undefined, timer: ReturnType<typeof setInterval>;
+  // An injected cache may throw or reject too: that only costs the cache.
+  const cache = async <T>(op: (c: PayloadCache) => Promise<T>) => {
+    try {
+      return await op((store ||= options.cache || (typeof indexedDB != 'undefined' ? idbCache(log) : memory)));
+    } catch {}
+  };
+
+  const deliver = (entry: CachedPayload, source: 'cache' | 'network') => {
+    const changed = entry.hash != last?.hash;
+    last = entry;
+    try {
+      if (changed && !dead) onPayload(entry.payload, source);
+    } catch (e) {
+      log(`features: onPayload threw (${e})`);
+    }
+    return changed;
+  };
+
+  const fetchNow = async () => {
+    // Sources of the process share a request for the same URL and ETag.
+    const etag = last?.etag, key = etag + ' ' + url;
+    let p = inflight.get(key);
+    if (!p) inflight.set(key, (p = load(options.fetch || fetch, url, etag, timeoutMs).finally(() => inflight.delete(key))));
+    try {
+      const r = await p;
+      let changed = false;
+      if (r.status == 304 && last) last = { ...last, fetchedAt: now() };
+      else {
+        if (r.status < 200 || r.status > 299) throw 'HTTP ' + r.status;
+        const payload = JSON.parse(r.text);
+        if (!valid(payload)) throw 'not a payload with features';
+        changed = deliver({ payload, etag: r.etag || undefined, fetchedAt: now(), hash: digest(r.text) }, 'network');
+      }
+      failing.delete(url);
+      await cache((c) => c.set(url, last!));
+      return changed;
+    } catch (e) {
+      if (!failing.has(url)) log(`features: fetching ${url} failed (${e}); ${last ? 'keeping the last payload' : 'no payload yet'}`);
+      failing.add(url);
+      return false;
+    }
+  };
+
+  const refresh = () => (dead ? Promise.resolve(false) : (pending ||= fetchNow().finally(() => (pending = undefined))));
+
+  return {
+    refresh,
+    start: () =>
+      (started ||= (async () => {
+        if (options.refreshMs && !dead) (timer = setInterval(refresh, options.refreshMs)).unref?.();
+        const c = await cache((c) => c.get(url));
+        if (!last && isObject(c) && valid(c.payload)) deliver(c, 'cache');
+        // Missing or stale (a corrupt fetchedAt counts as stale): fetch, waiting only if there is nothing to show.
+        if (!last) await refresh();
+        else if (!(now() - last.fetchedAt < cacheTtlMs)) refresh();
+      })()),
+    destroy() {
+      dead = true;
+      clearInterval(timer);
+    },
+  };
+}

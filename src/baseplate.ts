@@ -9,7 +9,9 @@
  * the loader rejects the experiment instead, and where it raises on mismatched types in a
  * comparison, the comparison is false.
  */
+import type { ExperimentDefinition } from './client';
 import { sha1Hex } from './digest';
+import type { Experiment, ExperimentResult } from './types';
 
 /** Baseplate's experiment types (`type` is matched case-insensitively); `unknown` always gives null. */
 export type VariantExperimentType =
@@ -577,7 +579,7 @@ function parseExperiment(key: string, config: unknown, log: (m: string) => void)
  * and so is everything baseplate accepts without reading it (see `globalOverride`).
  * The result has a null prototype, so an experiment named `__proto__` is just a key.
  */
-export function loadBaseplateConfig(json: unknown, log?: Log): Record<string, VariantExperiment> {
+export function parseBaseplateConfig(json: unknown, log?: Log): Record<string, VariantExperiment> {
   const out = Object.create(null) as Record<string, VariantExperiment>;
   const say = (msg: string, ctx?: object) => {
     try {
@@ -745,4 +747,60 @@ export function chooseVariant(
   const bucket = sha1ModBucket(def.hash.seed, str, def.hash.numBuckets);
   const variant = allocate(def.allocator, bucket, def.hash.numBuckets);
   return variant === null ? none('notAllocated', bucket) : chosen(variant, 'bucketed', bucket);
+}
+
+/** The variant names an allocator can give, in a stable order (the "variations" of events). */
+function variantNames(allocator: VariantAllocator): string[] {
+  if (allocator.kind === 'twoEnded') return [allocator.low, allocator.high];
+  if (allocator.kind === 'ranges') return allocator.ranges.map((r) => r.variant);
+  return allocator.names;
+}
+
+/**
+ * Baseplate's experiment config file as Splitflap experiment definitions for
+ * `createClient({ experiments })`: `client.variant(name)` then buckets exactly as baseplate
+ * (sha1 of seed and bucket value, mod N, the same allocators, targeting and overrides) and logs
+ * each bucketing event once per (experiment, visitor, variant), with `id`, `owner` and
+ * `version` passed through on the event's experiment.
+ */
+export function loadBaseplateConfig(json: unknown, log?: Log): Record<string, ExperimentDefinition> {
+  const parsed = parseBaseplateConfig(json, log);
+  const out = Object.create(null) as Record<string, ExperimentDefinition>;
+  for (const key of Object.keys(parsed)) {
+    const def = parsed[key];
+    const experiment: Experiment = {
+      key,
+      variations: variantNames(def.allocator),
+      id: def.id,
+      owner: def.owner ?? undefined,
+      version: def.version ?? undefined,
+      hashAttribute: def.hash.bucketVal,
+    };
+    out[key] = {
+      id: def.id,
+      owner: experiment.owner,
+      version: experiment.version,
+      startTs: def.startTs,
+      stopTs: def.stopTs,
+      enabled: def.enabled,
+      choose(attributes, nowSeconds) {
+        const choice = chooseVariant(def, attributes, nowSeconds);
+        if (!choice.log || choice.variant === null) return { variant: choice.variant };
+        const result: ExperimentResult = {
+          key: choice.variant,
+          value: choice.variant,
+          variationId: Math.max(0, experiment.variations.indexOf(choice.variant)),
+          inExperiment: true,
+          hashUsed: choice.reason === 'bucketed',
+          hashAttribute: def.hash.bucketVal,
+          hashValue: pythonStr(lowerKeys(attributes)[def.hash.bucketVal]) ?? '',
+          featureId: null,
+          stickyBucketUsed: false,
+        };
+        if (choice.bucket !== undefined) result.bucket = choice.bucket / def.hash.numBuckets;
+        return { variant: choice.variant, event: [experiment, result] };
+      },
+    };
+  }
+  return out;
 }

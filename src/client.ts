@@ -5,10 +5,12 @@
  */
 import { isBot } from './bots';
 import { decrypt } from './decrypt';
-import { evalFeature, featureResult, runExperiment, type EvalContext } from './evaluate';
+import { forcedBucket, type ForcedBucket } from './edx';
+import { evalFeature, featureResult, inSchedule, runExperiment, type EvalContext } from './evaluate';
 import { resolveClientId, type CookieOptions } from './identity';
 import { compileFeatures } from './payload';
 import { mergeStickyDocs, stickyAttributeKey, stickyExperimentKey, stickyValue } from './sticky';
+import { indexedDbStickyBucketStore } from './stores';
 import type {
   Attributes,
   ContextualBanditDefinition,
@@ -28,6 +30,20 @@ export type FeatureMap = Record<string, unknown>;
 
 /** Literal types widened (`'a'` → string), so a fallback's type is the value's type. */
 export type WidenPrimitives<T> = T extends string ? string : T extends number ? number : T extends boolean ? boolean : T;
+
+/**
+ * A named experiment for {@link Client.getBucket} and {@link Client.variant}: an {@link Experiment}
+ * whose key is its name (variations are variant names for `variant()`; `getBucket()` makes its own).
+ */
+export interface ExperimentDefinition extends Partial<Experiment<string>> {
+  /** Pin visitors matching a condition to a bucket (`getBucket`); when several match, the lowest bucket wins. */
+  forcedBuckets?: ForcedBucket[];
+  /**
+   * Bring your own bucketing (baseplate's sha1 allocators, see `loadBaseplateConfig`): the variant
+   * for these attributes, and the bucketing event to log for it, if any.
+   */
+  choose?(attributes: Attributes, nowSeconds: number): { variant: string | null; event?: [Experiment, ExperimentResult] };
+}
 
 /** Options of {@link createClient}. GrowthBook's context options are accepted with the same meaning. */
 export interface ClientOptions {
@@ -63,7 +79,12 @@ export interface ClientOptions {
   excludeBots?: boolean | RegExp;
   /** The visitor's user agent; default `navigator.userAgent` in browsers. Pass it on servers. */
   userAgent?: string;
-  /** Where sticky buckets are kept; default: in this client's memory only. `false` turns sticky bucketing off. */
+  /** Named experiments for `getBucket()` and `variant()` (e.g. from `loadBaseplateConfig`). */
+  experiments?: Record<string, ExperimentDefinition>;
+  /**
+   * Where sticky buckets are kept. Default: IndexedDB in browsers (falling back to localStorage,
+   * then memory); on servers this client's memory only. `false` turns sticky bucketing off.
+   */
   stickyBucketStore?: StickyBucketStore | false;
   /** Sticky docs known up front (e.g. from SSR), by `attributeName||attributeValue`. */
   stickyBucketAssignmentDocs?: StickyAssignmentDocs;
@@ -127,6 +148,21 @@ export interface Client<F extends FeatureMap = FeatureMap> {
   setOnExposure(callback: ExposureCallback | undefined): void;
   /** The sticky docs this client knows, by `attributeName||attributeValue`. */
   getStickyBucketAssignmentDocs(): StickyAssignmentDocs;
+  /**
+   * The visitor's numbered bucket in `experimentKey` (Open edX style): 0 is control, and also
+   * what a visitor outside the experiment gets. `scope` (e.g. a course id) hashes a visitor
+   * independently per scope. Forced buckets from `experiments[key].forcedBuckets` win. The
+   * exposure fires once per visitor, experiment and scope per browser session, bucket 0 included.
+   */
+  getBucket(experimentKey: string, options?: { numBuckets?: number; scope?: string }): number;
+  /**
+   * The variant of experiment `name` (from `options.experiments`) for this visitor, or `null`
+   * when they are not in it. The bucketing event is logged at most once per (experiment,
+   * visitor, variant). `attributes` are merged over the client's for this call.
+   */
+  variant(name: string, attributes?: Attributes): string | null;
+  /** Log an exposure of `variant` of experiment `name` explicitly (never deduplicated). */
+  expose(name: string, variant: string): void;
   /** Listen for changes that may change results. Returns the unsubscribe function. */
   subscribe(listener: () => void): () => void;
   /** A value that changes (by identity) exactly when results may have changed. */
@@ -162,6 +198,20 @@ function stickyIdentities(ctx: EvalContext): Record<string, string> {
   return identities;
 }
 
+/** Whether `key` is new in this browser session (sessionStorage), else in `fallback` (this client). */
+function firstInSession(key: string, fallback: Set<string>): boolean {
+  const storageKey = 'splitflap:exposed:' + key;
+  try {
+    if (sessionStorage.getItem(storageKey)) return false;
+    sessionStorage.setItem(storageKey, '1');
+    return true;
+  } catch {
+    if (fallback.has(key)) return false;
+    fallback.add(key);
+    return true;
+  }
+}
+
 /** Create a client. Cheap: nothing is read or written until it is used (beyond the id cookie in browsers). */
 export function createClient<F extends FeatureMap = FeatureMap>(options: ClientOptions = {}): Client<F> {
   const log = options.log || defaultLog;
@@ -174,10 +224,14 @@ export function createClient<F extends FeatureMap = FeatureMap>(options: ClientO
   } = options;
   // Without a store, sticky docs live in this client only: on a server (a client per request)
   // that is all a memory store could give, without its start-up cost.
-  const store = options.stickyBucketStore || null;
+  const store =
+    options.stickyBucketStore ||
+    (options.stickyBucketStore !== false && typeof indexedDB != 'undefined' ? indexedDbStickyBucketStore({ log }) : null);
+  const experiments = safeCopy(options.experiments);
   let onExposure = options.onExposure || options.trackingCallback;
   /** Exposures already reported, by identity, experiment and variation. */
   const exposed = new Set<string>();
+  const exposedInSession = new Set<string>();
   /** Exposures made while there is no callback, delivered when one is set. */
   let pending: [Experiment, ExperimentResult][] = [];
   const listeners = new Set<() => void>();
@@ -247,18 +301,26 @@ export function createClient<F extends FeatureMap = FeatureMap>(options: ClientO
       return;
     }
     lastAssigned.set(experiment.key, result);
-    const exposure = hashAttribute + '|' + hashValue + '|' + experiment.key + '|' + result.variationId;
-    if (!exposed.has(exposure)) {
-      exposed.add(exposure);
-      expose(experiment, result);
-    }
+    exposeOnce(experiment, result, hashAttribute + '|' + hashValue + '|' + experiment.key + '|' + result.variationId);
+    remember(experiment, result);
+  }
+
+  /** Report an exposure unless `id` was already reported by this client. */
+  function exposeOnce(experiment: Experiment, result: ExperimentResult, id: string): void {
+    if (exposed.has(id)) return;
+    exposed.add(id);
+    expose(experiment, result);
+  }
+
+  /** Record the assignment as a sticky bucket (saved at the end of the tick). */
+  function remember(experiment: Experiment, result: ExperimentResult): void {
     const docs = ctx.stickyDocs;
     if (!docs || experiment.disableStickyBucketing) return;
-    const attributeValue = stickyValue(hashValue);
-    const key = stickyAttributeKey(hashAttribute, attributeValue);
+    const attributeValue = stickyValue(result.hashValue);
+    const key = stickyAttributeKey(result.hashAttribute, attributeValue);
     const expKey = stickyExperimentKey(experiment.key, experiment.bucketVersion);
     if (docs[key] && docs[key].assignments[expKey] === result.key) return;
-    docs[key] = mergeStickyDocs(docs[key], { attributeName: hashAttribute, attributeValue, assignments: { [expKey]: result.key } });
+    docs[key] = mergeStickyDocs(docs[key], { attributeName: result.hashAttribute, attributeValue, assignments: { [expKey]: result.key } });
     if (!store) return;
     if (!unsaved.size) queueMicrotask(save);
     unsaved.add(key);
@@ -386,6 +448,52 @@ export function createClient<F extends FeatureMap = FeatureMap>(options: ClientO
       for (const [experiment, result] of queued) expose(experiment, result);
     },
     getStickyBucketAssignmentDocs: () => ({ ...ctx.stickyDocs }),
+    getBucket(experimentKey, { numBuckets = 2, scope } = {}) {
+      const definition = experiments[experimentKey] || {};
+      const exp: Experiment = { ...definition, key: scope ? experimentKey + '.' + scope : experimentKey, variations: [], hashVersion: definition.hashVersion || 2 };
+      for (let i = 0; i < numBuckets; i++) exp.variations.push(i);
+      // Forced buckets apply while the experiment is on (as edX checks them after its window).
+      const forced =
+        definition.forcedBuckets && definition.enabled !== false && inSchedule(exp)
+          ? forcedBucket(definition.forcedBuckets, ctx.attributes, ctx.savedGroups)
+          : null;
+      // Exposure follows edX (once per session, below), so evaluation only remembers the bucket.
+      const live: EvalContext = { ...ctx, onAssignment: remember };
+      if (forced !== null && forced < numBuckets) live.forcedVariations = { ...ctx.forcedVariations, [exp.key]: forced };
+      const result = runExperiment(live, exp, null);
+      if (result.inExperiment && (result.hashUsed || live.forcedVariations !== ctx.forcedVariations) && firstInSession(exp.key + '|' + result.hashValue, exposedInSession)) {
+        expose(exp, result);
+      }
+      return result.inExperiment ? result.variationId : 0;
+    },
+    variant(name, attributes) {
+      const definition = experiments[name];
+      if (!definition) return null;
+      const merged = attributes ? safeCopy({ ...ctx.attributes, ...attributes }) : ctx.attributes;
+      if (definition.choose) {
+        const { variant, event } = definition.choose(merged, Date.now() / 1000);
+        if (event) exposeOnce(event[0], event[1], name + '|' + event[1].hashValue + '|' + variant);
+        return variant;
+      }
+      const result = runExperiment(attributes ? { ...ctx, attributes: merged } : ctx, { variations: [], ...definition, key: name }, null);
+      return result.inExperiment ? String(result.value) : null;
+    },
+    expose(name, variant) {
+      const definition = experiments[name] || {};
+      const experiment = { variations: [variant], ...definition, key: name } as Experiment;
+      const index = Math.max(0, experiment.variations.indexOf(variant));
+      expose(experiment, {
+        key: variant,
+        value: variant,
+        variationId: index,
+        inExperiment: true,
+        hashUsed: false,
+        hashAttribute: definition.hashAttribute || 'id',
+        hashValue: stickyValue(ctx.attributes[definition.hashAttribute || 'id'] ?? ''),
+        featureId: null,
+        stickyBucketUsed: false,
+      });
+    },
     subscribe(listener) {
       listeners.add(listener);
       return () => listeners.delete(listener);

@@ -282,6 +282,12 @@ function experimentResult(
   return result;
 }
 
+/** Whether now falls in the experiment's `[startTs, stopTs)` (epoch seconds; either may be absent). */
+export function inSchedule(exp: Experiment): boolean {
+  const now = Date.now() / 1000;
+  return !(now < (exp.startTs as number)) && !(now >= (exp.stopTs as number));
+}
+
 function included(exp: Experiment): boolean {
   try {
     return !!exp.include!();
@@ -307,7 +313,8 @@ export function runExperiment(
   ranges?: VariationRange[],
 ): ExperimentResult {
   const key = exp.key;
-  if (exp.variations.length < 2 || ctx.enabled === false) return experimentResult(ctx, exp, featureId);
+  // `enabled: false` is a kill switch: it beats even QA forces.
+  if (exp.variations.length < 2 || ctx.enabled === false || exp.enabled === false) return experimentResult(ctx, exp, featureId);
 
   const override = ctx.overrides && ctx.overrides[key];
   if (override) {
@@ -324,7 +331,10 @@ export function runExperiment(
   const forced = ctx.forcedVariations;
   if (forced && key in forced) return experimentResult(ctx, exp, featureId, forced[key]);
 
-  if (exp.status === 'draft' || exp.active === false) return experimentResult(ctx, exp, featureId);
+  // Everyone gets the global override, as a decision of the experiment, so nobody is "exposed".
+  if (exp.globalOverride !== undefined) return experimentResult(ctx, exp, featureId, exp.globalOverride);
+
+  if (exp.status === 'draft' || exp.active === false || !inSchedule(exp)) return experimentResult(ctx, exp, featureId);
 
   const { hashValue } = identityOf(ctx, exp);
   if (!hashValue) return experimentResult(ctx, exp, featureId);

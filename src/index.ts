@@ -4,7 +4,7 @@
  * until a client is created.
  */
 export { createClient } from './client';
-export type { Client, ClientOptions, ClientSnapshot, FeatureMap, WidenPrimitives } from './client';
+export type { Client, ClientOptions, ClientSnapshot, ExperimentDefinition, FeatureMap, WidenPrimitives } from './client';
 export { evalCondition } from './conditions';
 export { decrypt, DecryptionError } from './decrypt';
 export { chooseVariation, getBucketRanges, getEqualWeights, hash, inNamespace } from './hash';
@@ -18,4 +18,9 @@ export {
   type CookieOptions,
 } from './identity';
 export { memoryStickyBucketStore } from './sticky';
+export { indexedDbStickyBucketStore, localStorageStickyBucketStore } from './stores';
+export { loadBaseplateConfig } from './baseplate';
+export type { ForcedBucket } from './edx';
+export { banditWeights, chooseArm, detectWinner } from './bandit';
+export type { ArmStats, BanditOptions, BanditPolicy, WinnerOptions, WinnerResult } from './bandit';
 export type * from './types';

@@ -26,7 +26,8 @@ export interface CompiledFeature {
  */
 const RULE_FIELD_TYPES: Record<string, string> = {
   string: 'id key seed hashAttribute fallbackAttribute contextualBanditRef',
-  number: 'coverage hashVersion bucketVersion minBucketVersion',
+  number: 'coverage hashVersion bucketVersion minBucketVersion startTs stopTs globalOverride',
+  boolean: 'enabled',
   object: 'condition',
   array: 'range ranges variations contextualVariations weights meta namespace filters parentConditions',
 };
@@ -43,7 +44,9 @@ const ITEM_CHECKS: Record<string, (item: Record<string, unknown>) => boolean> = 
 /** The rule fields GrowthBook copies onto a rule's experiment (and so into results). */
 const EXPERIMENT_FIELDS = (
   'coverage weights hashAttribute fallbackAttribute disableStickyBucketing bucketVersion minBucketVersion ' +
-  'namespace meta ranges name phase seed hashVersion filters condition'
+  'namespace meta ranges name phase seed hashVersion filters condition' +
+  // Splitflap's experiment controls (kill switch, schedule, global override, descriptions).
+  ' enabled startTs stopTs globalOverride owner version'
 ).split(' ');
 
 /** Whether every field of `rule` has the type evaluation relies on. */
@@ -71,7 +74,7 @@ function ruleExperiment(featureKey: string, rule: FeatureRule): Experiment | und
   // versions when present (0 is meaningful), everything else only when truthy.
   for (const field of EXPERIMENT_FIELDS) {
     const v = source[field];
-    const keepFalsy = field === 'coverage' || field === 'bucketVersion' || field === 'minBucketVersion';
+    const keepFalsy = /^(coverage|bucketVersion|minBucketVersion|enabled|globalOverride)$/.test(field);
     if (keepFalsy ? v !== undefined : v) target[field] = v;
   }
   return exp;

@@ -73,12 +73,12 @@ const failing = new Set<string>();
 const isObject = (v: unknown): v is Record<string, unknown> => !!v && typeof v == 'object' && !Array.isArray(v);
 // Features, plain or encrypted; anything else is an error body or the wrong URL.
 const valid = (p: unknown): p is RemotePayload =>
-  isObject(p) && (isObject(p.features) || (p.features === undefined && typeof p.encryptedFeatures == 'string'));
+  isObject(p) && (p.features ? isObject(p.features) : typeof p.encryptedFeatures == 'string');
 
 const digest = (s: string) => {
   let h = 0x811c9dc5;
   for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 16777619);
-  return s.length + ':' + (h >>> 0);
+  return s.length + ':' + h;
 };
 
 async function load(f: typeof fetch, url: string, etag: string | undefined, ms: number) {
@@ -94,23 +94,11 @@ async function load(f: typeof fetch, url: string, etag: string | undefined, ms: 
   }
 }
 
-// Our own database: idb-keyval's default store belongs to the app. The first failure switches to memory.
-function idbCache(log: Logger): PayloadCache {
+// Our own database: idb-keyval's default store belongs to the app. createStore opens it lazily.
+const idb = (): PayloadCache => {
   const s = createStore('splitflap-payloads', 'payloads');
-  let ok = true;
-  const run = async <T>(idb: () => Promise<T>, mem: () => Promise<T>) => {
-    if (ok) {
-      try {
-        return await idb();
-      } catch (e) {
-        ok = false;
-        log(`payload cache: IndexedDB failed (${e}); using memory`);
-      }
-    }
-    return mem();
-  };
-  return { get: (u) => run(() => get(u, s), () => memory.get(u)), set: (u, e) => run(() => set(u, e, s), () => memory.set(u, e)) };
-}
+  return { get: (u) => get(u, s), set: (u, e) => set(u, e, s) };
+};
 
 /** A payload from `url`: cached, revalidated with its ETag, delivered to `onPayload` when it changes. */
 export function createPayloadSource(options: PayloadSourceOptions): PayloadSource {
@@ -118,11 +106,18 @@ export function createPayloadSource(options: PayloadSourceOptions): PayloadSourc
   const log = options.log || ((m) => console.warn('[splitflap] ' + m));
   let last: CachedPayload | undefined, store: PayloadCache | undefined, dead = false;
   let pending: Promise<boolean> | undefined, started: Promise<void> | undefined, timer: ReturnType<typeof setInterval>;
-  // An injected cache may throw or reject too: that only costs the cache.
-  const cache = async <T>(op: (c: PayloadCache) => Promise<T>) => {
+  // IndexedDB failing (private mode, blocked, quota) switches to memory for good, with one line.
+  // An injected cache failing only costs the cache.
+  const cache = async <T>(op: (c: PayloadCache) => Promise<T>): Promise<T | undefined> => {
+    const c = (store ||= options.cache || (typeof indexedDB != 'undefined' ? idb() : memory));
     try {
-      return await op((store ||= options.cache || (typeof indexedDB != 'undefined' ? idbCache(log) : memory)));
-    } catch {}
+      return await op(c);
+    } catch (e) {
+      if (c != options.cache) {
+        log(`payload cache: IndexedDB failed (${e}), using memory`);
+        return op((store = memory));
+      }
+    }
   };
 
   const deliver = (entry: CachedPayload, source: 'cache' | 'network') => {
@@ -139,23 +134,23 @@ export function createPayloadSource(options: PayloadSourceOptions): PayloadSourc
   const fetchNow = async () => {
     // Sources of the process share a request for the same URL and ETag.
     const etag = last?.etag, key = etag + ' ' + url;
-    let p = inflight.get(key);
-    if (!p) inflight.set(key, (p = load(options.fetch || fetch, url, etag, timeoutMs).finally(() => inflight.delete(key))));
     try {
+      let p = inflight.get(key);
+      if (!p) inflight.set(key, (p = load(options.fetch || fetch, url, etag, timeoutMs).finally(() => inflight.delete(key))));
       const r = await p;
       let changed = false;
       if (r.status == 304 && last) last = { ...last, fetchedAt: now() };
       else {
         if (r.status < 200 || r.status > 299) throw 'HTTP ' + r.status;
         const payload = JSON.parse(r.text);
-        if (!valid(payload)) throw 'not a payload with features';
+        if (!valid(payload)) throw 'no features';
         changed = deliver({ payload, etag: r.etag || undefined, fetchedAt: now(), hash: digest(r.text) }, 'network');
       }
       failing.delete(url);
       await cache((c) => c.set(url, last!));
       return changed;
     } catch (e) {
-      if (!failing.has(url)) log(`features: fetching ${url} failed (${e}); ${last ? 'keeping the last payload' : 'no payload yet'}`);
+      if (!failing.has(url)) log(`features: fetching ${url} failed (${e}); keeping the last payload`);
       failing.add(url);
       return false;
     }
@@ -169,7 +164,7 @@ export function createPayloadSource(options: PayloadSourceOptions): PayloadSourc
       (started ||= (async () => {
         if (options.refreshMs && !dead) (timer = setInterval(refresh, options.refreshMs)).unref?.();
         const c = await cache((c) => c.get(url));
-        if (!last && isObject(c) && valid(c.payload)) deliver(c, 'cache');
+        if (!last && valid(c?.payload)) deliver(c!, 'cache');
         // Missing or stale (a corrupt fetchedAt counts as stale): fetch, waiting only if there is nothing to show.
         if (!last) await refresh();
         else if (!(now() - last.fetchedAt < cacheTtlMs)) refresh();

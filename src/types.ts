@@ -70,6 +70,13 @@ export interface FeatureRule<T = unknown> {
   /** Contextual-bandit rules carry their variations here so older SDKs skip them. */
   contextualVariations?: T[];
   contextualBanditRef?: string;
+  /** Experiment controls, as on {@link Experiment}. */
+  enabled?: boolean;
+  startTs?: number;
+  stopTs?: number;
+  globalOverride?: number;
+  owner?: string;
+  version?: string | number;
 }
 
 /** A feature flag: a default value and ordered rules. */
@@ -127,6 +134,17 @@ export interface Experiment<T = unknown> {
   /** Only run for visitors in one of these groups (`options.groups`). */
   groups?: string[];
   contextualBandit?: ContextualBanditContext;
+  /** Kill switch: `false` gives everyone variation 0 and no exposure, even over QA forces. */
+  enabled?: boolean;
+  /** Schedule, epoch seconds: outside `[startTs, stopTs)` the experiment is off (variation 0, no exposure). */
+  startTs?: number;
+  stopTs?: number;
+  /** Everyone gets this variation index; nobody is exposed (a decision, not a test). */
+  globalOverride?: number;
+  /** Descriptive fields, passed through to exposure events. */
+  id?: string | number;
+  owner?: string;
+  version?: string | number;
 }
 
 /** What an experiment gave the visitor. */

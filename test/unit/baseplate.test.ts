@@ -5,7 +5,7 @@ import {
   bucketingId,
   chooseVariant,
   evalTargeting,
-  loadBaseplateConfig,
+  parseBaseplateConfig,
   pythonStr,
   sha1ModBucket,
   type VariantExperiment,
@@ -36,14 +36,14 @@ const simple = (type: string, variants: unknown, extra: Cfg = {}, top: Cfg = {})
 /** Load one experiment, failing the test if it was rejected. */
 function load(config: Cfg, key = String(config.name ?? 'exp')): VariantExperiment {
   const log = vi.fn();
-  const def = loadBaseplateConfig({ [key]: config }, log)[key];
+  const def = parseBaseplateConfig({ [key]: config }, log)[key];
   if (!def) throw new Error(`rejected: ${JSON.stringify(log.mock.calls)}`);
   return def;
 }
 /** Load one experiment expecting it to be rejected and logged. */
 function rejected(config: unknown): string {
   const log = vi.fn();
-  const defs = loadBaseplateConfig({ bad: config, good: simple('feature_rollout', [{ name: 'on', size: 1 }]) }, log);
+  const defs = parseBaseplateConfig({ bad: config, good: simple('feature_rollout', [{ name: 'on', size: 1 }]) }, log);
   expect(defs.bad).toBeUndefined();
   expect(defs.good).toBeDefined();
   expect(log).toHaveBeenCalledTimes(1);
@@ -304,7 +304,7 @@ describe('chooseVariant: gates', () => {
 
   it('unknown types always give null (unless globally overridden), and are logged', () => {
     const log = vi.fn();
-    const defs = loadBaseplateConfig(
+    const defs = parseBaseplateConfig(
       { odd: experiment('holdout', {}), forced: experiment('holdout', {}, { global_override: 'x' }), none: experiment('', {}) },
       log,
     );
@@ -346,7 +346,7 @@ describe('chooseVariant: simple-type overrides and targeting', () => {
 
   it('skips malformed override entries (logged), keeps an invalid tree as "never"', () => {
     const log = vi.fn();
-    const defs = loadBaseplateConfig(
+    const defs = parseBaseplateConfig(
       {
         e: simple('feature_rollout', [{ name: 'on', size: 0 }], {
           overrides: [
@@ -366,7 +366,7 @@ describe('chooseVariant: simple-type overrides and targeting', () => {
 
   it('ignores overrides given as an object instead of a list (logged)', () => {
     const log = vi.fn();
-    const defs = loadBaseplateConfig(
+    const defs = parseBaseplateConfig(
       { e: simple('feature_rollout', [{ name: 'on', size: 1 }], { overrides: { x: { OVERRIDE: true } } }) },
       log,
     );
@@ -377,7 +377,7 @@ describe('chooseVariant: simple-type overrides and targeting', () => {
   it('targeting: absent → everyone; invalid → no one (logged)', () => {
     expect(choose(load(simple('feature_rollout', [{ name: 'on', size: 1 }])), { user_id: 'u' }).variant).toBe('on');
     const log = vi.fn();
-    const defs = loadBaseplateConfig(
+    const defs = parseBaseplateConfig(
       { e: simple('feature_rollout', [{ name: 'on', size: 1 }], { targeting: { EQUAL: { field: 'x', value: 1 } } }) },
       log,
     );
@@ -554,10 +554,10 @@ describe('chooseVariant: r2 and feature_flag', () => {
   });
 });
 
-describe('loadBaseplateConfig', () => {
+describe('parseBaseplateConfig', () => {
   it('loads every type, case-insensitively, with the documented defaults', () => {
     const log = vi.fn();
-    const defs = loadBaseplateConfig(
+    const defs = parseBaseplateConfig(
       {
         single: simple('Single_Variant', [{ name: 'a', size: 0.1 }, { name: 'b', size: 0.1 }]),
         multi: simple('MULTI_VARIANT', [{ name: 'a', size: 0.1 }, { name: 'b', size: 0.1 }, { name: 'c', size: 0.1 }]),
@@ -594,7 +594,7 @@ describe('loadBaseplateConfig', () => {
 
   it('accepts a JSON string, and keeps "__proto__" as a plain key', () => {
     const text = JSON.stringify({ a: simple('feature_rollout', [{ name: 'on', size: 1 }]) }).replace('"a"', '"__proto__"');
-    const defs = loadBaseplateConfig(text);
+    const defs = parseBaseplateConfig(text);
     expect(Object.keys(defs)).toEqual(['__proto__']);
     expect(defs['__proto__'].type).toBe('feature_rollout');
     expect(Object.getPrototypeOf(defs)).toBeNull();
@@ -617,14 +617,14 @@ describe('loadBaseplateConfig', () => {
   });
 
   it('never throws, even when the logger does', () => {
-    const defs = loadBaseplateConfig({ bad: {} }, () => {
+    const defs = parseBaseplateConfig({ bad: {} }, () => {
       throw new Error('logger down');
     });
     expect(Object.keys(defs)).toEqual([]);
-    expect(() => loadBaseplateConfig('{not json', vi.fn())).not.toThrow();
+    expect(() => parseBaseplateConfig('{not json', vi.fn())).not.toThrow();
     const log = vi.fn();
-    expect(Object.keys(loadBaseplateConfig([1, 2], log))).toEqual([]);
-    expect(Object.keys(loadBaseplateConfig(null, log))).toEqual([]);
+    expect(Object.keys(parseBaseplateConfig([1, 2], log))).toEqual([]);
+    expect(Object.keys(parseBaseplateConfig(null, log))).toEqual([]);
     expect(log).toHaveBeenCalledTimes(2);
   });
 

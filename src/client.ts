@@ -4,12 +4,13 @@
  * shaped for React's useSyncExternalStore). State lives in this closure, like a Zustand store.
  */
 import { isBot } from './bots';
-import { decrypt } from './decrypt';
 import { forcedBucket, type ForcedBucket } from './edx';
 import { evalFeature, featureResult, inSchedule, runExperiment, type EvalContext } from './evaluate';
 import { resolveClientId, type CookieOptions } from './identity';
 import { compileFeatures } from './payload';
 import { mergeStickyDocs, stickyAttributeKey, stickyExperimentKey, stickyValue } from './sticky';
+import type { RemotePayload } from './remote';
+import type { ConvertResult, ParticipateOptions, ParticipateResult, SixpackClient, SixpackOptions } from './sixpack';
 import { indexedDbStickyBucketStore } from './stores';
 import type {
   Attributes,
@@ -55,6 +56,18 @@ export interface ClientOptions {
   attributes?: Attributes;
   /** Feature definitions in GrowthBook's payload format. */
   features?: FeatureDefinitions;
+  /**
+   * A URL serving a GrowthBook-format payload (`{ features, savedGroups?, encryptedFeatures? }`).
+   * Cached (IndexedDB in browsers, shared memory on servers): a cached payload is used at once
+   * while a stale one is revalidated (ETag). `ready()` waits for the first payload.
+   */
+  featuresUrl?: string;
+  /** How long a cached payload counts as fresh; default 60 s. */
+  cacheTtlMs?: number;
+  /** Poll `featuresUrl` this often (long-lived pages and servers); default off. */
+  refreshMs?: number;
+  /** Sixpack mode: `participate`/`convert` against a Sixpack-compatible server. */
+  sixpack?: Omit<SixpackOptions, 'stickyStore' | 'log'>;
   /** An encrypted `features` payload (`"iv.ciphertext"`), decrypted with `decryptionKey` before `ready()`. */
   encryptedFeatures?: string;
   decryptionKey?: string;
@@ -163,6 +176,17 @@ export interface Client<F extends FeatureMap = FeatureMap> {
   variant(name: string, attributes?: Attributes): string | null;
   /** Log an exposure of `variant` of experiment `name` explicitly (never deduplicated). */
   expose(name: string, variant: string): void;
+  /** Fetch `featuresUrl` now; resolves `true` when the payload changed. Never rejects. */
+  refreshFeatures(): Promise<boolean>;
+  /**
+   * Sixpack mode: the visitor's alternative of `experiment` from the server (`options.sixpack`).
+   * The first alternative is the control, returned on any failure (`source: 'fallback'`, with
+   * `error`). Rejects only on programmer errors: invalid names, fewer than 2 alternatives, or no
+   * `sixpack.baseUrl` configured.
+   */
+  participate(experiment: string, alternatives: string[], options?: ParticipateOptions): Promise<ParticipateResult>;
+  /** Sixpack mode: count a conversion (optionally for a KPI); queued and retried until the server has it. */
+  convert(experiment: string, options?: { kpi?: string }): Promise<ConvertResult>;
   /** Listen for changes that may change results. Returns the unsubscribe function. */
   subscribe(listener: () => void): () => void;
   /** A value that changes (by identity) exactly when results may have changed. */
@@ -371,6 +395,34 @@ export function createClient<F extends FeatureMap = FeatureMap>(options: ClientO
     );
   }
 
+  /** Use a payload from `featuresUrl`; encrypted features need `decryptionKey`. */
+  function applyPayload(payload: RemotePayload): Promise<void> | void {
+    if (payload.savedGroups) ctx.savedGroups = payload.savedGroups as SavedGroups;
+    if (payload.encryptedFeatures) return client.setEncryptedFeatures(payload.encryptedFeatures, options.decryptionKey || '').catch(() => undefined);
+    client.setFeatures(payload.features as FeatureDefinitions);
+  }
+
+  // Network code loads only when used (separate chunks in ESM builds): local evaluation never pays for it.
+  const payloadSource =
+    options.featuresUrl &&
+    import('./remote').then(({ createPayloadSource }) =>
+      createPayloadSource({
+        url: options.featuresUrl!,
+        cacheTtlMs: options.cacheTtlMs,
+        refreshMs: options.refreshMs,
+        log,
+        onPayload: applyPayload,
+      }),
+    );
+  let sixpackClient: Promise<SixpackClient> | undefined;
+  function sixpack(): Promise<SixpackClient> {
+    const config = options.sixpack;
+    if (!config || !config.baseUrl) return Promise.reject(new TypeError('participate/convert need options.sixpack.baseUrl'));
+    return (sixpackClient ||= import('./sixpack').then(({ createSixpackClient }) =>
+      createSixpackClient(clientId, { userAgent, url, ...config, log, stickyStore: store || undefined }),
+    ));
+  }
+
   const client: Client<F> = {
     clientId,
     ready() {
@@ -422,6 +474,7 @@ export function createClient<F extends FeatureMap = FeatureMap>(options: ClientO
     },
     async setEncryptedFeatures(encrypted, decryptionKey) {
       try {
+        const { decrypt } = await import('./decrypt');
         client.setFeatures(JSON.parse(await decrypt(encrypted, decryptionKey)));
       } catch (error) {
         log('Could not use encrypted features', { error });
@@ -448,6 +501,10 @@ export function createClient<F extends FeatureMap = FeatureMap>(options: ClientO
       for (const [experiment, result] of queued) expose(experiment, result);
     },
     getStickyBucketAssignmentDocs: () => ({ ...ctx.stickyDocs }),
+    refreshFeatures: () => (payloadSource ? payloadSource.then((source) => source.refresh()) : Promise.resolve(false)),
+    participate: (experiment, alternatives, participateOptions) =>
+      sixpack().then((s) => s.participate(experiment, alternatives, participateOptions)),
+    convert: (experiment, convertOptions) => sixpack().then((s) => s.convert(experiment, convertOptions)),
     getBucket(experimentKey, { numBuckets = 2, scope } = {}) {
       const definition = experiments[experimentKey] || {};
       const exp: Experiment = { ...definition, key: scope ? experimentKey + '.' + scope : experimentKey, variations: [], hashVersion: definition.hashVersion || 2 };
@@ -500,12 +557,15 @@ export function createClient<F extends FeatureMap = FeatureMap>(options: ClientO
     },
     getSnapshot: () => snapshot,
     destroy() {
+      if (payloadSource) payloadSource.then((source) => source.destroy());
+      if (sixpackClient) sixpackClient.then((s) => s.destroy());
       listeners.clear();
       onExposure = undefined;
     },
   };
 
   if (options.encryptedFeatures) waitFor(client.setEncryptedFeatures(options.encryptedFeatures, options.decryptionKey || ''));
+  if (payloadSource) waitFor(payloadSource.then((source) => source.start()));
   loadStickyDocs();
   return client;
 }

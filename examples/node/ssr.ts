@@ -1,7 +1,7 @@
 /**
  * The Node / SSR pattern: one shared payload, one client per request, the visitor's id from
  * the Cookie header (or a new one, sent back with Set-Cookie so the browser keeps it).
- * Run: npm run demo
+ * Used by `npm run demo` (examples/demo.ts).
  */
 import { readFileSync } from 'node:fs';
 import { clientIdFromCookieHeader, clientIdSetCookieHeader, createClient, generateClientId, type FeatureDefinitions } from '../../src/index';
@@ -32,17 +32,20 @@ export function handleRequest(cookieHeader: string | undefined, attributes: Reco
   };
 }
 
-const visitors: [string | undefined, Record<string, unknown>][] = [
-  ['sixpack_client_id=alice', { country: 'NL', plan: 'free' }],
-  ['sixpack_client_id=bob', { country: 'US', plan: 'beta' }],
-  ['sixpack_client_id=carol', { country: 'BE', plan: 'free' }],
-  [undefined, { country: 'DE', plan: 'free' }],
-];
+/** Print what four visitors get. */
+export function runLocalExample(): void {
+  const visitors: [string | undefined, Record<string, unknown>][] = [
+    ['sixpack_client_id=alice', { country: 'NL', plan: 'free' }],
+    ['sixpack_client_id=bob', { country: 'US', plan: 'beta' }],
+    ['sixpack_client_id=carol', { country: 'BE', plan: 'free' }],
+    [undefined, { country: 'DE', plan: 'free' }],
+  ];
 
-for (const [cookie, attributes] of visitors) {
-  const { setCookie, flags, sources, exposures } = handleRequest(cookie, attributes);
-  console.log(`\nvisitor ${cookie ?? '(new)'} ${JSON.stringify(attributes)}`);
-  for (const [key, value] of Object.entries(flags)) console.log(`  ${key.padEnd(15)} ${JSON.stringify(value).padEnd(26)} (${sources[key]})`);
-  if (exposures.length) console.log(`  exposures: ${exposures.join(', ')}`);
-  if (setCookie) console.log(`  Set-Cookie: ${setCookie}`);
+  for (const [cookie, attributes] of visitors) {
+    const { setCookie, flags, sources, exposures } = handleRequest(cookie, attributes);
+    console.log(`\nvisitor ${cookie ?? '(new)'} ${JSON.stringify(attributes)}`);
+    for (const [key, value] of Object.entries(flags)) console.log(`  ${key.padEnd(15)} ${JSON.stringify(value).padEnd(26)} (${sources[key]})`);
+    if (exposures.length) console.log(`  exposures: ${exposures.join(', ')}`);
+    if (setCookie) console.log(`  Set-Cookie: ${setCookie}`);
+  }
 }

@@ -402,6 +402,8 @@ export function createClient<F extends FeatureMap = FeatureMap>(options: ClientO
     client.setFeatures(payload.features as FeatureDefinitions);
   }
 
+  /** The last payload's application: decryption is async, and `ready()`/`refreshFeatures()` wait for it. */
+  let applying: Promise<void> | void;
   // Network code loads only when used (separate chunks in ESM builds): local evaluation never pays for it.
   const payloadSource =
     options.featuresUrl &&
@@ -411,7 +413,7 @@ export function createClient<F extends FeatureMap = FeatureMap>(options: ClientO
         cacheTtlMs: options.cacheTtlMs,
         refreshMs: options.refreshMs,
         log,
-        onPayload: applyPayload,
+        onPayload: (payload) => void (applying = applyPayload(payload)),
       }),
     );
   let sixpackClient: Promise<SixpackClient> | undefined;
@@ -501,7 +503,10 @@ export function createClient<F extends FeatureMap = FeatureMap>(options: ClientO
       for (const [experiment, result] of queued) expose(experiment, result);
     },
     getStickyBucketAssignmentDocs: () => ({ ...ctx.stickyDocs }),
-    refreshFeatures: () => (payloadSource ? payloadSource.then((source) => source.refresh()) : Promise.resolve(false)),
+    refreshFeatures: () =>
+      payloadSource
+        ? payloadSource.then((source) => source.refresh()).then((changed) => Promise.resolve(applying).then(() => changed))
+        : Promise.resolve(false),
     participate: (experiment, alternatives, participateOptions) =>
       sixpack().then((s) => s.participate(experiment, alternatives, participateOptions)),
     convert: (experiment, convertOptions) => sixpack().then((s) => s.convert(experiment, convertOptions)),
@@ -565,7 +570,9 @@ export function createClient<F extends FeatureMap = FeatureMap>(options: ClientO
   };
 
   if (options.encryptedFeatures) waitFor(client.setEncryptedFeatures(options.encryptedFeatures, options.decryptionKey || ''));
-  if (payloadSource) waitFor(payloadSource.then((source) => source.start()));
+  if (payloadSource) waitFor(payloadSource.then((source) => source.start()).then(() => applying));
+  // Deliver what an earlier page left in the Sixpack queue (a conversion made while offline).
+  if (options.sixpack && typeof window != 'undefined') sixpack().then((s) => s.flush(), () => undefined);
   loadStickyDocs();
   return client;
 }

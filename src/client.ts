@@ -222,6 +222,12 @@ function stickyIdentities(ctx: EvalContext): Record<string, string> {
   return identities;
 }
 
+/** A definition as the experiment of evaluation and events: keyed by name, without client-only fields. */
+function eventExperiment(name: string, definition: ExperimentDefinition, variations: string[]): Experiment {
+  const { choose, forcedBuckets, ...experiment } = definition;
+  return { variations, ...experiment, key: name };
+}
+
 /** Whether `key` is new in this browser session (sessionStorage), else in `fallback` (this client). */
 function firstInSession(key: string, fallback: Set<string>): boolean {
   const storageKey = 'splitflap:exposed:' + key;
@@ -266,6 +272,8 @@ export function createClient<F extends FeatureMap = FeatureMap>(options: ClientO
   /** The last result handled per experiment: repeated evaluations skip all bookkeeping. */
   const lastAssigned = new Map<string, ExperimentResult>();
   let loadsInFlight = 0;
+  /** Exposures made while stored assignments were loading, reported once those confirm them. */
+  let held: [Experiment, ExperimentResult, string][] = [];
   let snapshot: ClientSnapshot = { version: 0, ready: false };
 
   const ctx: EvalContext = {
@@ -325,8 +333,18 @@ export function createClient<F extends FeatureMap = FeatureMap>(options: ClientO
       return;
     }
     lastAssigned.set(experiment.key, result);
-    exposeOnce(experiment, result, hashAttribute + '|' + hashValue + '|' + experiment.key + '|' + result.variationId);
+    const id = hashAttribute + '|' + hashValue + '|' + experiment.key + '|' + result.variationId;
+    // While stored assignments load, this may be a returning visitor's provisional variation:
+    // report it only once the stored docs confirm it (see loadStickyDocs).
+    if (loadsInFlight && ctx.stickyDocs && !experiment.disableStickyBucketing) held.push([experiment, result, id]);
+    else exposeOnce(experiment, result, id);
     remember(experiment, result);
+  }
+
+  /** Whether the sticky docs hold `result`'s variation for `experiment` (stored ones won on load). */
+  function confirmed(experiment: Experiment, result: ExperimentResult): boolean {
+    const doc = ctx.stickyDocs![stickyAttributeKey(result.hashAttribute, stickyValue(result.hashValue))];
+    return !!doc && doc.assignments[stickyExperimentKey(experiment.key, experiment.bucketVersion)] === result.key;
   }
 
   /** Report an exposure unless `id` was already reported by this client. */
@@ -389,8 +407,11 @@ export function createClient<F extends FeatureMap = FeatureMap>(options: ClientO
         })
         .catch((error: unknown) => log('Loading sticky buckets failed', { error }))
         .then(() => {
-          loadsInFlight--;
+          if (--loadsInFlight) return;
           save();
+          const confirmedNow = held.filter(([experiment, result]) => confirmed(experiment, result));
+          held = [];
+          for (const [experiment, result, id] of confirmedNow) exposeOnce(experiment, result, id);
         }),
     );
   }
@@ -512,7 +533,8 @@ export function createClient<F extends FeatureMap = FeatureMap>(options: ClientO
     convert: (experiment, convertOptions) => sixpack().then((s) => s.convert(experiment, convertOptions)),
     getBucket(experimentKey, { numBuckets = 2, scope } = {}) {
       const definition = experiments[experimentKey] || {};
-      const exp: Experiment = { ...definition, key: scope ? experimentKey + '.' + scope : experimentKey, variations: [], hashVersion: definition.hashVersion || 2 };
+      const exp = eventExperiment(scope ? experimentKey + '.' + scope : experimentKey, definition, []) as Experiment<number>;
+      exp.hashVersion = definition.hashVersion || 2;
       for (let i = 0; i < numBuckets; i++) exp.variations.push(i);
       // Forced buckets apply while the experiment is on (as edX checks them after its window).
       const forced =
@@ -537,12 +559,12 @@ export function createClient<F extends FeatureMap = FeatureMap>(options: ClientO
         if (event) exposeOnce(event[0], event[1], name + '|' + event[1].hashValue + '|' + variant);
         return variant;
       }
-      const result = runExperiment(attributes ? { ...ctx, attributes: merged } : ctx, { variations: [], ...definition, key: name }, null);
+      const result = runExperiment(attributes ? { ...ctx, attributes: merged } : ctx, eventExperiment(name, definition, []), null);
       return result.inExperiment ? String(result.value) : null;
     },
     expose(name, variant) {
       const definition = experiments[name] || {};
-      const experiment = { variations: [variant], ...definition, key: name } as Experiment;
+      const experiment = eventExperiment(name, definition, [variant]);
       const index = Math.max(0, experiment.variations.indexOf(variant));
       expose(experiment, {
         key: variant,

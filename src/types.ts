@@ -43,40 +43,55 @@ export interface ParentCondition {
   gate?: boolean;
 }
 
-/** One rule of a feature: a forced value (optionally a rollout) or an experiment. */
-export interface FeatureRule<T = unknown> {
-  id?: string;
+/**
+ * Fields experiments and experiment rules share: how visitors are hashed and bucketed, and the
+ * experiment controls.
+ */
+export interface BucketingOptions {
+  weights?: number[];
+  coverage?: number;
+  ranges?: VariationRange[];
+  namespace?: Namespace;
+  filters?: Filter[];
   condition?: ConditionInterface;
   parentConditions?: ParentCondition[];
-  force?: T;
-  variations?: T[];
-  weights?: number[];
-  key?: string;
+  /** The attribute hashed into a bucket; default `id`. */
   hashAttribute?: string;
+  /** Hashed while `hashAttribute` is empty (with sticky bucketing only, so visitors keep their bucket). */
   fallbackAttribute?: string;
   hashVersion?: number;
-  disableStickyBucketing?: boolean;
-  bucketVersion?: number;
-  minBucketVersion?: number;
-  range?: VariationRange;
-  coverage?: number;
-  namespace?: Namespace;
-  ranges?: VariationRange[];
-  meta?: VariationMeta[];
-  filters?: Filter[];
   seed?: string;
+  disableStickyBucketing?: boolean;
+  /** Bumping it re-randomises visitors. */
+  bucketVersion?: number;
+  /** Visitors bucketed under an older version are excluded. */
+  minBucketVersion?: number;
+  meta?: VariationMeta[];
   name?: string;
   phase?: string;
+  /** Kill switch: `false` gives everyone variation 0 and no exposure, even over QA forces. */
+  enabled?: boolean;
+  /** Schedule, epoch seconds: outside `[startTs, stopTs)` the experiment is off (variation 0, no exposure). */
+  startTs?: number;
+  stopTs?: number;
+  /** Everyone gets this variation index; nobody is exposed (a decision, not a test). */
+  globalOverride?: number;
+  /** Descriptive, passed through to exposure events. */
+  owner?: string;
+  version?: string | number;
+}
+
+/** One rule of a feature: a forced value (optionally a rollout) or an experiment. */
+export interface FeatureRule<T = unknown> extends BucketingOptions {
+  id?: string;
+  force?: T;
+  variations?: T[];
+  key?: string;
+  /** A force rule's rollout: visitors whose hash falls in this range get the value. */
+  range?: VariationRange;
   /** Contextual-bandit rules carry their variations here so older SDKs skip them. */
   contextualVariations?: T[];
   contextualBanditRef?: string;
-  /** Experiment controls, as on {@link Experiment}. */
-  enabled?: boolean;
-  startTs?: number;
-  stopTs?: number;
-  globalOverride?: number;
-  owner?: string;
-  version?: string | number;
 }
 
 /** A feature flag: a default value and ordered rules. */
@@ -102,49 +117,23 @@ export interface ContextualBanditContext {
 }
 
 /** An experiment, inline (`client.run`) or built from a feature's experiment rule. */
-export interface Experiment<T = unknown> {
+export interface Experiment<T = unknown> extends BucketingOptions {
   key: string;
   variations: T[];
-  weights?: number[];
   /** `false` switches the experiment off: everyone gets variation 0, nobody is exposed. */
   active?: boolean;
   status?: 'draft' | 'running' | 'stopped';
-  coverage?: number;
-  ranges?: VariationRange[];
-  condition?: ConditionInterface;
-  parentConditions?: ParentCondition[];
   /** Extra inclusion test; a throw counts as "not included". */
   include?: () => boolean;
-  namespace?: Namespace;
   /** Forces this variation index for everyone included. */
   force?: number;
-  hashAttribute?: string;
-  fallbackAttribute?: string;
-  hashVersion?: number;
-  disableStickyBucketing?: boolean;
-  bucketVersion?: number;
-  minBucketVersion?: number;
-  meta?: VariationMeta[];
-  filters?: Filter[];
-  seed?: string;
-  name?: string;
-  phase?: string;
   /** Only run on matching URLs (tested against the full URL and its path). */
   url?: RegExp | string;
   /** Only run for visitors in one of these groups (`options.groups`). */
   groups?: string[];
   contextualBandit?: ContextualBanditContext;
-  /** Kill switch: `false` gives everyone variation 0 and no exposure, even over QA forces. */
-  enabled?: boolean;
-  /** Schedule, epoch seconds: outside `[startTs, stopTs)` the experiment is off (variation 0, no exposure). */
-  startTs?: number;
-  stopTs?: number;
-  /** Everyone gets this variation index; nobody is exposed (a decision, not a test). */
-  globalOverride?: number;
-  /** Descriptive fields, passed through to exposure events. */
+  /** Descriptive, passed through to exposure events. */
   id?: string | number;
-  owner?: string;
-  version?: string | number;
 }
 
 /** What an experiment gave the visitor. */

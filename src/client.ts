@@ -109,7 +109,55 @@ export interface ClientOptions {
   trackingCallback?: ExposureCallback;
   /** Receives problems Splitflap recovered from; default `console.warn`. */
   log?: Logger;
+  // --- splitflap/react (#5): SSR hydration ---
+  /**
+   * Start from a server's {@link Client.getSnapshotForHydration}: its client id, attributes,
+   * features (unless left out), forced values and sticky docs win over the options above, so the
+   * first render matches the server's markup without waiting for anything.
+   */
+  hydrate?: HydrationSnapshot;
+  // --- end splitflap/react (#5) ---
 }
+
+// --- splitflap/react (#5): deferred exposure and SSR hydration ---
+/** Options of {@link Client.evalFeature} and {@link Client.run}. */
+export interface EvalOptions {
+  /**
+   * `true` (default): report the exposure and record the sticky bucket now. `false`: neither.
+   * A function: neither, but each assignment that would have been reported is passed to it, so
+   * a UI can report it later with {@link Client.trackExposure} (when the result is really shown).
+   */
+  track?: boolean | ExposureCallback;
+  /**
+   * Evaluate against the state the client was created with from `options.hydrate`, ignoring
+   * sticky buckets or payloads that arrived since, so a hydrating render matches the server's.
+   * Without `hydrate` this is the current state.
+   */
+  hydrating?: boolean;
+}
+
+/**
+ * What a server hands the browser so its client renders the same markup at once: plain JSON
+ * (escape `<` when inlining it in a `<script>`). See {@link ClientOptions.hydrate}.
+ */
+export interface HydrationSnapshot {
+  clientId: string;
+  attributes: Attributes;
+  /** The feature definitions in use; absent with `getSnapshotForHydration({ features: false })`. */
+  features?: FeatureDefinitions;
+  savedGroups?: SavedGroups;
+  forcedVariations?: Record<string, number>;
+  forcedFeatures?: Record<string, unknown>;
+  /** The sticky docs the server knew, Sixpack answers included. */
+  stickyBucketAssignmentDocs?: StickyAssignmentDocs;
+  /** Whether the server's client was ready (`<SplitflapReady>` renders the same on both sides). */
+  ready?: boolean;
+}
+
+/** Sixpack answers live in sixpack.ts's own sticky doc: `sixpack_client_id||<id>`, key `sixpack:<experiment>__0`. */
+const SIXPACK_ATTRIBUTE = 'sixpack_client_id';
+const sixpackKey = (experiment: string) => stickyExperimentKey('sixpack:' + experiment);
+// --- end splitflap/react (#5) ---
 
 /** What `getSnapshot()` returns: a new object whenever any result may have changed. */
 export interface ClientSnapshot {
@@ -131,7 +179,7 @@ export interface Client<F extends FeatureMap = FeatureMap> {
    */
   ready(): Promise<void>;
   /** Evaluate feature `key`: its value and why (`source`). */
-  evalFeature<K extends keyof F & string>(key: K): FeatureResult<F[K] | null>;
+  evalFeature<K extends keyof F & string>(key: K, options?: EvalOptions): FeatureResult<F[K] | null>;
   /** Whether feature `key` evaluates to a truthy value. */
   isOn<K extends keyof F & string>(key: K): boolean;
   /** Whether feature `key` evaluates to a falsy value (or is unknown). */
@@ -142,7 +190,7 @@ export interface Client<F extends FeatureMap = FeatureMap> {
    */
   getFeatureValue<K extends keyof F & string, V extends F[K]>(key: K, fallback: V): WidenPrimitives<V>;
   /** Run an inline experiment. Visitors not in it get variation 0 with `inExperiment: false`. */
-  run<T>(experiment: Experiment<T>): ExperimentResult<T>;
+  run<T>(experiment: Experiment<T>, options?: EvalOptions): ExperimentResult<T>;
   /** The current attributes (a copy). */
   getAttributes(): Attributes;
   /** Replace the visitor's attributes; sticky buckets of new identities are loaded. */
@@ -193,6 +241,20 @@ export interface Client<F extends FeatureMap = FeatureMap> {
   getSnapshot(): ClientSnapshot;
   /** Drop listeners and the exposure callback. */
   destroy(): void;
+  // --- splitflap/react (#5) ---
+  /**
+   * Report an assignment handed to an `EvalOptions.track` function: the exposure (deduplicated
+   * as usual: once per identity, experiment and variation) and the sticky bucket.
+   */
+  trackExposure(experiment: Experiment, result: ExperimentResult): void;
+  /** A small JSON-safe snapshot for `createClient({ hydrate })` in the browser (SSR). */
+  getSnapshotForHydration(options?: { features?: boolean }): HydrationSnapshot;
+  /**
+   * Sixpack mode: the alternative of `experiment` this client already knows (remembered in the
+   * sticky store, answered earlier, or from `hydrate`), synchronously; `undefined` if none yet.
+   */
+  getParticipation(experiment: string, options?: Pick<EvalOptions, 'hydrating'>): string | undefined;
+  // --- end splitflap/react (#5) ---
 }
 
 const defaultLog: Logger = (message, context) => console.warn('[splitflap] ' + message, context || '');
@@ -245,6 +307,19 @@ function firstInSession(key: string, fallback: Set<string>): boolean {
 /** Create a client. Cheap: nothing is read or written until it is used (beyond the id cookie in browsers). */
 export function createClient<F extends FeatureMap = FeatureMap>(options: ClientOptions = {}): Client<F> {
   const log = options.log || defaultLog;
+  // --- splitflap/react (#5): a hydrating client starts from the server's state ---
+  const hydrate = options.hydrate;
+  if (hydrate) {
+    options = {
+      ...options,
+      ...hydrate,
+      features: hydrate.features || options.features,
+      stickyBucketAssignmentDocs: { ...options.stickyBucketAssignmentDocs, ...hydrate.stickyBucketAssignmentDocs },
+    };
+  }
+  /** The definitions as given, for getSnapshotForHydration (the context holds compiled ones). */
+  let rawFeatures = options.features;
+  // --- end splitflap/react (#5) ---
   const clientId = resolveClientId(options.clientId, options.cookie);
   const {
     userAgent = typeof navigator != 'undefined' ? navigator.userAgent : undefined,
@@ -274,7 +349,7 @@ export function createClient<F extends FeatureMap = FeatureMap>(options: ClientO
   let loadsInFlight = 0;
   /** Exposures made while stored assignments were loading, reported once those confirm them. */
   let held: [Experiment, ExperimentResult, string][] = [];
-  let snapshot: ClientSnapshot = { version: 0, ready: false };
+  let snapshot: ClientSnapshot = { version: 0, ready: !!(hydrate && hydrate.ready) }; // (#5: hydrate)
 
   const ctx: EvalContext = {
     savedGroups: options.savedGroups,
@@ -292,6 +367,27 @@ export function createClient<F extends FeatureMap = FeatureMap>(options: ClientO
     stickyDocs: options.stickyBucketStore === false ? undefined : safeCopy(options.stickyBucketAssignmentDocs),
     onAssignment: assigned,
   };
+
+  // --- splitflap/react (#5) ---
+  /** The state `hydrate` gave, frozen (setters replace the fields, sticky docs are copied). */
+  const hydrationCtx: EvalContext | undefined = hydrate && { ...ctx, stickyDocs: ctx.stickyDocs && { ...ctx.stickyDocs } };
+
+  /** The context one evaluation uses: `track` defers (or drops) exposure and sticky writes. */
+  function evalContext(o?: EvalOptions): EvalContext {
+    const base = (o && o.hydrating && hydrationCtx) || ctx;
+    const track = o && o.track;
+    return !o || track === undefined || track === true ? base : { ...base, onAssignment: track || undefined };
+  }
+
+  /** Keep a Sixpack answer in memory (sixpack.ts persists it), so it renders at once next time. */
+  function rememberParticipation(experiment: string, alternative: string): void {
+    const docs = ctx.stickyDocs;
+    if (!docs || client.getParticipation(experiment) === alternative) return;
+    const key = stickyAttributeKey(SIXPACK_ATTRIBUTE, clientId);
+    docs[key] = mergeStickyDocs(docs[key], { attributeName: SIXPACK_ATTRIBUTE, attributeValue: clientId, assignments: { [sixpackKey(experiment)]: alternative } });
+    notify();
+  }
+  // --- end splitflap/react (#5) ---
 
   function notify(ready = snapshot.ready): void {
     snapshot = { version: snapshot.version + 1, ready };
@@ -384,6 +480,7 @@ export function createClient<F extends FeatureMap = FeatureMap>(options: ClientO
   function loadStickyDocs(): void {
     if (!store) return;
     const identities = stickyIdentities(ctx);
+    if (options.sixpack) identities[SIXPACK_ATTRIBUTE] = clientId; // (#5: remembered Sixpack answers render at once)
     loadsInFlight++;
     waitFor(
       (store.getAllAssignments
@@ -456,9 +553,9 @@ export function createClient<F extends FeatureMap = FeatureMap>(options: ClientO
         if (!snapshot.ready) notify(true);
       });
     },
-    evalFeature(key) {
+    evalFeature(key, evalOptions) {
       try {
-        return evalFeature(ctx, key) as FeatureResult<never>;
+        return evalFeature(evalContext(evalOptions), key) as FeatureResult<never>;
       } catch (error) {
         log('Feature evaluation failed', { feature: key, error });
         return featureResult(null, 'unknownFeature') as FeatureResult<never>;
@@ -475,9 +572,9 @@ export function createClient<F extends FeatureMap = FeatureMap>(options: ClientO
       }
       return value as never;
     },
-    run<T>(experiment: Experiment<T>) {
+    run<T>(experiment: Experiment<T>, evalOptions?: EvalOptions) {
       try {
-        return runExperiment(ctx, experiment as Experiment, null) as ExperimentResult<T>;
+        return runExperiment(evalContext(evalOptions), experiment as Experiment, null) as ExperimentResult<T>;
       } catch (error) {
         log('Experiment failed', { experiment: experiment && experiment.key, error });
         const value = ((experiment && experiment.variations) || [])[0];
@@ -491,6 +588,7 @@ export function createClient<F extends FeatureMap = FeatureMap>(options: ClientO
       notify();
     },
     setFeatures(features) {
+      rawFeatures = features; // (#5: hydration snapshot)
       ctx.features = compileFeatures(features, log);
       loadStickyDocs();
       notify();
@@ -529,7 +627,15 @@ export function createClient<F extends FeatureMap = FeatureMap>(options: ClientO
         ? payloadSource.then((source) => source.refresh()).then((changed) => Promise.resolve(applying).then(() => changed))
         : Promise.resolve(false),
     participate: (experiment, alternatives, participateOptions) =>
-      sixpack().then((s) => s.participate(experiment, alternatives, participateOptions)),
+      sixpack()
+        .then((s) => s.participate(experiment, alternatives, participateOptions))
+        // (#5) Answers the visitor really has (not forced ones, not the failure fallback) are kept in memory too.
+        .then((result) => {
+          if ((result.source == 'server' || result.source == 'sticky') && !(participateOptions && participateOptions.force != null)) {
+            rememberParticipation(experiment, result.alternative);
+          }
+          return result;
+        }),
     convert: (experiment, convertOptions) => sixpack().then((s) => s.convert(experiment, convertOptions)),
     getBucket(experimentKey, { numBuckets = 2, scope } = {}) {
       const definition = experiments[experimentKey] || {};
@@ -583,6 +689,28 @@ export function createClient<F extends FeatureMap = FeatureMap>(options: ClientO
       return () => listeners.delete(listener);
     },
     getSnapshot: () => snapshot,
+    // --- splitflap/react (#5) ---
+    trackExposure(experiment, result) {
+      // Only what evaluation hands to `track`: hashed, in-experiment results.
+      if (result && result.inExperiment && result.hashUsed) assigned(experiment, result);
+    },
+    // Setters replace these objects, never mutate them: no copies needed. JSON drops what is undefined.
+    getSnapshotForHydration: ({ features = true } = {}) => ({
+      clientId,
+      attributes: { ...ctx.attributes },
+      features: features ? rawFeatures : undefined,
+      savedGroups: ctx.savedGroups,
+      forcedVariations: { ...ctx.forcedVariations },
+      forcedFeatures: ctx.forcedFeatures && Object.fromEntries(ctx.forcedFeatures),
+      stickyBucketAssignmentDocs: { ...ctx.stickyDocs },
+      ready: snapshot.ready,
+    }),
+    getParticipation(experiment, o) {
+      const docs = ((o && o.hydrating && hydrationCtx) || ctx).stickyDocs;
+      const doc = docs && docs[stickyAttributeKey(SIXPACK_ATTRIBUTE, clientId)];
+      return doc ? doc.assignments[sixpackKey(experiment)] : undefined;
+    },
+    // --- end splitflap/react (#5) ---
     destroy() {
       if (payloadSource) payloadSource.then((source) => source.destroy());
       if (sixpackClient) sixpackClient.then((s) => s.destroy());

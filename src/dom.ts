@@ -1,0 +1,291 @@
+/**
+ * Declarative markup for plain pages, used by the script-tag build (src/browser.ts).
+ *
+ * - `data-flag="name"` shows an element only when the flag is on, `data-flag-off="name"` only
+ *   when it is off.
+ * - `data-experiment="name"` shows only the descendant `data-variant` of the visitor's
+ *   alternative; `data-alternatives="a,b"` lists them (default: its variants, in order; the first
+ *   is the control). The alternative comes from, in order: a feature of that name in the payload
+ *   (so weights and targeting live there); the Sixpack server when `sixpackUrl` is set; else an
+ *   inline experiment, `client.run({ key: name, variations: alternatives })`.
+ * - `data-convert="name"` (and `data-kpi`) converts on click.
+ * - `data-goal-url="/thanks"` (and `data-goal-kpi`) on an experiment, or `goals` in the config:
+ *   converts when the visitor later reaches that URL (remembered in localStorage once the
+ *   experiment was shown), django-bandits' source → target conversion.
+ *
+ * Every conversion also fires a bubbling `splitflap:convert` event ({ experiment, kpi }), the way
+ * to report conversions of local experiments. `splitflap:ready` fires on `document` once the markup
+ * of the parsed page is applied (Sixpack answers included). Elements are shown and hidden with the `hidden`
+ * attribute. Markup is applied once `client.ready()` resolves (with `featuresUrl`: once the
+ * payload is in or failed, 5 s at most), then on every DOM change (MutationObserver) and every
+ * client change. Anti-flicker hides the page (or only the marked
+ * elements) through CSSOM `style.visibility` and the class `splitflap-pending` on <html> until
+ * all of it is applied or the timeout passes, whichever is first.
+ *
+ * Strict-CSP safe: no eval, no innerHTML, no <style> elements or style attributes (CSSOM only);
+ * configuration is data, never executed; JSON from attributes goes through the core's
+ * null-prototype copies.
+ */
+import { createClient, type Client } from './client';
+import { resolveClientId } from './identity';
+import type { ExposureCallback, Logger } from './types';
+
+/** Options of the script tag (`data-*` attributes) and of `window.splitflapConfig` (camelCased). */
+export interface ScriptConfig {
+  /** A GrowthBook-format payload URL (`data-features-url`). */
+  featuresUrl?: string;
+  /** An inline payload's `features`, as an object or JSON text (`data-features`). */
+  features?: Record<string, unknown> | string;
+  /** A Sixpack-compatible server; experiments not in the payload go there (`data-sixpack-url`). */
+  sixpackUrl?: string;
+  /** The client id cookie; default `sixpack_client_id` (`data-cookie-name`). */
+  cookieName?: string;
+  /** Targeting attributes, an object or JSON text, merged over `{ id: clientId }` (`data-attributes`). */
+  attributes?: Record<string, unknown> | string;
+  /** `true`/`""`: hide the page until decided; `"elements"`: only the marked elements; `false`: off. */
+  antiFlicker?: boolean | string;
+  /** The longest the page stays hidden, in ms; default 500. */
+  antiFlickerTimeout?: number | string;
+  /** Experiment → goal URL (or `{ url, kpi }`), an object or JSON text (`data-goals`). */
+  goals?: Record<string, string | { url: string; kpi?: string }> | string;
+  /** `window.splitflapConfig` only: exposure callback (e.g. to push to a dataLayer). */
+  onExposure?: ExposureCallback;
+  /** `window.splitflapConfig` only: where recovered problems are reported; default `console.warn`. */
+  log?: Logger;
+}
+
+const KEYS = ['featuresUrl', 'features', 'sixpackUrl', 'cookieName', 'attributes', 'antiFlicker', 'antiFlickerTimeout', 'goals'] as const;
+const GOALS = 'splitflap:goals';
+const PENDING = 'splitflap-pending';
+const fn = <T>(value: T) => (typeof value == 'function' ? value : undefined);
+
+/**
+ * The configuration: `window.splitflapConfig` overridden by known `data-*` attributes of the
+ * script tag; `undefined` when neither says anything (the page then only uses the API).
+ */
+export function readConfig(script: Element | null, fromWindow: unknown): ScriptConfig | undefined {
+  let config: Record<string, unknown> | undefined = fromWindow && typeof fromWindow == 'object' ? { ...fromWindow } : undefined;
+  const data = script && (script as HTMLElement).dataset;
+  for (const key of KEYS) if (data && data[key] != null) (config ||= {})[key] = data[key];
+  return config;
+}
+
+/**
+ * Run the callbacks queued in `window.splitflapQueue` with `args()`, and replace the queue with an
+ * object whose `push` runs callbacks at once. A callback that throws is logged and skipped.
+ */
+export function runQueue(win: Record<string, unknown>, args: () => unknown[]): void {
+  const run = (callback: unknown) => {
+    try {
+      if (typeof callback == 'function') callback(...args());
+    } catch (error) {
+      console.warn('[splitflap] A splitflapQueue callback threw', error);
+    }
+  };
+  const queued = win.splitflapQueue;
+  win.splitflapQueue = { push: (...callbacks: unknown[]) => void callbacks.forEach(run) };
+  if (Array.isArray(queued)) queued.forEach(run);
+}
+
+/** Create the page's client and apply the markup; `client.destroy()` stops watching the page. */
+export function start(config: ScriptConfig = {}): Client {
+  const log: Logger = fn(config.log) || ((message, context) => console.warn('[splitflap] ' + message, context || ''));
+  /** An object from the config, parsed if it is JSON text; anything else is logged and ignored. */
+  const object = (name: 'features' | 'attributes' | 'goals'): any => {
+    let value = config[name];
+    if (value == null) return;
+    try {
+      if (typeof value == 'string') value = JSON.parse(value);
+    } catch {}
+    if (value && typeof value == 'object' && !Array.isArray(value)) return value;
+    log(`Ignored ${name}: not a JSON object`, { value: config[name] });
+  };
+
+  const doc = document;
+  const root = doc.documentElement;
+  const sixpackUrl = config.sixpackUrl;
+  const cookie = config.cookieName ? { name: config.cookieName } : undefined;
+  const clientId = resolveClientId(undefined, cookie);
+  const client = createClient({
+    clientId,
+    cookie,
+    features: object('features'),
+    featuresUrl: config.featuresUrl,
+    // Decide only once the payload is in (or failed): an experiment missing from a payload that is
+    // merely late must not go to Sixpack. Anti-flicker still reveals the page at its own timeout.
+    readyTimeoutMs: config.featuresUrl ? 5000 : undefined,
+    sixpack: sixpackUrl ? { baseUrl: sixpackUrl } : undefined,
+    // Spread, not assign: a `__proto__` key from JSON stays a plain property.
+    attributes: { id: clientId, ...object('attributes') },
+    onExposure: fn(config.onExposure),
+    log: fn(config.log),
+  });
+  const goals = new Map<string, unknown>(Object.entries(object('goals') || {}));
+
+  // Anti-flicker: 0 off, 1 the whole page, 2 the marked elements.
+  const af = config.antiFlicker;
+  const mode = af == null || af === false || af === 'false' ? 0 : af === 'elements' ? 2 : 1;
+  /** Elements hidden by anti-flicker, with the visibility to restore. */
+  const hidden = new Map<HTMLElement, string>();
+  let waiting = mode > 0;
+  const timer = waiting && setTimeout(reveal, +config.antiFlickerTimeout! || 500);
+  function hide(el: HTMLElement): void {
+    if (!hidden.has(el)) {
+      hidden.set(el, el.style.visibility);
+      el.style.visibility = 'hidden';
+    }
+  }
+  function reveal(): void {
+    if (!waiting) return;
+    waiting = false;
+    clearTimeout(timer as ReturnType<typeof setTimeout>);
+    root.classList.remove(PENDING);
+    hidden.forEach((visibility, el) => (el.style.visibility = visibility));
+    hidden.clear();
+  }
+  if (waiting) {
+    root.classList.add(PENDING);
+    if (mode == 1) hide(root);
+  }
+
+  /** Sixpack answers by experiment: the alternative, or the request in flight. */
+  const decided = new Map<string, string | Promise<void>>();
+  /** Experiments whose goal is remembered already on this page. */
+  const recorded = new Set<string>();
+  let started = false;
+  let applied = false;
+  let stopped = false;
+  let inflight = 0;
+
+  const show = (el: HTMLElement, on: boolean) => el.hidden == on && (el.hidden = !on);
+
+  function scan(): void {
+    if (stopped) return;
+    doc.querySelectorAll<HTMLElement>('[data-flag],[data-flag-off],[data-experiment]').forEach((el) => {
+      if (waiting && mode == 2) hide(el);
+      if (!started) return;
+      const data = el.dataset;
+      if (data.experiment != null) experiment(el, data.experiment);
+      else show(el, data.flag != null ? client.isOn(data.flag) : client.isOff(data.flagOff!));
+    });
+    if (started && !inflight && doc.readyState != 'loading' && !applied) {
+      applied = true;
+      reveal();
+      doc.dispatchEvent(new CustomEvent('splitflap:ready'));
+    }
+  }
+
+  function experiment(el: HTMLElement, name: string): void {
+    const variant = (v: HTMLElement) => v.dataset.variant!.trim();
+    const variants = [...el.querySelectorAll<HTMLElement>('[data-variant]')].filter((v) => v.closest('[data-experiment]') == el);
+    const alternatives = (el.dataset.alternatives ? el.dataset.alternatives.split(',') : variants.map(variant)).map((a) => a.trim()).filter(Boolean);
+    if (!alternatives.length) return;
+    const apply = (alternative: string) => {
+      if (!alternatives.includes(alternative)) alternative = alternatives[0]!;
+      variants.forEach((v) => show(v, variant(v) == alternative));
+      seen(name, el);
+    };
+    const known = decided.get(name);
+    if (typeof known == 'string') return apply(known);
+    if (known) return; // the Sixpack answer is on its way; it rescans
+    const feature = client.evalFeature(name);
+    if (feature.source != 'unknownFeature') return apply(String(feature.value));
+    if (!sixpackUrl) return apply(String(client.run({ key: name, variations: alternatives }).value));
+    inflight++;
+    decided.set(
+      name,
+      client
+        .participate(name, alternatives)
+        .then(
+          (result) => result.alternative,
+          (error) => (log('participate failed', { experiment: name, error }), alternatives[0]!),
+        )
+        .then((alternative) => {
+          decided.set(name, alternative);
+          inflight--;
+          scan();
+        }),
+    );
+  }
+
+  /** The remembered goals: [experiment, absolute URL, kpi?]. Throws on unusable storage. */
+  const storedGoals = (): [string, string, string?][] => {
+    const list = JSON.parse(localStorage.getItem(GOALS) || '[]');
+    return Array.isArray(list) ? list.filter(Array.isArray) as never : [];
+  };
+  const saveGoals = (list: unknown[]) => localStorage.setItem(GOALS, JSON.stringify(list));
+
+  /** The experiment was shown: remember its goal, if it has one. */
+  function seen(name: string, el: HTMLElement): void {
+    const data = el.dataset;
+    const goal = goals.get(name) as string | { url?: string; kpi?: string } | undefined;
+    const [url, kpi] = data.goalUrl ? [data.goalUrl, data.goalKpi] : typeof goal == 'string' ? [goal] : goal ? [goal.url, goal.kpi] : [];
+    if (!url || recorded.has(name)) return;
+    recorded.add(name);
+    try {
+      const list = storedGoals().filter((g) => g[0] != name);
+      list.push([name, new URL(url, location.href).href, kpi]);
+      saveGoals(list);
+    } catch (error) {
+      log('Goals failed', { error });
+    }
+  }
+
+  function convert(experiment: string, kpi: string | null | undefined, target: EventTarget): void {
+    target.dispatchEvent(new CustomEvent('splitflap:convert', { bubbles: true, detail: { experiment, kpi } }));
+    if (sixpackUrl) client.convert(experiment, kpi ? { kpi } : undefined).catch((error) => log('convert failed', { experiment, error }));
+  }
+
+  /** Reaching a goal URL of an experiment seen earlier converts it, once. */
+  function checkGoals(): void {
+    try {
+      const list = storedGoals();
+      const here = location;
+      const left = list.filter(([name, url, kpi]) => {
+        const goal = new URL(url);
+        if (goal.origin + goal.pathname != here.origin + here.pathname || (goal.search && goal.search != here.search)) return true;
+        convert(name, kpi, doc);
+      });
+      if (left.length < list.length) saveGoals(left);
+    } catch (error) {
+      log('Goals failed', { error });
+    }
+  }
+
+  // Capture phase: a page handler that stops propagation does not swallow the conversion.
+  const onClick = (event: Event) => {
+    const target = event.target as Element;
+    const el = target.closest && target.closest<HTMLElement>('[data-convert]');
+    if (el) convert(el.dataset.convert!, el.dataset.kpi, el);
+  };
+  doc.addEventListener('click', onClick, true);
+  doc.addEventListener('DOMContentLoaded', scan);
+  const observer = new MutationObserver(scan);
+  observer.observe(root, {
+    childList: true,
+    subtree: true,
+    attributes: true,
+    attributeFilter: ['data-flag', 'data-flag-off', 'data-experiment', 'data-alternatives', 'data-variant'],
+  });
+  const unsubscribe = client.subscribe(scan);
+  // After ready: page code queued in splitflapQueue listens for `splitflap:convert` by then.
+  client.ready().then(() => {
+    if (stopped) return;
+    checkGoals();
+    started = true;
+    scan();
+  });
+  scan();
+
+  const destroy = client.destroy;
+  client.destroy = () => {
+    stopped = true;
+    observer.disconnect();
+    doc.removeEventListener('click', onClick, true);
+    doc.removeEventListener('DOMContentLoaded', scan);
+    unsubscribe();
+    reveal();
+    destroy();
+  };
+  return client;
+}

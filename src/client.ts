@@ -10,10 +10,13 @@ import { resolveClientId, type CookieOptions } from './identity';
 import { compileFeatures } from './payload';
 import { mergeStickyDocs, stickyAttributeKey, stickyExperimentKey, stickyValue } from './sticky';
 import type { RemotePayload } from './remote';
+import type { ArmStats } from './bandit';
+import type { BanditState } from './bandit-runtime';
 import type { ConvertResult, ParticipateOptions, ParticipateResult, SixpackClient, SixpackOptions } from './sixpack';
 import { indexedDbStickyBucketStore } from './stores';
 import type {
   Attributes,
+  BanditConfig,
   ContextualBanditDefinition,
   Experiment,
   ExperimentResult,
@@ -117,7 +120,18 @@ export interface ClientOptions {
    */
   hydrate?: HydrationSnapshot;
   // --- end splitflap/react (#5) ---
+  // --- bandits (#7) ---
+  /**
+   * Bandit settings by experiment key, for experiments whose definitions do not carry `bandit`
+   * themselves (e.g. Sixpack experiments, watched with `statsUrl` and {@link Client.getBandit}).
+   */
+  bandits?: Record<string, BanditConfig>;
+  /** Per-arm stats known up front, by experiment key, in variation order (see {@link Client.setBanditStats}). */
+  banditStats?: Record<string, ArmStats[]>;
+  // --- end bandits (#7) ---
 }
+
+export type { BanditState } from './bandit-runtime';
 
 // --- splitflap/react (#5): deferred exposure and SSR hydration ---
 /** Options of {@link Client.evalFeature} and {@link Client.run}. */
@@ -255,6 +269,19 @@ export interface Client<F extends FeatureMap = FeatureMap> {
    */
   getParticipation(experiment: string, options?: Pick<EvalOptions, 'hydrating'>): string | undefined;
   // --- end splitflap/react (#5) ---
+  // --- bandits (#7) ---
+  /**
+   * Give bandit experiment `experimentKey` new per-arm stats (variation order). Its weights are
+   * recomputed (resolves once they apply; never rejects) and subscribers are told. New visitors
+   * follow the weights; visitors with a sticky bucket keep their arm. Stats for an experiment not
+   * seen yet are kept until it is.
+   */
+  setBanditStats(experimentKey: string, stats: ArmStats[]): Promise<void>;
+  /** The current weights, winner and stats of bandit experiment `experimentKey`, once it has stats. */
+  getBandit(experimentKey: string): BanditState | undefined;
+  /** Fetch every bandit's `statsUrl` now. Never rejects. */
+  refreshBandits(): Promise<void>;
+  // --- end bandits (#7) ---
 }
 
 const defaultLog: Logger = (message, context) => console.warn('[splitflap] ' + message, context || '');
@@ -264,6 +291,16 @@ const MAX_PENDING = 1000;
 
 /** A null-prototype copy: attribute names from outside can never reach Object.prototype. */
 const safeCopy = <T>(source?: Record<string, T>): Record<string, T> => Object.assign(Object.create(null), source);
+
+/**
+ * Sticky docs by `attr||value`. A plain object, not a null-prototype one: V8 writes those several
+ * times slower, and every key contains `||`, so no key can name anything inherited.
+ */
+function stickyDocsCopy(docs?: StickyAssignmentDocs): StickyAssignmentDocs {
+  const copy: StickyAssignmentDocs = {};
+  for (const key in docs) if (key.indexOf('||') > 0 && Object.prototype.hasOwnProperty.call(docs, key)) copy[key] = docs[key];
+  return copy;
+}
 
 const toMap = (forced?: Record<string, unknown> | Map<string, unknown>) =>
   forced && new Map(forced instanceof Map ? forced : Object.entries(forced));
@@ -361,10 +398,11 @@ export function createClient<F extends FeatureMap = FeatureMap>(options: ClientO
     forcedVariations: safeCopy(options.forcedVariations),
     forcedFeatures: toMap(options.forcedFeatures),
     overrides: safeCopy(options.overrides),
+    onBandit: (exp) => registerBandit(exp.key, exp.bandit!, exp),
     contextualBandits: safeCopy(options.contextualBandits),
     url,
     enabled: options.enabled !== false && !(bots !== false && isBot(userAgent, bots === true ? null : bots)),
-    stickyDocs: options.stickyBucketStore === false ? undefined : safeCopy(options.stickyBucketAssignmentDocs),
+    stickyDocs: options.stickyBucketStore === false ? undefined : stickyDocsCopy(options.stickyBucketAssignmentDocs),
     onAssignment: assigned,
   };
 
@@ -388,6 +426,109 @@ export function createClient<F extends FeatureMap = FeatureMap>(options: ClientO
     notify();
   }
   // --- end splitflap/react (#5) ---
+
+  // --- bandits (#7): stats → weights in `ctx.overrides`, under the app's own overrides ---
+  interface BanditEntry {
+    config: BanditConfig;
+    /** Variation names (meta keys, else the values) to match a Sixpack server's alternatives. */
+    names?: string[];
+    state?: BanditState;
+    timer?: ReturnType<typeof setInterval>;
+    failed?: boolean;
+  }
+  const userOverrides = safeCopy(options.overrides);
+  const bandits = new Map<string, BanditEntry>();
+  const banditStats = new Map<string, ArmStats[]>(Object.entries(options.banditStats || {}));
+  let banditRuntime: Promise<typeof import('./bandit-runtime')> | undefined;
+  const runtime = () => (banditRuntime ||= import('./bandit-runtime'));
+
+  /** Start tracking a bandit experiment (again, if its settings changed). Cheap when nothing changed. */
+  function registerBandit(key: string, config: BanditConfig, exp?: Pick<Experiment, 'variations' | 'meta'>): Promise<void> {
+    const old = bandits.get(key);
+    if (old && (old.config === config || JSON.stringify(old.config) === JSON.stringify(config))) return Promise.resolve();
+    if (old && old.timer) clearInterval(old.timer);
+    const names = exp && exp.variations && exp.variations.length ? exp.variations.map((v, i) => (exp.meta && exp.meta[i] && exp.meta[i].key) || String(v)) : undefined;
+    const entry: BanditEntry = { config, names, state: undefined };
+    bandits.set(key, entry);
+    const tasks: Promise<void>[] = [];
+    const stats = banditStats.get(key);
+    if (stats) tasks.push(applyBanditStats(key, stats));
+    if (config.statsUrl) {
+      tasks.push(fetchBanditStats(key, entry));
+      if (config.refreshMs && config.refreshMs > 0) {
+        entry.timer = setInterval(() => void fetchBanditStats(key, entry), config.refreshMs);
+        const t = entry.timer as { unref?: () => void };
+        if (t.unref) t.unref();
+      }
+    }
+    return Promise.all(tasks).then(() => undefined);
+  }
+
+  function fetchBanditStats(key: string, entry: BanditEntry): Promise<void> {
+    const url = entry.config.statsUrl!;
+    return runtime()
+      .then((rt) => rt.fetchBanditStats(url, entry.names))
+      .then(
+        (stats) => {
+          entry.failed = false;
+          if (bandits.get(key) !== entry) return;
+          banditStats.set(key, stats);
+          return applyBanditStats(key, stats);
+        },
+        (error: unknown) => {
+          // Logged once per run of failures; the last good weights stay in use.
+          if (!entry.failed) log('Fetching bandit stats failed', { experiment: key, url, error });
+          entry.failed = true;
+        },
+      );
+  }
+
+  /** Recompute a bandit's weights and winner from `stats`; bad stats are logged and ignored. */
+  function applyBanditStats(key: string, stats: ArmStats[]): Promise<void> {
+    return runtime().then(
+      (rt) => {
+        const entry = bandits.get(key);
+        if (!entry) return;
+        try {
+          if (entry.names && stats.length !== entry.names.length) throw new RangeError(`expected ${entry.names.length} arms, got ${stats.length}`);
+          entry.state = rt.computeBandit(key, entry.config, stats);
+        } catch (error) {
+          log('Ignored bad bandit stats', { experiment: key, error });
+          return;
+        }
+        rebuildOverrides();
+        notify();
+      },
+      (error: unknown) => log('Could not load bandit code', { error }),
+    );
+  }
+
+  /** The app's overrides, with each bandit's weights (or, on `reassign`, its winner) beneath them. */
+  function rebuildOverrides(): void {
+    const merged = safeCopy(userOverrides);
+    bandits.forEach((entry, key) => {
+      const state = entry.state;
+      if (!state) return;
+      const pinned = state.winner !== null && entry.config.winner && entry.config.winner.reassign;
+      merged[key] = { ...(pinned ? { globalOverride: state.winner! } : { weights: state.weights }), ...userOverrides[key] };
+    });
+    ctx.overrides = merged;
+  }
+
+  /** Register the bandits definitions carry (features, named experiments, `options.bandits`). */
+  function registerDefinedBandits(): Promise<void> {
+    const tasks: Promise<void>[] = [];
+    for (const feature of ctx.features.values()) {
+      for (const { exp } of feature.rules) if (exp && exp.bandit) tasks.push(registerBandit(exp.key, exp.bandit, exp));
+    }
+    for (const name of Object.keys(experiments)) {
+      const definition = experiments[name];
+      if (definition.bandit) tasks.push(registerBandit(name, definition.bandit, definition as Experiment));
+    }
+    for (const name of Object.keys(options.bandits || {})) tasks.push(registerBandit(name, options.bandits![name]));
+    return Promise.all(tasks).then(() => undefined);
+  }
+  // --- end bandits (#7) ---
 
   function notify(ready = snapshot.ready): void {
     snapshot = { version: snapshot.version + 1, ready };
@@ -590,6 +731,7 @@ export function createClient<F extends FeatureMap = FeatureMap>(options: ClientO
     setFeatures(features) {
       rawFeatures = features; // (#5: hydration snapshot)
       ctx.features = compileFeatures(features, log);
+      void registerDefinedBandits(); // (#7)
       loadStickyDocs();
       notify();
     },
@@ -711,7 +853,25 @@ export function createClient<F extends FeatureMap = FeatureMap>(options: ClientO
       return doc ? doc.assignments[sixpackKey(experiment)] : undefined;
     },
     // --- end splitflap/react (#5) ---
+    // --- bandits (#7) ---
+    setBanditStats(experimentKey, stats) {
+      banditStats.set(experimentKey, stats);
+      return bandits.has(experimentKey) ? applyBanditStats(experimentKey, stats) : Promise.resolve();
+    },
+    getBandit: (experimentKey) => {
+      const entry = bandits.get(experimentKey);
+      return entry && entry.state;
+    },
+    refreshBandits() {
+      const tasks: Promise<void>[] = [];
+      bandits.forEach((entry, key) => {
+        if (entry.config.statsUrl) tasks.push(fetchBanditStats(key, entry));
+      });
+      return Promise.all(tasks).then(() => undefined);
+    },
+    // --- end bandits (#7) ---
     destroy() {
+      bandits.forEach((entry) => entry.timer && clearInterval(entry.timer)); // (#7)
       if (payloadSource) payloadSource.then((source) => source.destroy());
       if (sixpackClient) sixpackClient.then((s) => s.destroy());
       listeners.clear();
@@ -724,5 +884,6 @@ export function createClient<F extends FeatureMap = FeatureMap>(options: ClientO
   // Deliver what an earlier page left in the Sixpack queue (a conversion made while offline).
   if (options.sixpack && typeof window != 'undefined') sixpack().then((s) => s.flush(), () => undefined);
   loadStickyDocs();
+  waitFor(registerDefinedBandits()); // (#7)
   return client;
 }

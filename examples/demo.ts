@@ -60,6 +60,7 @@ for (const a of stats.alternatives) {
 
 console.log('\n3. Pages in the browser:');
 await simulateVisitors(600);
+await simulateBandit(600);
 const script = await buildScript();
 console.log(`  built the script tag: splitflap.global.js, ${(script.js.length / 1024).toFixed(1)} KB minified`);
 const react = await buildReact();
@@ -112,6 +113,41 @@ async function simulateVisitors(visitors: number): Promise<void> {
     );
   }
   console.log(`  simulated ${visitors} visitors of the plain page's buy-button experiment (orange converts better)`);
+}
+
+/**
+ * A bandit experiment on the example server (#7), for the results page's weights and winner:
+ * `headline` runs Thompson sampling server-side with winner detection; `visitors` simulated
+ * clients in batches, so the policy adapts between them (bold converts best; seeded).
+ */
+async function simulateBandit(visitors: number): Promise<void> {
+  let seed = 7;
+  const random = () => ((seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+  const rates: Record<string, number> = { calm: 0.05, bold: 0.12, loud: 0.07 };
+  const query = 'experiment=headline&alternatives=calm&alternatives=bold&alternatives=loud';
+  const get = (q: string) => fetch(`${baseUrl}/${q}`).then((res) => res.json() as Promise<{ alternative?: { name: string } }>);
+  await get(`participate?${query}&client_id=bandit-seed&prefetch=true`); // creates the experiment
+  await fetch(`${baseUrl}/_admin/experiments/headline`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ bandit: { policy: 'thompson', winner: { minParticipants: 300 } } }),
+  });
+  for (let i = 0; i < visitors; i += 25) {
+    await Promise.all(
+      Array.from({ length: Math.min(25, visitors - i) }, async (_, j) => {
+        const id = `bandit-${i + j}`;
+        const draw = random();
+        const body = await get(`participate?${query}&client_id=${id}`);
+        if (draw < rates[body.alternative!.name]!) await get(`convert?experiment=headline&client_id=${id}`);
+      }),
+    );
+  }
+  const view = (await (await fetch(`${baseUrl}/experiments/headline`)).json()) as {
+    alternatives: { name: string; participant_count: number }[];
+    bandit?: { winner: string | null };
+  };
+  const shares = view.alternatives.map((a) => `${a.name} ${a.participant_count}`).join(', ');
+  console.log(`  simulated ${visitors} visitors of the Thompson bandit "headline": ${shares}; winner ${view.bandit?.winner ?? 'not yet'}`);
 }
 
 /**

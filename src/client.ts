@@ -437,10 +437,15 @@ export function createClient<F extends FeatureMap = FeatureMap>(options: ClientO
     failed?: boolean;
   }
   const userOverrides = safeCopy(options.overrides);
+  /** Settles when the bandits of the latest definitions have their first stats (or failed to). */
+  let banditsRegistered: Promise<void> = Promise.resolve();
   const bandits = new Map<string, BanditEntry>();
   const banditStats = new Map<string, ArmStats[]>(Object.entries(options.banditStats || {}));
-  let banditRuntime: Promise<typeof import('./bandit-runtime')> | undefined;
-  const runtime = () => (banditRuntime ||= import('./bandit-runtime'));
+  type BanditRuntime = typeof import('./bandit-runtime');
+  let banditRuntime: Promise<BanditRuntime> | undefined;
+  /** The runtime once loaded: stats known before an experiment is first seen then apply to that very evaluation. */
+  let loadedRuntime: BanditRuntime | undefined;
+  const runtime = () => (banditRuntime ||= import('./bandit-runtime').then((rt) => (loadedRuntime = rt)));
 
   /** Start tracking a bandit experiment (again, if its settings changed). Cheap when nothing changed. */
   function registerBandit(key: string, config: BanditConfig, exp?: Pick<Experiment, 'variations' | 'meta'>): Promise<void> {
@@ -452,7 +457,10 @@ export function createClient<F extends FeatureMap = FeatureMap>(options: ClientO
     bandits.set(key, entry);
     const tasks: Promise<void>[] = [];
     const stats = banditStats.get(key);
-    if (stats) tasks.push(applyBanditStats(key, stats));
+    // Synchronously when possible (registration runs inside evaluation; subscribers hear of it after).
+    if (stats && loadedRuntime) {
+      if (computeBanditState(loadedRuntime, key, stats)) queueMicrotask(() => notify());
+    } else if (stats) tasks.push(applyBanditStats(key, stats));
     if (config.statsUrl) {
       tasks.push(fetchBanditStats(key, entry));
       if (config.refreshMs && config.refreshMs > 0) {
@@ -486,21 +494,24 @@ export function createClient<F extends FeatureMap = FeatureMap>(options: ClientO
   /** Recompute a bandit's weights and winner from `stats`; bad stats are logged and ignored. */
   function applyBanditStats(key: string, stats: ArmStats[]): Promise<void> {
     return runtime().then(
-      (rt) => {
-        const entry = bandits.get(key);
-        if (!entry) return;
-        try {
-          if (entry.names && stats.length !== entry.names.length) throw new RangeError(`expected ${entry.names.length} arms, got ${stats.length}`);
-          entry.state = rt.computeBandit(key, entry.config, stats);
-        } catch (error) {
-          log('Ignored bad bandit stats', { experiment: key, error });
-          return;
-        }
-        rebuildOverrides();
-        notify();
-      },
+      (rt) => void (computeBanditState(rt, key, stats) && notify()),
       (error: unknown) => log('Could not load bandit code', { error }),
     );
+  }
+
+  /** Weights and winner of bandit `key` from `stats` into `ctx.overrides`; false (logged) for bad stats. */
+  function computeBanditState(rt: BanditRuntime, key: string, stats: ArmStats[]): boolean {
+    const entry = bandits.get(key);
+    if (!entry) return false;
+    try {
+      if (entry.names && stats.length !== entry.names.length) throw new RangeError(`expected ${entry.names.length} arms, got ${stats.length}`);
+      entry.state = rt.computeBandit(key, entry.config, stats);
+    } catch (error) {
+      log('Ignored bad bandit stats', { experiment: key, error });
+      return false;
+    }
+    rebuildOverrides();
+    return true;
   }
 
   /** The app's overrides, with each bandit's weights (or, on `reassign`, its winner) beneath them. */
@@ -657,8 +668,14 @@ export function createClient<F extends FeatureMap = FeatureMap>(options: ClientO
   /** Use a payload from `featuresUrl`; encrypted features need `decryptionKey`. */
   function applyPayload(payload: RemotePayload): Promise<void> | void {
     if (payload.savedGroups) ctx.savedGroups = payload.savedGroups as SavedGroups;
-    if (payload.encryptedFeatures) return client.setEncryptedFeatures(payload.encryptedFeatures, options.decryptionKey || '').catch(() => undefined);
+    // (#7) `ready()` also waits for the first stats of the payload's bandits (within its timeout).
+    if (payload.encryptedFeatures) {
+      return client
+        .setEncryptedFeatures(payload.encryptedFeatures, options.decryptionKey || '')
+        .then(() => banditsRegistered, () => undefined);
+    }
     client.setFeatures(payload.features as FeatureDefinitions);
+    return banditsRegistered;
   }
 
   /** The last payload's application: decryption is async, and `ready()`/`refreshFeatures()` wait for it. */
@@ -731,7 +748,7 @@ export function createClient<F extends FeatureMap = FeatureMap>(options: ClientO
     setFeatures(features) {
       rawFeatures = features; // (#5: hydration snapshot)
       ctx.features = compileFeatures(features, log);
-      void registerDefinedBandits(); // (#7)
+      banditsRegistered = registerDefinedBandits(); // (#7)
       loadStickyDocs();
       notify();
     },
@@ -856,7 +873,8 @@ export function createClient<F extends FeatureMap = FeatureMap>(options: ClientO
     // --- bandits (#7) ---
     setBanditStats(experimentKey, stats) {
       banditStats.set(experimentKey, stats);
-      return bandits.has(experimentKey) ? applyBanditStats(experimentKey, stats) : Promise.resolve();
+      // Unknown yet: kept (and the code loaded) so the experiment's first evaluation already uses them.
+      return bandits.has(experimentKey) ? applyBanditStats(experimentKey, stats) : runtime().then(() => undefined, () => undefined);
     },
     getBandit: (experimentKey) => {
       const entry = bandits.get(experimentKey);

@@ -8,6 +8,10 @@
  *   is the control). The alternative comes from, in order: a feature of that name in the payload
  *   (so weights and targeting live there); the Sixpack server when `sixpackUrl` is set; else an
  *   inline experiment, `client.run({ key: name, variations: alternatives })`.
+ * - `data-bandit="thompson"` on a local (inline) experiment runs it as a bandit (#7): stats from
+ *   `data-bandit-stats-url` (polled every `data-bandit-refresh-ms`) or `client.setBanditStats`;
+ *   `data-bandit-winner` (`""` or `"reassign"`) turns on winner detection. Payload features carry
+ *   `bandit` in their experiment rules instead; Sixpack experiments run as bandits on the server.
  * - `data-convert="name"` (and `data-kpi`) converts on click.
  * - `data-goal-url="/thanks"` (and `data-goal-kpi`) on an experiment, or `goals` in the config:
  *   converts when the visitor later reaches that URL (remembered in localStorage once the
@@ -28,7 +32,7 @@
  */
 import { createClient, type Client } from './client';
 import { resolveClientId } from './identity';
-import type { ExposureCallback, Logger } from './types';
+import type { BanditConfig, ExposureCallback, Logger } from './types';
 
 /** Options of the script tag (`data-*` attributes) and of `window.splitflapConfig` (camelCased). */
 export interface ScriptConfig {
@@ -190,7 +194,7 @@ export function start(config: ScriptConfig = {}): Client {
     if (known) return; // the Sixpack answer is on its way; it rescans
     const feature = client.evalFeature(name);
     if (feature.source != 'unknownFeature') return apply(String(feature.value));
-    if (!sixpackUrl) return apply(String(client.run({ key: name, variations: alternatives }).value));
+    if (!sixpackUrl) return apply(String(client.run({ key: name, variations: alternatives, ...banditOf(el) }).value));
     inflight++;
     decided.set(
       name,
@@ -206,6 +210,24 @@ export function start(config: ScriptConfig = {}): Client {
           scan();
         }),
     );
+  }
+
+  /**
+   * `data-bandit="thompson"` (any policy) makes an inline experiment a bandit (#7), with
+   * `data-bandit-stats-url`, `data-bandit-refresh-ms` and `data-bandit-winner` (`""` or `"reassign"`).
+   */
+  function banditOf(el: HTMLElement): { bandit?: BanditConfig } {
+    const data = el.dataset;
+    if (!data.bandit) return {};
+    const winner = data.banditWinner;
+    return {
+      bandit: {
+        policy: data.bandit.trim() as BanditConfig['policy'],
+        statsUrl: data.banditStatsUrl,
+        refreshMs: +data.banditRefreshMs! || undefined,
+        winner: winner == null ? undefined : { reassign: winner == 'reassign' },
+      },
+    };
   }
 
   /** The remembered goals: [experiment, absolute URL, kpi?]. Throws on unusable storage. */

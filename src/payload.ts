@@ -28,7 +28,7 @@ const RULE_FIELD_TYPES: Record<string, string> = {
   string: 'id key seed hashAttribute fallbackAttribute contextualBanditRef',
   number: 'coverage hashVersion bucketVersion minBucketVersion startTs stopTs globalOverride',
   boolean: 'enabled',
-  object: 'condition',
+  object: 'condition bandit',
   array: 'range ranges variations contextualVariations weights meta namespace filters parentConditions',
 };
 
@@ -46,7 +46,7 @@ const EXPERIMENT_FIELDS = (
   'coverage weights hashAttribute fallbackAttribute disableStickyBucketing bucketVersion minBucketVersion ' +
   'namespace meta ranges name phase seed hashVersion filters condition' +
   // Splitflap's experiment controls (kill switch, schedule, global override, descriptions).
-  ' enabled startTs stopTs globalOverride owner version'
+  ' enabled startTs stopTs globalOverride owner version bandit'
 ).split(' ');
 
 /** Whether every field of `rule` has the type evaluation relies on. */

@@ -4,6 +4,8 @@
  * result objects reads ours.
  */
 
+import type { BanditOptions, BanditPolicy, WinnerOptions } from './bandit';
+
 /** Attributes describing the visitor: `id`, `country`, `plan`, … */
 export type Attributes = Record<string, unknown>;
 
@@ -78,6 +80,11 @@ export interface BucketingOptions {
   globalOverride?: number;
   /** Descriptive, passed through to exposure events. */
   owner?: string;
+  /**
+   * Run as a bandit (#7): the client turns per-arm stats into this experiment's `weights`
+   * (and, once a winner is declared, pins new visitors to it). Sticky buckets keep visitors in place.
+   */
+  bandit?: BanditConfig;
   version?: string | number;
 }
 
@@ -92,6 +99,23 @@ export interface FeatureRule<T = unknown> extends BucketingOptions {
   /** Contextual-bandit rules carry their variations here so older SDKs skip them. */
   contextualVariations?: T[];
   contextualBanditRef?: string;
+}
+
+/** Bandit settings of an experiment (#7); see README "Bandits and winners". */
+export interface BanditConfig {
+  /** `epsilon-greedy`, `epsilon-decay`, `ucb1`, `thompson` or `whiplash`. */
+  policy: BanditPolicy;
+  /** Policy tuning (`epsilon`, `decayK`, `c`, `prior`, `samples`); the RNG is seeded by the client. */
+  params?: Omit<BanditOptions, 'random' | 'hashChoice'>;
+  /** A Sixpack-compatible `/experiments/NAME` URL (or any URL serving `{ alternatives | stats }`). */
+  statsUrl?: string;
+  /** Poll `statsUrl` this often; default: fetch once. */
+  refreshMs?: number;
+  /**
+   * Declare a winner with `detectWinner` on the stats (absent: never). New visitors then all get
+   * the winner; visitors already assigned keep their arm unless `reassign` is true.
+   */
+  winner?: WinnerOptions & { reassign?: boolean };
 }
 
 /** A feature flag: a default value and ordered rules. */

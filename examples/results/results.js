@@ -52,7 +52,7 @@
   }
 
   /** Bars of conversion rate with the 80% interval as whiskers, one row per alternative. */
-  function chart(alternatives) {
+  function chart(alternatives, bandit) {
     var label = 110, width = 380, right = 150, row = 34, top = 8, axis = 24;
     var max = niceMax(Math.max.apply(null, alternatives.map(function (a) { return a.conversion_rate + a.confidence_interval; }).concat([1])));
     var x = function (v) { return label + (Math.min(Math.max(v, 0), max) / max) * width; };
@@ -66,7 +66,7 @@
       var y = top + i * row;
       var mid = y + row / 2;
       var lo = a.conversion_rate - a.confidence_interval, hi = a.conversion_rate + a.confidence_interval;
-      var kind = a.is_winner ? 'winner' : a.is_control ? 'control' : 'alternative';
+      var kind = a.is_winner || (bandit && bandit.winner === a.name) ? 'winner' : a.is_control ? 'control' : 'alternative';
       g.push(svg('text', { x: label - 10, y: mid + 4, class: 'name', 'text-anchor': 'end' }, [a.name]));
       g.push(svg('rect', { x: label, y: y + 7, width: Math.max(x(a.conversion_rate) - label, 1), height: row - 14, rx: 3, class: 'bar ' + kind }, [
         svg('title', {}, [a.name + ': ' + pct(a.conversion_rate) + ' (80% interval ' + pct(Math.max(lo, 0)) + ' to ' + pct(Math.min(hi, 100)) + ')']),
@@ -82,9 +82,22 @@
     return svg('svg', { viewBox: '0 0 ' + total + ' ' + height, width: total, height: height, class: 'chart', role: 'img', 'aria-label': 'conversion rate by alternative' }, g);
   }
 
-  function table(alternatives) {
+  /** A bandit's weight for new participants: a small SVG bar (no style attributes: strict CSP) and the percentage. */
+  function weightCell(w) {
+    if (typeof w !== 'number') return h('td', { class: 'weight' }, ['—']);
+    return h('td', { class: 'weight' }, [
+      svg('svg', { width: 60, height: 10, class: 'weight-bar', 'aria-hidden': 'true' }, [
+        svg('rect', { x: 0, y: 0, width: 60, height: 10, rx: 2, class: 'track' }),
+        svg('rect', { x: 0, y: 0, width: Math.round(w * 600) / 10, height: 10, rx: 2, class: 'fill' }),
+      ]),
+      ' ' + (w * 100).toFixed(1) + '%',
+    ]);
+  }
+
+  function table(alternatives, bandit) {
     var control = alternatives[0];
     var head = ['Alternative', 'Participants', 'Conversions', 'Rate', '80% interval', 'vs control', 'G-test', 'Confidence'];
+    if (bandit) head.push('Bandit weight');
     var rows = alternatives.map(function (a) {
       var change = a.is_control || !a.participant_count || !control.conversion_rate ? '—' : ((a.conversion_rate / control.conversion_rate - 1) * 100).toFixed(1) + '%';
       if (change[0] !== '-' && change !== '—') change = '+' + change;
@@ -92,7 +105,9 @@
       var name = [a.name];
       if (a.is_control) name.push(' ', h('span', { class: 'tag' }, ['control']));
       if (a.is_winner) name.push(' ', h('span', { class: 'tag winner' }, ['winner']));
-      return h('tr', { 'data-alternative': a.name }, [
+      var banditWinner = bandit && bandit.winner === a.name;
+      if (banditWinner) name.push(' ', h('span', { class: 'tag winner bandit' }, ['bandit winner']));
+      return h('tr', { 'data-alternative': a.name, class: banditWinner ? 'bandit-winner' : null }, [
         h('th', { scope: 'row' }, name),
         h('td', {}, [int(a.participant_count)]),
         h('td', {}, [int(a.completed_count)]),
@@ -101,6 +116,7 @@
         h('td', {}, [change]),
         h('td', { class: 'statistic' }, [String(a.test_statistic)]),
         h('td', { class: 'confidence' }, [a.confidence_level]),
+        bandit ? weightCell(bandit.weights && bandit.weights[a.name]) : null,
       ]);
     });
     return h('table', {}, [
@@ -109,11 +125,22 @@
     ]);
   }
 
+  /** The bandit line of a bandit experiment: policy, detected winner and its p-value. */
+  function banditLine(bandit) {
+    var text = 'Bandit: ' + bandit.policy + ' · weights are the share of new participants';
+    if (bandit.winner) text += ' · winner ' + bandit.winner + ' (p = ' + Number(bandit.p_value).toPrecision(2) + ')';
+    else if (bandit.p_value != null) text += ' · no winner yet (p = ' + Number(bandit.p_value).toPrecision(2) + ')';
+    return h('p', { class: 'bandit' + (bandit.winner ? ' has-winner' : '') }, [text]);
+  }
+
   function section(view, kpi) {
+    // Bandits choose on the default KPI: their weights show in that section only.
+    var bandit = kpi ? null : view.bandit;
     return h('section', { class: 'kpi', 'data-kpi': kpi || '' }, [
       h('h3', {}, [kpi ? 'KPI ' + kpi : 'Conversions (default KPI)', h('small', {}, [' · ' + plural(view.total_participants, 'participant') + ', ' + int(view.total_conversions) + ' converted'])]),
-      chart(view.alternatives),
-      table(view.alternatives),
+      bandit ? banditLine(bandit) : null,
+      chart(view.alternatives, bandit),
+      table(view.alternatives, bandit),
     ]);
   }
 

@@ -13,6 +13,7 @@ import { checkExperimentName, createModel, SixpackError, type SixpackModel } fro
 import { compileRobotRegex, isExcludedVisitor, parseDatetime, parseTrafficFraction, toBool } from './params';
 import { pyDumps, pyFloat } from './pyjson';
 import { experimentView } from './stats-view';
+import { banditChoice, isServerBandit } from './bandit';
 import { type ExperimentPatch, memoryStore, type SixpackStore, StoreUnavailableError } from './store';
 
 export const SIXPACK_VERSION = '2.7.0';
@@ -92,6 +93,7 @@ const ADMIN_FIELDS: Record<string, (v: unknown) => boolean> = {
   archived: (v) => typeof v === 'boolean',
   paused: (v) => typeof v === 'boolean',
   enabled: (v) => typeof v === 'boolean',
+  bandit: isServerBandit, // (#7)
 };
 
 function readBody(req: http.IncomingMessage): Promise<string> {
@@ -113,6 +115,7 @@ export function createSixpackServer(options: SixpackServerOptions = {}): Sixpack
     store: options.store ?? memoryStore(),
     random: options.random ?? Math.random,
     now: options.now ?? (() => new Date()),
+    choose: banditChoice, // (#7) Sixpack's hash unless the experiment is a bandit
   });
   const robotRegex = compileRobotRegex(options.robotRegex);
   const ignoredIps = new Set(options.ignoredIps ?? []);
@@ -204,6 +207,7 @@ export function createSixpackServer(options: SixpackServerOptions = {}): Sixpack
           archived: exp.archived,
           paused: exp.paused,
           enabled: exp.enabled,
+          ...(exp.bandit ? { bandit: exp.bandit } : {}),
         },
       };
     };

@@ -8,6 +8,7 @@
  * statistic itself comes from src/stats.
  */
 import { gTest } from '../../src/stats';
+import { banditState, type ServerBandit } from './bandit';
 import type { AlternativeStats, SixpackModel } from './model';
 import { SixpackError } from './model';
 import { PyFloat, pyFloat } from './pyjson';
@@ -53,6 +54,26 @@ export function confidenceInterval(arm: AlternativeStats): number | PyFloat {
   if (arm.participants === 0) return 0;
   const p = arm.conversions / arm.participants;
   return pyFloat(Math.pow((p * (1 - p)) / arm.participants, 0.5) * 1.28 * 100);
+}
+
+/**
+ * A bandit's current state for `/experiments/NAME`: policy, weights of new participants (by
+ * alternative, stored order), the detected winner's name (or null) and its p-value.
+ */
+function banditView(name: string, bandit: ServerBandit, arms: AlternativeStats[]) {
+  let state;
+  try {
+    state = banditState(name, bandit, arms);
+  } catch (error) {
+    return { policy: bandit.policy, params: bandit.params ?? {}, weights: null, winner: null, p_value: null, error: String(error) };
+  }
+  return {
+    policy: bandit.policy,
+    params: bandit.params ?? {},
+    weights: Object.fromEntries(arms.map((arm, i) => [arm.name, state.weights[i]])),
+    winner: state.winner === null ? null : (arms[state.winner] as AlternativeStats).name,
+    p_value: state.pValue,
+  };
 }
 
 export interface ViewOptions {
@@ -129,5 +150,8 @@ export async function experimentView(model: SixpackModel, name: string, options:
     is_enabled: exp.enabled,
     kpis,
     kpi,
+    // (#7) Only for bandit experiments, so plain ones keep the reference's exact shape.
+    // The server chooses on the default KPI's conversions, so the bandit block always shows those.
+    ...(exp.bandit ? { bandit: banditView(name, exp.bandit, kpi === null ? arms : ((await model.experimentStats(name)) ?? [])) } : {}),
   };
 }

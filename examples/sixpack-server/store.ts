@@ -15,6 +15,8 @@
  * single methods, so a Redis store can implement each with one command or script.
  */
 
+import type { ServerBandit } from './bandit';
+
 export type Metric = 'participations' | 'conversions';
 export type Period = 'day' | 'month' | 'year';
 
@@ -39,6 +41,8 @@ export interface ExperimentRecord {
   paused: boolean;
   /** Per-experiment switch (the reference only has a server-wide `enabled`). */
   enabled: boolean;
+  /** Run as a bandit (#7): new participants are chosen by this policy; absent or null: Sixpack's hash. */
+  bandit?: ServerBandit | null;
 }
 
 /** The fields the admin endpoint and /participate may change. */

@@ -119,4 +119,44 @@ describeInBrowser('results page', () => {
     expect(errors).toEqual([]);
     await context.close();
   });
+
+  it('shows a bandit experiment\'s weights and highlights its detected winner (#7)', async () => {
+    const res = await fetch(`${sixpackUrl}/_admin/experiments/cta`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ bandit: { policy: 'epsilon-greedy', params: { epsilon: 0.2 }, winner: { minParticipants: 100 } } }),
+    });
+    expect(res.status).toBe(200);
+    const view = (await get('experiments/cta')) as { bandit: { weights: Record<string, number>; winner: string | null } };
+    expect(view.bandit.winner).toBe('shiny');
+    expect(view.bandit.weights).toEqual({ plain: 0, shiny: 1 });
+
+    const context = await newContext(browser);
+    const tab = await context.newPage();
+    const errors: string[] = [];
+    tab.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
+    tab.on('pageerror', (e) => errors.push(e.message));
+    await tab.goto(site.url + '/results/?experiment=cta');
+    await tab.waitForSelector('html[data-loaded] article[data-experiment="cta"] p.bandit');
+    const page = await tab.evaluate(() => {
+      const section = document.querySelector('article[data-experiment="cta"] section.kpi[data-kpi=""]')!;
+      return {
+        line: section.querySelector('p.bandit')!.textContent,
+        head: [...section.querySelectorAll('thead th')].map((th) => th.textContent),
+        weights: [...section.querySelectorAll('tbody td.weight')].map((td) => td.textContent!.trim()),
+        winnerRow: section.querySelector('tr.bandit-winner')?.getAttribute('data-alternative'),
+        winnerBar: section.querySelectorAll('svg rect.bar.winner').length,
+        kpiHasWeights: document.querySelectorAll('section.kpi[data-kpi="signup"] td.weight').length,
+      };
+    });
+    expect(page.line).toContain('epsilon-greedy');
+    expect(page.line).toContain('winner shiny');
+    expect(page.head.at(-1)).toBe('Bandit weight');
+    expect(page.weights).toEqual(['0.0%', '100.0%']);
+    expect(page.winnerRow).toBe('shiny');
+    expect(page.winnerBar).toBe(1);
+    expect(page.kpiHasWeights).toBe(0);
+    expect(errors).toEqual([]);
+    await context.close();
+  });
 });

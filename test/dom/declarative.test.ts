@@ -304,3 +304,32 @@ describe('splitflapQueue', () => {
     expect(typeof (none.splitflapQueue as { push: unknown }).push).toBe('function');
   });
 });
+
+describe('bandit markup (#7)', () => {
+  it('data-bandit runs a local experiment as a bandit; the shown variant stays once shown', async () => {
+    // Stats known before the experiment is first seen (here: before its markup is added) apply
+    // to its first evaluation; until stats arrive, new visitors are split evenly.
+    const client = await startWith('<p>page</p>');
+    await client.setBanditStats('cta', [
+      { participants: 10, conversions: 1 },
+      { participants: 10, conversions: 1 },
+      { participants: 0, conversions: 0 },
+    ]);
+    const template = document.createElement('template');
+    template.innerHTML =
+      '<div data-experiment="cta" data-bandit="ucb1"><p data-variant="a"></p><p data-variant="b"></p><p data-variant="c"></p></div>';
+    document.body.append(template.content);
+    await tick();
+    expect(visible('[data-variant]')).toEqual(['c']);
+    expect(client.getBandit('cta')!.weights).toEqual([0, 0, 1]);
+    // New weights shape only new visitors: this one keeps the variant it was shown.
+    await client.setBanditStats('cta', [
+      { participants: 0, conversions: 0 },
+      { participants: 10, conversions: 1 },
+      { participants: 10, conversions: 1 },
+    ]);
+    await tick();
+    expect(client.getBandit('cta')!.weights).toEqual([1, 0, 0]);
+    expect(visible('[data-variant]')).toEqual(['c']);
+  });
+});

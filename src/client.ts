@@ -7,7 +7,7 @@ import { isBot } from './bots';
 import { forcedBucket, type ForcedBucket } from './edx';
 import { evalFeature, featureResult, inSchedule, runExperiment, type EvalContext } from './evaluate';
 import { resolveClientId, type CookieOptions } from './identity';
-import { compileFeatures } from './payload';
+import { compileFeatures, type CompiledFeature } from './payload';
 import { mergeStickyDocs, stickyAttributeKey, stickyExperimentKey, stickyValue } from './sticky';
 import type { RemotePayload } from './remote';
 import type { ArmStats } from './bandit';
@@ -302,6 +302,18 @@ function stickyDocsCopy(docs?: StickyAssignmentDocs): StickyAssignmentDocs {
   return copy;
 }
 
+/** The experiment rules of compiled features that carry a bandit, found once per payload. */
+const banditRulesCache = new WeakMap<Map<string, CompiledFeature>, Experiment[]>();
+function banditRules(features: Map<string, CompiledFeature>): Experiment[] {
+  let found = banditRulesCache.get(features);
+  if (!found) {
+    found = [];
+    for (const feature of features.values()) for (const { exp } of feature.rules) if (exp && exp.bandit) found.push(exp);
+    banditRulesCache.set(features, found);
+  }
+  return found;
+}
+
 const toMap = (forced?: Record<string, unknown> | Map<string, unknown>) =>
   forced && new Map(forced instanceof Map ? forced : Object.entries(forced));
 
@@ -526,18 +538,19 @@ export function createClient<F extends FeatureMap = FeatureMap>(options: ClientO
     ctx.overrides = merged;
   }
 
-  /** Register the bandits definitions carry (features, named experiments, `options.bandits`). */
-  function registerDefinedBandits(): Promise<void> {
+  /**
+   * Register the bandits definitions carry (features, named experiments, `options.bandits`).
+   * Without any (the common case, and every per-request server client) nothing is allocated.
+   */
+  function registerDefinedBandits(): Promise<void> | undefined {
     const tasks: Promise<void>[] = [];
-    for (const feature of ctx.features.values()) {
-      for (const { exp } of feature.rules) if (exp && exp.bandit) tasks.push(registerBandit(exp.key, exp.bandit, exp));
-    }
+    for (const exp of banditRules(ctx.features)) tasks.push(registerBandit(exp.key, exp.bandit!, exp));
     for (const name of Object.keys(experiments)) {
       const definition = experiments[name];
       if (definition.bandit) tasks.push(registerBandit(name, definition.bandit, definition as Experiment));
     }
     for (const name of Object.keys(options.bandits || {})) tasks.push(registerBandit(name, options.bandits![name]));
-    return Promise.all(tasks).then(() => undefined);
+    if (tasks.length) return (banditsRegistered = Promise.all(tasks).then(() => undefined));
   }
   // --- end bandits (#7) ---
 
@@ -553,8 +566,8 @@ export function createClient<F extends FeatureMap = FeatureMap>(options: ClientO
   }
 
   /** Make `ready()` wait for a start-up task too (whether it succeeds or not). */
-  function waitFor(task: Promise<unknown>): void {
-    startup = Promise.all([startup, task.catch(() => undefined)]);
+  function waitFor(task: Promise<unknown> | undefined): void {
+    if (task) startup = Promise.all([startup, task.catch(() => undefined)]);
   }
 
   /** Report an exposure, or keep it until a callback is set. */
@@ -748,7 +761,7 @@ export function createClient<F extends FeatureMap = FeatureMap>(options: ClientO
     setFeatures(features) {
       rawFeatures = features; // (#5: hydration snapshot)
       ctx.features = compileFeatures(features, log);
-      banditsRegistered = registerDefinedBandits(); // (#7)
+      registerDefinedBandits(); // (#7)
       loadStickyDocs();
       notify();
     },

@@ -5,6 +5,7 @@
  * statistics code.
  */
 import { banditWeights, detectWinner, type ArmStats } from './bandit';
+import { seededRandom } from './stats';
 import type { BanditConfig } from './types';
 
 /** What `client.getBandit(key)` reports. */
@@ -29,18 +30,6 @@ function fnv(text: string): number {
   return h >>> 0;
 }
 
-/** mulberry32, seeded: the same stats give the same weights in every client. */
-function seeded(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /**
  * Weights and winner of experiment `key` for `stats`. Deterministic: the Monte-Carlo draws of
  * `thompson`/`whiplash` use an RNG seeded by the key and the counts, so every client (and every
@@ -50,7 +39,7 @@ function seeded(seed: number): () => number {
  */
 export function computeBandit(key: string, config: BanditConfig, stats: ArmStats[]): BanditState {
   const clean = stats.map(({ participants, conversions }) => ({ participants, conversions }));
-  const random = seeded(fnv(key + '|' + config.policy + '|' + JSON.stringify(clean)));
+  const random = seededRandom(fnv(key + '|' + config.policy + '|' + JSON.stringify(clean)));
   let weights = banditWeights(config.policy, clean, { ...config.params, random });
   let winner: number | null = null;
   let pValue: number | null = null;

@@ -455,3 +455,18 @@ export function sampleBeta(a: number, b: number, random: RandomSource): number {
   // Both can underflow to 0 only for minute shapes; fall back to the mean.
   return sum > 0 ? x / sum : a / (a + b);
 }
+
+/**
+ * mulberry32: a tiny seeded 32-bit PRNG (Tommy Ettinger's public-domain generator), in [0, 1).
+ * Reproducible simulations and tests, and bandit weights every client computes alike; not crypto.
+ */
+export function seededRandom(seed: number): RandomSource {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}

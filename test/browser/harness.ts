@@ -3,7 +3,6 @@
  * served over HTTP from 127.0.0.1 with the script-tag build bundled fresh from src/.
  * Without Chromium the tests fail under CI=true and skip loudly elsewhere.
  */
-import { build } from 'esbuild';
 import { existsSync, readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -11,6 +10,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type BrowserContext } from 'playwright-core';
 import { describe, it } from 'vitest';
+import { buildScript } from '../../examples/site';
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -59,17 +59,7 @@ export function newContext(browser: Browser): Promise<BrowserContext> {
 
 /** The script-tag build, bundled from src/browser.ts as dist would be (IIFE, global `Splitflap`). */
 export async function buildGlobalScript(): Promise<string> {
-  const result = await build({
-    entryPoints: [path.join(root, 'src/browser.ts')],
-    bundle: true,
-    minify: true,
-    format: 'iife',
-    globalName: 'Splitflap',
-    target: 'es2018',
-    write: false,
-    logLevel: 'error',
-  });
-  return result.outputFiles[0].text;
+  return (await buildScript()).js;
 }
 
 export type Route = (req: IncomingMessage, res: ServerResponse) => boolean | void;

@@ -1,5 +1,5 @@
 /**
- * Bandit experiments in the client (#7): per-arm stats → weights (and a winner) for one
+ * Bandit experiments in the client: per-arm stats → weights (and a winner) for one
  * experiment, and reading those stats from a Sixpack-compatible `/experiments/NAME`. Loaded
  * lazily by the client (`import()`), so local evaluation without bandits never pays for the
  * statistics code.

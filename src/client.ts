@@ -112,15 +112,13 @@ export interface ClientOptions {
   trackingCallback?: ExposureCallback;
   /** Receives problems Splitflap recovered from; default `console.warn`. */
   log?: Logger;
-  // --- splitflap/react (#5): SSR hydration ---
+  // SSR hydration
   /**
    * Start from a server's {@link Client.getSnapshotForHydration}: its client id, attributes,
    * features (unless left out), forced values and sticky docs win over the options above, so the
    * first render matches the server's markup without waiting for anything.
    */
   hydrate?: HydrationSnapshot;
-  // --- end splitflap/react (#5) ---
-  // --- bandits (#7) ---
   /**
    * Bandit settings by experiment key, for experiments whose definitions do not carry `bandit`
    * themselves (e.g. Sixpack experiments, watched with `statsUrl` and {@link Client.getBandit}).
@@ -128,12 +126,11 @@ export interface ClientOptions {
   bandits?: Record<string, BanditConfig>;
   /** Per-arm stats known up front, by experiment key, in variation order (see {@link Client.setBanditStats}). */
   banditStats?: Record<string, ArmStats[]>;
-  // --- end bandits (#7) ---
 }
 
 export type { BanditState } from './bandit-runtime';
 
-// --- splitflap/react (#5): deferred exposure and SSR hydration ---
+// Deferred exposure and SSR hydration
 /** Options of {@link Client.evalFeature} and {@link Client.run}. */
 export interface EvalOptions {
   /**
@@ -171,7 +168,6 @@ export interface HydrationSnapshot {
 /** Sixpack answers live in sixpack.ts's own sticky doc: `sixpack_client_id||<id>`, key `sixpack:<experiment>__0`. */
 const SIXPACK_ATTRIBUTE = 'sixpack_client_id';
 const sixpackKey = (experiment: string) => stickyExperimentKey('sixpack:' + experiment);
-// --- end splitflap/react (#5) ---
 
 /** What `getSnapshot()` returns: a new object whenever any result may have changed. */
 export interface ClientSnapshot {
@@ -255,7 +251,6 @@ export interface Client<F extends FeatureMap = FeatureMap> {
   getSnapshot(): ClientSnapshot;
   /** Drop listeners and the exposure callback. */
   destroy(): void;
-  // --- splitflap/react (#5) ---
   /**
    * Report an assignment handed to an `EvalOptions.track` function: the exposure (deduplicated
    * as usual: once per identity, experiment and variation) and the sticky bucket.
@@ -268,8 +263,6 @@ export interface Client<F extends FeatureMap = FeatureMap> {
    * sticky store, answered earlier, or from `hydrate`), synchronously; `undefined` if none yet.
    */
   getParticipation(experiment: string, options?: Pick<EvalOptions, 'hydrating'>): string | undefined;
-  // --- end splitflap/react (#5) ---
-  // --- bandits (#7) ---
   /**
    * Give bandit experiment `experimentKey` new per-arm stats (variation order). Its weights are
    * recomputed (resolves once they apply; never rejects) and subscribers are told. New visitors
@@ -281,7 +274,6 @@ export interface Client<F extends FeatureMap = FeatureMap> {
   getBandit(experimentKey: string): BanditState | undefined;
   /** Fetch every bandit's `statsUrl` now. Never rejects. */
   refreshBandits(): Promise<void>;
-  // --- end bandits (#7) ---
 }
 
 const defaultLog: Logger = (message, context) => console.warn('[splitflap] ' + message, context || '');
@@ -356,7 +348,7 @@ function firstInSession(key: string, fallback: Set<string>): boolean {
 /** Create a client. Cheap: nothing is read or written until it is used (beyond the id cookie in browsers). */
 export function createClient<F extends FeatureMap = FeatureMap>(options: ClientOptions = {}): Client<F> {
   const log = options.log || defaultLog;
-  // --- splitflap/react (#5): a hydrating client starts from the server's state ---
+  // A hydrating client starts from the server's state
   const hydrate = options.hydrate;
   if (hydrate) {
     options = {
@@ -368,7 +360,6 @@ export function createClient<F extends FeatureMap = FeatureMap>(options: ClientO
   }
   /** The definitions as given, for getSnapshotForHydration (the context holds compiled ones). */
   let rawFeatures = options.features;
-  // --- end splitflap/react (#5) ---
   const clientId = resolveClientId(options.clientId, options.cookie);
   const {
     userAgent = typeof navigator != 'undefined' ? navigator.userAgent : undefined,
@@ -418,7 +409,6 @@ export function createClient<F extends FeatureMap = FeatureMap>(options: ClientO
     onAssignment: assigned,
   };
 
-  // --- splitflap/react (#5) ---
   /** The state `hydrate` gave, frozen (setters replace the fields, sticky docs are copied). */
   const hydrationCtx: EvalContext | undefined = hydrate && { ...ctx, stickyDocs: ctx.stickyDocs && { ...ctx.stickyDocs } };
 
@@ -437,9 +427,8 @@ export function createClient<F extends FeatureMap = FeatureMap>(options: ClientO
     docs[key] = mergeStickyDocs(docs[key], { attributeName: SIXPACK_ATTRIBUTE, attributeValue: clientId, assignments: { [sixpackKey(experiment)]: alternative } });
     notify();
   }
-  // --- end splitflap/react (#5) ---
 
-  // --- bandits (#7): stats → weights in `ctx.overrides`, under the app's own overrides ---
+  // Stats → weights in `ctx.overrides`, under the app's own overrides
   interface BanditEntry {
     config: BanditConfig;
     /** Variation names (meta keys, else the values) to match a Sixpack server's alternatives. */
@@ -552,7 +541,6 @@ export function createClient<F extends FeatureMap = FeatureMap>(options: ClientO
     for (const name of Object.keys(options.bandits || {})) tasks.push(registerBandit(name, options.bandits![name]));
     if (tasks.length) return (banditsRegistered = Promise.all(tasks).then(() => undefined));
   }
-  // --- end bandits (#7) ---
 
   function notify(ready = snapshot.ready): void {
     snapshot = { version: snapshot.version + 1, ready };
@@ -681,7 +669,7 @@ export function createClient<F extends FeatureMap = FeatureMap>(options: ClientO
   /** Use a payload from `featuresUrl`; encrypted features need `decryptionKey`. */
   function applyPayload(payload: RemotePayload): Promise<void> | void {
     if (payload.savedGroups) ctx.savedGroups = payload.savedGroups as SavedGroups;
-    // (#7) `ready()` also waits for the first stats of the payload's bandits (within its timeout).
+    // `ready()` also waits for the first stats of the payload's bandits (within its timeout).
     if (payload.encryptedFeatures) {
       return client
         .setEncryptedFeatures(payload.encryptedFeatures, options.decryptionKey || '')
@@ -761,7 +749,7 @@ export function createClient<F extends FeatureMap = FeatureMap>(options: ClientO
     setFeatures(features) {
       rawFeatures = features; // (#5: hydration snapshot)
       ctx.features = compileFeatures(features, log);
-      registerDefinedBandits(); // (#7)
+      registerDefinedBandits();
       loadStickyDocs();
       notify();
     },
@@ -801,7 +789,7 @@ export function createClient<F extends FeatureMap = FeatureMap>(options: ClientO
     participate: (experiment, alternatives, participateOptions) =>
       sixpack()
         .then((s) => s.participate(experiment, alternatives, participateOptions))
-        // (#5) Answers the visitor really has (not forced ones, not the failure fallback) are kept in memory too.
+        // Answers the visitor really has (not forced ones, not the failure fallback) are kept in memory too.
         .then((result) => {
           if ((result.source == 'server' || result.source == 'sticky') && !(participateOptions && participateOptions.force != null)) {
             rememberParticipation(experiment, result.alternative);
@@ -861,7 +849,6 @@ export function createClient<F extends FeatureMap = FeatureMap>(options: ClientO
       return () => listeners.delete(listener);
     },
     getSnapshot: () => snapshot,
-    // --- splitflap/react (#5) ---
     trackExposure(experiment, result) {
       // Only what evaluation hands to `track`: hashed, in-experiment results.
       if (result && result.inExperiment && result.hashUsed) assigned(experiment, result);
@@ -882,8 +869,6 @@ export function createClient<F extends FeatureMap = FeatureMap>(options: ClientO
       const doc = docs && docs[stickyAttributeKey(SIXPACK_ATTRIBUTE, clientId)];
       return doc ? doc.assignments[sixpackKey(experiment)] : undefined;
     },
-    // --- end splitflap/react (#5) ---
-    // --- bandits (#7) ---
     setBanditStats(experimentKey, stats) {
       banditStats.set(experimentKey, stats);
       // Unknown yet: kept (and the code loaded) so the experiment's first evaluation already uses them.
@@ -900,9 +885,8 @@ export function createClient<F extends FeatureMap = FeatureMap>(options: ClientO
       });
       return Promise.all(tasks).then(() => undefined);
     },
-    // --- end bandits (#7) ---
     destroy() {
-      bandits.forEach((entry) => entry.timer && clearInterval(entry.timer)); // (#7)
+      bandits.forEach((entry) => entry.timer && clearInterval(entry.timer));
       if (payloadSource) payloadSource.then((source) => source.destroy());
       if (sixpackClient) sixpackClient.then((s) => s.destroy());
       listeners.clear();
@@ -915,6 +899,6 @@ export function createClient<F extends FeatureMap = FeatureMap>(options: ClientO
   // Deliver what an earlier page left in the Sixpack queue (a conversion made while offline).
   if (options.sixpack && typeof window != 'undefined') sixpack().then((s) => s.flush(), () => undefined);
   loadStickyDocs();
-  waitFor(registerDefinedBandits()); // (#7)
+  waitFor(registerDefinedBandits());
   return client;
 }

@@ -8,7 +8,7 @@
  *   is the control). The alternative comes from, in order: a feature of that name in the payload
  *   (so weights and targeting live there); the Sixpack server when `sixpackUrl` is set; else an
  *   inline experiment, `client.run({ key: name, variations: alternatives })`.
- * - `data-bandit="thompson"` on a local (inline) experiment runs it as a bandit (#7): stats from
+ * - `data-bandit="thompson"` on a local (inline) experiment runs it as a bandit: stats from
  *   `data-bandit-stats-url` (polled every `data-bandit-refresh-ms`) or `client.setBanditStats`;
  *   `data-bandit-winner` (`""` or `"reassign"`) turns on winner detection. Payload features carry
  *   `bandit` in their experiment rules instead; Sixpack experiments run as bandits on the server.
@@ -213,7 +213,7 @@ export function start(config: ScriptConfig = {}): Client {
   }
 
   /**
-   * `data-bandit="thompson"` (any policy) makes an inline experiment a bandit (#7), with
+   * `data-bandit="thompson"` (any policy) makes an inline experiment a bandit, with
    * `data-bandit-stats-url`, `data-bandit-refresh-ms` and `data-bandit-winner` (`""` or `"reassign"`).
    */
   function banditOf(el: HTMLElement): { bandit?: BanditConfig } {

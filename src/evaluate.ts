@@ -47,7 +47,7 @@ export interface EvalContext {
   enabled?: boolean;
   /** Sticky docs by `attr||value`; absent means sticky bucketing is off. */
   stickyDocs?: StickyAssignmentDocs;
-  /** Called with every experiment that has `bandit` settings, as it is evaluated (#7). */
+  /** Called with every experiment that has `bandit` settings, as it is evaluated. */
   onBandit?: (exp: Experiment) => void;
   /** Called with every hashed, in-experiment result (sticky persistence and exposure). */
   onAssignment?: (experiment: Experiment, result: ExperimentResult) => void;
@@ -315,7 +315,7 @@ export function runExperiment(
   ranges?: VariationRange[],
 ): ExperimentResult {
   const key = exp.key;
-  // A bandit experiment tells the client, which then keeps its weights in `overrides` (#7).
+  // A bandit experiment tells the client, which then keeps its weights in `overrides`.
   if (exp.bandit && ctx.onBandit) ctx.onBandit(exp);
   // `enabled: false` is a kill switch: it beats even QA forces.
   if (exp.variations.length < 2 || ctx.enabled === false || exp.enabled === false) return experimentResult(ctx, exp, featureId);

@@ -5,8 +5,8 @@
  */
 export { createClient } from './client';
 export type { Client, ClientOptions, ClientSnapshot, ExperimentDefinition, FeatureMap, WidenPrimitives } from './client';
-export type { EvalOptions, HydrationSnapshot } from './client'; // splitflap/react (#5)
-export type { BanditState } from './client'; // bandits (#7)
+export type { EvalOptions, HydrationSnapshot } from './client';
+export type { BanditState } from './client';
 export { evalCondition } from './conditions';
 export { decrypt, DecryptionError } from './decrypt';
 export { chooseVariation, getBucketRanges, getEqualWeights, hash, inNamespace } from './hash';

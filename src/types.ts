@@ -81,7 +81,7 @@ export interface BucketingOptions {
   /** Descriptive, passed through to exposure events. */
   owner?: string;
   /**
-   * Run as a bandit (#7): the client turns per-arm stats into this experiment's `weights`
+   * Run as a bandit: the client turns per-arm stats into this experiment's `weights`
    * (and, once a winner is declared, pins new visitors to it). Sticky buckets keep visitors in place.
    */
   bandit?: BanditConfig;
@@ -101,7 +101,7 @@ export interface FeatureRule<T = unknown> extends BucketingOptions {
   contextualBanditRef?: string;
 }
 
-/** Bandit settings of an experiment (#7); see README "Bandits and winners". */
+/** Bandit settings of an experiment; see README "Bandits and winners". */
 export interface BanditConfig {
   /** `epsilon-greedy`, `epsilon-decay`, `ucb1`, `thompson` or `whiplash`. */
   policy: BanditPolicy;

@@ -10,6 +10,7 @@
  * comparison, the comparison is false.
  */
 import type { ExperimentDefinition } from './client';
+import { isObject } from './conditions';
 import { sha1Hex } from './digest';
 import type { Experiment, ExperimentResult } from './types';
 
@@ -111,8 +112,6 @@ export interface VariantChoice {
 type Log = (msg: string, ctx?: object) => void;
 
 const hasOwn = (o: object, k: string) => Object.prototype.hasOwnProperty.call(o, k);
-const isObject = (v: unknown): v is Record<string, unknown> =>
-  typeof v === 'object' && v !== null && !Array.isArray(v);
 const isNum = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
 const LEGACY = new Set(['r2', 'feature_flag']);
 const SIMPLE = new Set(['single_variant', 'multi_variant', 'feature_rollout', 'range_variant']);

@@ -4,6 +4,7 @@
  * shaped for React's useSyncExternalStore). State lives in this closure, like a Zustand store.
  */
 import { isBot } from './bots';
+import { defaultLog } from './log';
 import { forcedBucket, type ForcedBucket } from './edx';
 import { evalFeature, featureResult, inSchedule, runExperiment, type EvalContext } from './evaluate';
 import { resolveClientId, type CookieOptions } from './identity';
@@ -276,7 +277,6 @@ export interface Client<F extends FeatureMap = FeatureMap> {
   refreshBandits(): Promise<void>;
 }
 
-const defaultLog: Logger = (message, context) => console.warn('[splitflap] ' + message, context || '');
 
 /** At most this many exposures wait for a callback; past it the oldest are dropped (and logged). */
 const MAX_PENDING = 1000;

@@ -32,6 +32,7 @@
  */
 import { createClient, type Client } from './client';
 import { resolveClientId } from './identity';
+import { defaultLog } from './log';
 import type { BanditConfig, ExposureCallback, Logger } from './types';
 
 /** Options of the script tag (`data-*` attributes) and of `window.splitflapConfig` (camelCased). */
@@ -93,7 +94,7 @@ export function runQueue(win: Record<string, unknown>, args: () => unknown[]): v
 
 /** Create the page's client and apply the markup; `client.destroy()` stops watching the page. */
 export function start(config: ScriptConfig = {}): Client {
-  const log: Logger = fn(config.log) || ((message, context) => console.warn('[splitflap] ' + message, context || ''));
+  const log: Logger = fn(config.log) || defaultLog;
   /** An object from the config, parsed if it is JSON text; anything else is logged and ignored. */
   const object = (name: 'features' | 'attributes' | 'goals'): any => {
     let value = config[name];

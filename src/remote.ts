@@ -6,6 +6,8 @@
  * touches fetch, IndexedDB or timers until `start()` or `refresh()`, so importing is isomorphic.
  */
 import { createStore, get, set } from 'idb-keyval';
+import { isObject } from './conditions';
+import { defaultLog } from './log';
 import type { Logger } from './types';
 
 /** A GrowthBook-format payload; only its outer shape is checked here. Shared: treat as read-only. */
@@ -70,7 +72,6 @@ const memory = /* @__PURE__ */ memoryPayloadCache();
 const inflight = new Map<string, Promise<{ status: number; etag: string | null; text: string }>>();
 const failing = new Set<string>();
 
-const isObject = (v: unknown): v is Record<string, unknown> => !!v && typeof v == 'object' && !Array.isArray(v);
 // Features, plain or encrypted; anything else is an error body or the wrong URL.
 const valid = (p: unknown): p is RemotePayload =>
   isObject(p) && (p.features ? isObject(p.features) : typeof p.encryptedFeatures == 'string');
@@ -103,7 +104,7 @@ const idb = (): PayloadCache => {
 /** A payload from `url`: cached, revalidated with its ETag, delivered to `onPayload` when it changes. */
 export function createPayloadSource(options: PayloadSourceOptions): PayloadSource {
   const { url, onPayload, cacheTtlMs = 60_000, timeoutMs = 5_000, now = Date.now } = options;
-  const log = options.log || ((m) => console.warn('[splitflap] ' + m));
+  const log = options.log || defaultLog;
   let last: CachedPayload | undefined, store: PayloadCache | undefined, dead = false;
   let pending: Promise<boolean> | undefined, started: Promise<void> | undefined, timer: ReturnType<typeof setInterval>;
   // IndexedDB failing (private mode, blocked, quota) switches to memory for good, with one line.

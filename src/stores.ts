@@ -4,6 +4,7 @@
  * never reaches the app. Nothing touches storage until the first read or write.
  */
 import { createStore, getMany, update } from 'idb-keyval';
+import { defaultLog } from './log';
 import { isStickyDoc, mergeStickyDocs, stickyAttributeKey } from './sticky';
 import type { Logger, StickyAssignmentDocs, StickyAssignmentsDocument as Doc, StickyBucketStore } from './types';
 
@@ -50,7 +51,7 @@ const memory = (): Backend => {
  * good; docs already read or written are copied over so the session keeps them, and one line says
  * which backend is used and why. Memory comes last, so nothing rejects.
  */
-function fallback(backends: [string, () => Backend][], log: Logger = (m) => console.warn('[splitflap] ' + m)): StickyBucketStore {
+function fallback(backends: [string, () => Backend][], log: Logger = defaultLog): StickyBucketStore {
   const seen = new Map<string, Doc>();
   let i = 0, b: Backend | undefined, why = '', queue: Promise<unknown> = Promise.resolve();
   // One op at a time, so a switch and its copy finish before anything else runs.

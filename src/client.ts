@@ -389,7 +389,7 @@ export function createClient<F extends FeatureMap = FeatureMap>(options: ClientO
   let loadsInFlight = 0;
   /** Exposures made while stored assignments were loading, reported once those confirm them. */
   let held: [Experiment, ExperimentResult, string][] = [];
-  let snapshot: ClientSnapshot = { version: 0, ready: !!(hydrate && hydrate.ready) }; // (#5: hydrate)
+  let snapshot: ClientSnapshot = { version: 0, ready: !!(hydrate && hydrate.ready) };
 
   const ctx: EvalContext = {
     savedGroups: options.savedGroups,

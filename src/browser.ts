@@ -2,7 +2,7 @@
  * The script-tag build (`dist/splitflap.global.js`): the global `Splitflap` with what a page
  * without a build step needs. Server- and analysis-side parts of the core (the bandit functions'
  * exports, the baseplate adapter) stay out to keep one <script> small; import them from `splitflap`.
- * The client's bandit runtime (#7: weights from stats, `data-bandit`) is inline, as an IIFE cannot
+ * The client's bandit runtime (weights from stats, `data-bandit`) is inline, as an IIFE cannot
  * load chunks on first use (about 10 KB minified, 4 KB gzipped).
  *
  * Configured by `data-*` attributes on its own <script> tag or by `window.splitflapConfig` set

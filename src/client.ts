@@ -633,7 +633,7 @@ export function createClient<F extends FeatureMap = FeatureMap>(options: ClientO
   function loadStickyDocs(): void {
     if (!store) return;
     const identities = stickyIdentities(ctx);
-    if (options.sixpack) identities[SIXPACK_ATTRIBUTE] = clientId; // (#5: remembered Sixpack answers render at once)
+    if (options.sixpack) identities[SIXPACK_ATTRIBUTE] = clientId; // remembered Sixpack answers render at once
     loadsInFlight++;
     waitFor(
       (store.getAllAssignments
@@ -747,7 +747,7 @@ export function createClient<F extends FeatureMap = FeatureMap>(options: ClientO
       notify();
     },
     setFeatures(features) {
-      rawFeatures = features; // (#5: hydration snapshot)
+      rawFeatures = features; // for the hydration snapshot
       ctx.features = compileFeatures(features, log);
       registerDefinedBandits();
       loadStickyDocs();

@@ -318,6 +318,8 @@ describe('polling', () => {
     await vi.waitFor(() => expect(a.onPayload).toHaveBeenCalledTimes(2), { timeout: 1_000 });
     expect(a.onPayload).toHaveBeenLastCalledWith(v2, 'network');
     a.destroy();
+    // A poll sent just before destroy() may still be on its way to the server: let it land first.
+    await sleep(30);
     const seen = srv.requests.length;
     srv.serve(JSON.stringify(v1));
     await sleep(150);

@@ -24,9 +24,10 @@
  *   wherever there is such a URL. `user_agent` defaults to `navigator.userAgent` in browsers, as
  *   sixpack-js does, so bots that run scripts are not counted.
  */
+import { fetchText, FetchTimeoutError, type FetchedText } from '../../internal/fetch';
+import { stickyExperimentKey } from '../../sticky';
+import type { Logger, StickyBucketStore } from '../../types';
 import { createOutbox, type Delivery, indexedDbQueue, memoryQueue, type RequestQueue } from './queue';
-import { stickyExperimentKey } from './sticky';
-import type { Logger, StickyBucketStore } from './types';
 
 export interface SixpackOptions {
   /** The server, e.g. `https://ab.example.com` or `https://example.com/sixpack/`. */
@@ -63,7 +64,8 @@ export interface ParticipateResult {
   alternative: string;
   experiment: string;
   clientId: string;
-  source: 'server' | 'force' | 'sticky' | 'fallback';
+  /** `disabled`: experiments are off for this client (`enabled: false`, QA mode, a bot); nothing was sent. */
+  source: 'server' | 'force' | 'sticky' | 'fallback' | 'disabled';
   error?: SixpackError;
 }
 
@@ -79,7 +81,8 @@ export type SixpackErrorCode =
   | 'timeout'
   | 'network'
   | 'http'
-  | 'bad-response';
+  | 'bad-response'
+  | 'disabled';
 
 export class SixpackError extends Error {
   override name = 'SixpackError';
@@ -100,6 +103,13 @@ export interface SixpackClient {
   flush(): Promise<void>;
   /** Stops retries and removes listeners. */
   destroy(): void;
+}
+
+/** What a Sixpack server answers (only the fields read here). */
+interface SixpackBody {
+  status?: string;
+  message?: string;
+  alternative?: { name?: string };
 }
 
 /** CLIENTSPEC's experiment rule (spaces allowed); the server's rule for alternatives and KPIs. */
@@ -132,24 +142,16 @@ export function createSixpackClient(clientId: string, options: SixpackOptions): 
   }
 
   /** GET with CORS and no cookies; resolves with Sixpack's JSON or throws a SixpackError. */
-  async function request(path: string): Promise<any> {
-    const abort = new AbortController();
-    const timer = setTimeout(() => abort.abort(), timeoutMs);
-    let res: Response;
-    let text: string;
+  async function request(path: string): Promise<SixpackBody> {
+    let res: FetchedText;
     try {
-      res = await (options.fetch || fetch)(base + path, { mode: 'cors', credentials: 'omit', signal: abort.signal });
-      text = await res.text();
+      res = await fetchText(base + path, { mode: 'cors', credentials: 'omit' }, timeoutMs, options.fetch);
     } catch (e) {
-      throw abort.signal.aborted
-        ? new SixpackError('timeout', `no answer within ${timeoutMs} ms`)
-        : new SixpackError('network', String((e as Error).cause || e));
-    } finally {
-      clearTimeout(timer);
+      throw e instanceof FetchTimeoutError ? new SixpackError('timeout', e.message) : new SixpackError('network', String((e as Error).cause || e));
     }
-    let body: any;
+    let body: SixpackBody | undefined;
     try {
-      body = JSON.parse(text);
+      body = JSON.parse(res.text);
     } catch {}
     if (!res.ok) throw new SixpackError('http', `HTTP ${res.status}${body?.message ? ': ' + body.message : ''}`, res.status);
     if (body?.status != 'ok') throw new SixpackError('bad-response', 'not Sixpack JSON', res.status);
@@ -170,7 +172,7 @@ export function createSixpackClient(clientId: string, options: SixpackOptions): 
       .then(() => stickyStore?.getAssignments(STICKY_ATTRIBUTE, clientId))
       .then(
         (doc) => Object(doc?.assignments),
-        (error) => (log?.('splitflap: sticky store failed', { error }), {}),
+        (error) => (log?.('Sixpack: sticky store failed', { error }), {}),
       );
 
   /** Read-merge-write, one at a time, so concurrent experiments never overwrite each other. */
@@ -184,7 +186,7 @@ export function createSixpackClient(clientId: string, options: SixpackOptions): 
           assignments: { ...assignments, [stickyKey(experiment)]: alternative } as Record<string, string>,
         });
       }
-    }).catch((error) => log?.('splitflap: sticky store failed', { error })));
+    }).catch((error) => log?.('Sixpack: sticky store failed', { error })));
 
   return {
     async participate(experiment, alternatives, o = {}) {
@@ -223,13 +225,13 @@ export function createSixpackClient(clientId: string, options: SixpackOptions): 
           (answer = request(url)
             .then(async (body) => {
               const alternative = body.alternative?.name;
-              if (!alternatives.includes(alternative)) throw new SixpackError('bad-response', 'unknown alternative ' + alternative, 200);
+              if (!alternative || !alternatives.includes(alternative)) throw new SixpackError('bad-response', 'unknown alternative ' + alternative, 200);
               // A forced answer is not the visitor's own assignment: not remembered.
               if (stickyStore && o.force == null) await remember(experiment, alternative);
               return { alternative };
             })
             .catch((error: SixpackError) => {
-              log?.('splitflap: Sixpack participate failed', { experiment, error });
+              log?.('Sixpack participate failed', { experiment, error });
               if (retryable(error) && !o.prefetch) void outbox.retryLater(url);
               return { error };
             })),
@@ -240,7 +242,8 @@ export function createSixpackClient(clientId: string, options: SixpackOptions): 
       const remembered = o.force == null && (await recall())[stickyKey(experiment)];
       if (alternatives.includes(remembered as string)) return result(remembered as string, 'sticky');
       const { alternative, error } = await answer;
-      return alternative ? result(alternative, 'server') : result(alternatives[0]!, 'fallback', error);
+      // A forced answer is not the visitor's own assignment: say so, as a URL force does.
+      return alternative ? result(alternative, o.force != null ? 'force' : 'server') : result(alternatives[0]!, 'fallback', error);
     },
 
     async convert(experiment, o = {}) {

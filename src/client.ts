@@ -180,7 +180,12 @@ export function createClient<F extends FeatureMap = FeatureMap, const P extends 
     ready() {
       let timer: ReturnType<typeof setTimeout> | undefined;
       const timeout = new Promise((resolve) => (timer = setTimeout(resolve, options.readyTimeoutMs ?? 500)));
-      return Promise.race([startup, timeout]).then(() => {
+      // Tasks added while waiting (a fetched payload's bandit stats) are waited for too.
+      const settled = (): Promise<unknown> => {
+        const current = startup;
+        return current.then(() => current === startup || settled());
+      };
+      return Promise.race([settled(), timeout]).then(() => {
         clearTimeout(timer);
         if (!snapshot.ready) notify(true);
       });

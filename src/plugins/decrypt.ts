@@ -56,7 +56,8 @@ export function encryptedFeatures(options: EncryptedFeaturesOptions): Plugin<Dec
         throw error;
       }
     };
-    if (options.encrypted) host.addStartupTask(setEncryptedFeatures(options.encrypted));
+    // Logged by setEncryptedFeatures already.
+    if (options.encrypted) host.addStartupTask(setEncryptedFeatures(options.encrypted).catch(() => undefined));
     return { setEncryptedFeatures };
   };
 }

@@ -40,8 +40,8 @@ export interface SixpackOptions {
   ip?: string;
   /** Honour `?sixpack-force-EXP=ALT`; default true. */
   allowUrlForce?: boolean;
-  /** The page URL for URL forcing; default `location.href`. */
-  url?: string;
+  /** The page URL for URL forcing (or a function giving the current one); default `location.href`. */
+  url?: string | (() => string | undefined);
   fetch?: typeof fetch;
   /** Default: `indexedDbQueue()` where IndexedDB exists, else `memoryQueue()`. */
   queue?: RequestQueue;
@@ -125,6 +125,18 @@ function check(re: RegExp, value: unknown, code: SixpackErrorCode, what: string)
 /** 4xx answers are final (except timeout / rate limit); no status means it never got an answer. */
 const retryable = (e: SixpackError) => !(e.status! < 500) || e.status == 408 || e.status == 429;
 
+/** Throws a {@link SixpackError} for invalid names, fewer than 2 alternatives or a traffic fraction outside (0, 1]. */
+export function validateParticipation(experiment: unknown, alternatives: unknown, trafficFraction?: number): void {
+  check(EXPERIMENT_RE, experiment, 'invalid-name', 'experiment name');
+  if (!Array.isArray(alternatives) || alternatives.length < 2) {
+    throw new SixpackError('invalid-alternatives', 'need 2 alternatives or more, got ' + JSON.stringify(alternatives));
+  }
+  for (const a of alternatives) check(NAME_RE, a, 'invalid-alternatives', 'alternative name');
+  if (trafficFraction !== undefined && !(trafficFraction > 0 && trafficFraction <= 1)) {
+    throw new SixpackError('invalid-traffic-fraction', `invalid traffic fraction ${trafficFraction}, not in (0, 1]`);
+  }
+}
+
 export function createSixpackClient(clientId: string, options: SixpackOptions): SixpackClient {
   const { timeoutMs = 1000, log, stickyStore } = options;
   const base = options.baseUrl.replace(/\/*$/, '/');
@@ -190,21 +202,15 @@ export function createSixpackClient(clientId: string, options: SixpackOptions): 
 
   return {
     async participate(experiment, alternatives, o = {}) {
-      check(EXPERIMENT_RE, experiment, 'invalid-name', 'experiment name');
-      if (!Array.isArray(alternatives) || alternatives.length < 2) {
-        throw new SixpackError('invalid-alternatives', 'need 2 alternatives or more, got ' + JSON.stringify(alternatives));
-      }
-      for (const a of alternatives) check(NAME_RE, a, 'invalid-alternatives', 'alternative name');
+      validateParticipation(experiment, alternatives, o.trafficFraction);
       const tf = o.trafficFraction;
-      if (tf !== undefined && !(tf > 0 && tf <= 1)) {
-        throw new SixpackError('invalid-traffic-fraction', `invalid traffic fraction ${tf}, not in (0, 1]`);
-      }
       outbox.start();
       const result = (alternative: string, source: ParticipateResult['source'], error?: SixpackError): ParticipateResult =>
         ({ alternative, experiment, clientId, source, error });
 
       // URL forcing is for QA: shown, never sent.
-      const page = options.url ?? (typeof location != 'undefined' ? location.href : '');
+      const given = typeof options.url == 'function' ? options.url() : options.url;
+      const page = given ?? (typeof location != 'undefined' ? location.href : '');
       const forced = options.allowUrlForce !== false && new URLSearchParams(page.split('#')[0]!.split('?')[1]).get('sixpack-force-' + experiment);
       if (forced && alternatives.includes(forced)) return result(forced, 'force');
 

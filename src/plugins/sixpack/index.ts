@@ -12,6 +12,7 @@ import { stickyAttributeKey, stickyExperimentKey } from '../../sticky';
 import {
   createSixpackClient,
   SixpackError,
+  validateParticipation,
   type ConvertResult,
   type ParticipateOptions,
   type ParticipateResult,
@@ -52,7 +53,7 @@ export function sixpack(options: Omit<SixpackOptions, 'stickyStore' | 'log'>): P
   return (host) => {
     let client: SixpackClient | undefined;
     const connection = () =>
-      (client ||= createSixpackClient(host.clientId, { userAgent: host.userAgent, url: host.getURL(), ...options, log: host.log, stickyStore: host.stickyStore }));
+      (client ||= createSixpackClient(host.clientId, { userAgent: host.userAgent, url: host.getURL, ...options, log: host.log, stickyStore: host.stickyStore }));
     const docKey = stickyAttributeKey(SIXPACK_ATTRIBUTE, host.clientId);
     const getParticipation = (experiment: string, o?: { hydrating?: boolean }) => {
       const doc = host.getStickyDocs(o && o.hydrating)[docKey];
@@ -66,8 +67,10 @@ export function sixpack(options: Omit<SixpackOptions, 'stickyStore' | 'log'>): P
     return {
       participate(experiment, alternatives, participateOptions) {
         if (!host.experimentsEnabled) {
-          if (!Array.isArray(alternatives) || alternatives.length < 2) {
-            return Promise.reject(new SixpackError('invalid-alternatives', 'need 2 alternatives or more, got ' + JSON.stringify(alternatives)));
+          try {
+            validateParticipation(experiment, alternatives, participateOptions && participateOptions.trafficFraction);
+          } catch (error) {
+            return Promise.reject(error);
           }
           return Promise.resolve({ alternative: alternatives[0], experiment, clientId: host.clientId, source: 'disabled' as const });
         }

@@ -1,21 +1,14 @@
 /**
  * `npm run bench`: Splitflap vs GrowthBook evaluating the same payload in one process.
- * Prints ns/op for both and the speed-up; the target is ≥ 3× on every row.
+ * Prints ns/op for both and the speed-up (GrowthBook time / Splitflap time); the target is ≥ 3×
+ * on every row. Browser start-up is bench/browser.ts, memory bench/memory.ts.
  */
-import { GrowthBook } from '@growthbook/growthbook';
-import { build } from 'esbuild';
+import { GrowthBook, GrowthBookClient } from '@growthbook/growthbook';
 import { do_not_optimize, measure } from 'mitata';
-import { mkdirSync } from 'node:fs';
-import path from 'node:path';
-import { pathToFileURL } from 'node:url';
-import type * as Splitflap from '../src/index';
+import { attributes as requestAttributes, makePayload, readFlags, type FeatureDefinitions } from './payload';
+import { loadSplitflap } from './splitflap';
 
-// Measure the code we ship: bundle src/ the way tsup does (tsx's own transform wraps every
-// closure in a naming helper, which would slow the per-request row several times over).
-const out = path.resolve('.cache/bench/splitflap.mjs');
-mkdirSync(path.dirname(out), { recursive: true });
-await build({ entryPoints: ['src/index.ts'], bundle: true, format: 'esm', platform: 'neutral', outfile: out, logLevel: 'error' });
-const { createClient } = (await import(pathToFileURL(out).href)) as typeof Splitflap;
+const { createClient } = await loadSplitflap();
 
 process.env.NODE_ENV = 'production'; // GrowthBook skips its debug logging, as in production builds
 
@@ -64,19 +57,76 @@ const rows: [string, () => unknown, () => unknown][] = [
   ],
 ];
 
+/** Splitflap's per-request client, as a server creates it (no cookie, no sticky store). */
+const splitflapRequest = (features: FeatureDefinitions) =>
+  readFlags(createClient({ clientId: 'user-123', attributes: requestAttributes, features, cookie: false }));
+const growthbookRequest = (features: FeatureDefinitions) => readFlags(new GrowthBook({ attributes: requestAttributes, features }));
+/** GrowthBook's server SDK: one GrowthBookClient per payload, a scoped instance per request. */
+const growthbookClient = (payload: { features: FeatureDefinitions }) => new GrowthBookClient().initSync({ payload, streaming: false });
+const scopedRequest = (shared: GrowthBookClient) => readFlags(shared.createScopedInstance({ attributes: requestAttributes }));
+
+/** Rows measuring one Splitflap case against several GrowthBook ways of doing the same. */
+interface Group {
+  name: string;
+  splitflap: () => unknown;
+  growthbook: [variant: string, fn: () => unknown][];
+}
+
+const payload100 = makePayload(100);
+const shared100 = growthbookClient(payload100);
+const groups: Group[] = [100, 2000].map((count) => {
+  // Parsed inside the loop for both SDKs: every iteration sees a payload object never seen before.
+  const text = JSON.stringify(makePayload(count));
+  return {
+    name: `first request on a new payload, ${count} features (JSON.parse + client + 5 reads)`,
+    splitflap: () => splitflapRequest(JSON.parse(text).features),
+    growthbook: [
+      ['new GrowthBook', () => growthbookRequest(JSON.parse(text).features)],
+      ['GrowthBookClient.initSync + createScopedInstance', () => scopedRequest(growthbookClient(JSON.parse(text)))],
+      ['(JSON.parse alone, for scale)', () => JSON.parse(text)],
+    ],
+  };
+});
+groups.push({
+  name: 'per request, shared 100-feature payload (client + 5 reads)',
+  splitflap: () => splitflapRequest(payload100.features),
+  growthbook: [
+    ['new GrowthBook', () => growthbookRequest(payload100.features)],
+    ['createScopedInstance on a shared GrowthBookClient', () => scopedRequest(shared100)],
+  ],
+});
+// Every Splitflap path must read what GrowthBook reads, or the figures compare different work.
+const expected = JSON.stringify(growthbookRequest(payload100.features));
+for (const actual of [splitflapRequest(payload100.features), scopedRequest(shared100)]) {
+  if (JSON.stringify(actual) !== expected) throw new Error(`SDKs disagree on the 5 reads: ${JSON.stringify(actual)} vs ${expected}`);
+}
+
 async function nsPerOp(fn: () => unknown): Promise<number> {
   const stats = await measure(() => do_not_optimize(fn()), { min_cpu_time: 400e6 });
   return stats.avg;
 }
 
+const fmt = (ns: number) => (ns < 1000 ? `${ns.toFixed(0)} ns` : ns < 1e6 ? `${(ns / 1000).toFixed(2)} µs` : `${(ns / 1e6).toFixed(2)} ms`);
+const line = (name: string, ours: string, theirs: string, ratio: string) =>
+  console.log(name.padEnd(60) + ours.padStart(12) + theirs.padStart(12) + ratio.padStart(10));
+
 console.log(`node ${process.version}, ${process.platform}/${process.arch}; target: Splitflap ≥ 3× faster\n`);
-console.log('case'.padEnd(52) + 'splitflap'.padStart(12) + 'growthbook'.padStart(12) + 'speed-up'.padStart(10));
+line('case', 'splitflap', 'growthbook', 'speed-up');
 let worst = Infinity;
 for (const [name, ours, theirs] of rows) {
   const a = await nsPerOp(ours);
   const b = await nsPerOp(theirs);
   worst = Math.min(worst, b / a);
-  const fmt = (ns: number) => (ns < 1000 ? `${ns.toFixed(0)} ns` : `${(ns / 1000).toFixed(2)} µs`);
-  console.log(name.padEnd(52) + fmt(a).padStart(12) + fmt(b).padStart(12) + `${(b / a).toFixed(1)}×`.padStart(10));
+  line(name, fmt(a), fmt(b), `${(b / a).toFixed(1)}×`);
+}
+for (const group of groups) {
+  console.log(`\n${group.name}`);
+  const a = await nsPerOp(group.splitflap);
+  for (const [variant, theirs] of group.growthbook) {
+    const b = await nsPerOp(theirs);
+    const reference = variant.startsWith('(');
+    if (!reference) worst = Math.min(worst, b / a);
+    line(`  vs ${variant}`, fmt(a), fmt(b), reference ? '' : `${(b / a).toFixed(1)}×`);
+  }
 }
 console.log(`\nslowest speed-up: ${worst.toFixed(1)}× ${worst >= 3 ? '(meets the 3× target)' : '(BELOW the 3× target)'}`);

@@ -13,9 +13,9 @@ import type { Plugin } from '../../plugin';
 import { stickyValue } from '../../sticky';
 import type { Attributes, Experiment, ExperimentResult } from '../../types';
 
-export { loadBaseplateConfig } from './config';
-export { chooseVariant, parseBaseplateConfig } from './config';
-export type { VariantChoice, VariantExperiment } from './config';
+export { chooseVariant, loadBaseplateConfig } from './choose';
+export { parseBaseplateConfig } from './config';
+export type { VariantChoice, VariantExperiment } from './types';
 
 /**
  * A named experiment for `variant()`: an {@link Experiment} keyed by its name, whose variations

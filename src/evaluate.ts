@@ -8,7 +8,7 @@
 import { evalCondition } from './conditions';
 import { chooseVariation, getBucketRanges, getEqualWeights, hash, inNamespace, inRange } from './hash';
 import type { CompiledFeature } from './payload';
-import { stickyAttributeKey, stickyExperimentKey } from './sticky';
+import { hasOlderBucket, stickyAttributeKey, stickyExperimentKey } from './sticky';
 import type {
   Attributes,
   ConditionInterface,
@@ -22,6 +22,7 @@ import type {
   ParentCondition,
   SavedGroups,
   StickyAssignmentDocs,
+  StickyAssignmentsDocument,
   VariationMeta,
   VariationRange,
 } from './types';
@@ -214,11 +215,26 @@ function withContextualBandit(ctx: EvalContext, exp: Experiment, ref: string): E
   return copy;
 }
 
+/** The sticky doc of the identity `attribute` names, if any. */
+function stickyDoc(ctx: EvalContext, attribute: string | undefined): StickyAssignmentsDocument | undefined {
+  const { hashAttribute, hashValue } = hashAttributeOf(ctx, attribute);
+  return hashValue ? ctx.stickyDocs![stickyAttributeKey(hashAttribute, hashValue)] : undefined;
+}
+
 /** The variation key the identity `attribute` names has stored under `expKey`, if any. */
 function storedAssignment(ctx: EvalContext, attribute: string | undefined, expKey: string): string | undefined {
-  const { hashAttribute, hashValue } = hashAttributeOf(ctx, attribute);
-  const doc = hashValue ? ctx.stickyDocs![stickyAttributeKey(hashAttribute, hashValue)] : undefined;
+  const doc = stickyDoc(ctx, attribute);
   return doc && doc.assignments[expKey];
+}
+
+/** Whether the primary or the fallback identity holds a bucket older than `exp.minBucketVersion`. */
+function hasBlockedBucket(ctx: EvalContext, exp: Experiment): boolean {
+  const min = exp.minBucketVersion;
+  if (!(min! > 0)) return false;
+  const primary = stickyDoc(ctx, exp.hashAttribute);
+  if (primary && hasOlderBucket(primary.assignments, exp.key, min!)) return true;
+  const fallback = exp.fallbackAttribute ? stickyDoc(ctx, exp.fallbackAttribute) : undefined;
+  return !!fallback && hasOlderBucket(fallback.assignments, exp.key, min!);
 }
 
 /** The stored variation key of `exp` at `bucketVersion`: the primary identity's wins over the fallback's. */
@@ -235,7 +251,7 @@ const variationKey = (exp: Experiment, index: number): string => ((exp.meta && e
 
 /** Looks up a sticky variation. Returns its index, -1 for none, or `'blocked'` (bucket version too old). */
 function stickyVariation(ctx: EvalContext, exp: Experiment): number | 'blocked' {
-  for (let v = 0; v < (exp.minBucketVersion || 0); v++) if (storedVariation(ctx, exp, v)) return 'blocked';
+  if (hasBlockedBucket(ctx, exp)) return 'blocked';
   const stored = storedVariation(ctx, exp, exp.bucketVersion);
   // GrowthBook matches only `meta[i].key`, so a rule without `meta` stored "0"/"1" and never
   // found it again. We match the key the result reported: meta key, else the index.

@@ -80,9 +80,39 @@ export function featureResult(
 const matches = (ctx: EvalContext, condition: ConditionInterface | undefined): boolean =>
   evalCondition(ctx.attributes, condition || {}, ctx.savedGroups);
 
-/** Evaluate feature `id`. `path` holds the features whose prerequisites led here (cycle guard). */
-export function evalFeature(ctx: EvalContext, id: string, path?: string[]): FeatureResult {
-  if (path && path.indexOf(id) >= 0) return featureResult(null, 'cyclicPrerequisite');
+/**
+ * The prerequisite walk of one top-level evaluation. `path` holds the features whose
+ * prerequisites are being evaluated (the cycle guard); `done` the results of prerequisites
+ * already evaluated, so each is evaluated once however many features require it (a diamond of
+ * prerequisites was exponential). Only results computed without meeting a cycle are kept:
+ * those cannot depend on the path they were reached by.
+ */
+export interface PrerequisiteWalk {
+  path: string[];
+  done: Map<string, FeatureResult>;
+  /** Cycles met so far. */
+  cycles: number;
+}
+
+const newWalk = (): PrerequisiteWalk => ({ path: [], done: new Map(), cycles: 0 });
+
+/** Evaluate feature `id`; `walk` is given when `id` is a prerequisite of another evaluation. */
+export function evalFeature(ctx: EvalContext, id: string, walk?: PrerequisiteWalk): FeatureResult {
+  if (!walk) return evalRules(ctx, id);
+  if (walk.path.indexOf(id) >= 0) {
+    walk.cycles++;
+    return featureResult(null, 'cyclicPrerequisite');
+  }
+  let result = walk.done.get(id);
+  if (!result) {
+    const cycles = walk.cycles;
+    result = evalRules(ctx, id, walk);
+    if (walk.cycles === cycles) walk.done.set(id, result);
+  }
+  return result;
+}
+
+function evalRules(ctx: EvalContext, id: string, walk?: PrerequisiteWalk): FeatureResult {
   const forced = ctx.forcedFeatures;
   if (forced && forced.has(id)) return featureResult(forced.get(id), 'override');
   const feature = ctx.features.get(id);
@@ -91,7 +121,7 @@ export function evalFeature(ctx: EvalContext, id: string, path?: string[]): Feat
   for (const compiled of feature.rules) {
     const rule = compiled.rule;
     if (rule.parentConditions) {
-      const failed = failedPrerequisite(ctx, rule.parentConditions, path ? path.concat(id) : [id]);
+      const failed = failedPrerequisite(ctx, rule.parentConditions, (walk ||= newWalk()), id);
       if (failed === true) continue;
       // A cycle or a failed gate decides the whole feature.
       if (failed) return featureResult(null, failed);
@@ -111,7 +141,7 @@ export function evalFeature(ctx: EvalContext, id: string, path?: string[]): Feat
       exp = withContextualBandit(ctx, exp, rule.contextualBanditRef);
       ranges = undefined;
     }
-    const result = runExperiment(ctx, exp, id, path, ranges);
+    const result = runExperiment(ctx, exp, id, walk, ranges);
     if (result.inExperiment && !result.passthrough) {
       // Bandit context belongs only to visitors the bandit really bucketed.
       if (exp.contextualBandit && !result.hashUsed) {
@@ -125,22 +155,31 @@ export function evalFeature(ctx: EvalContext, id: string, path?: string[]): Feat
 }
 
 /**
- * Checks prerequisites. Returns false when all pass, true when a plain one fails (skip the rule),
- * else the source that decides the whole feature: a cycle, or a failed gate.
+ * Checks the prerequisites of feature `featureId` (null: an inline experiment). Returns false
+ * when all pass, true when a plain one fails (skip the rule), else the source that decides the
+ * whole feature: a cycle, or a failed gate.
  */
 function failedPrerequisite(
   ctx: EvalContext,
   parents: ParentCondition[],
-  path: string[],
+  walk: PrerequisiteWalk,
+  featureId: string | null,
 ): boolean | 'cyclicPrerequisite' | 'prerequisite' {
+  if (featureId !== null) walk.path.push(featureId);
+  let failed: boolean | 'cyclicPrerequisite' | 'prerequisite' = false;
   for (const parent of parents) {
-    const parentResult = evalFeature(ctx, parent.id, path);
-    if (parentResult.source === 'cyclicPrerequisite') return 'cyclicPrerequisite';
+    const parentResult = evalFeature(ctx, parent.id, walk);
+    if (parentResult.source === 'cyclicPrerequisite') {
+      failed = 'cyclicPrerequisite';
+      break;
+    }
     if (!evalCondition({ value: parentResult.value }, parent.condition || {}, ctx.savedGroups)) {
-      return parent.gate ? 'prerequisite' : true;
+      failed = parent.gate ? 'prerequisite' : true;
+      break;
     }
   }
-  return false;
+  if (featureId !== null) walk.path.pop();
+  return failed;
 }
 
 /**
@@ -322,13 +361,14 @@ function hasGroupOverlap(ctx: EvalContext, groups: string[]): boolean {
 
 /**
  * Run an experiment for the visitor in `ctx`. Excluded visitors get variation 0 with
- * `inExperiment: false`. `ranges` may be passed pre-computed for the experiment's own settings.
+ * `inExperiment: false`. `ranges` may be passed pre-computed for the experiment's own settings;
+ * `walk` is the prerequisite walk of the feature evaluation it is part of.
  */
 export function runExperiment(
   ctx: EvalContext,
   exp: Experiment,
   featureId: string | null,
-  path?: string[],
+  walk?: PrerequisiteWalk,
   ranges?: VariationRange[],
 ): ExperimentResult {
   const key = exp.key;
@@ -374,7 +414,7 @@ export function runExperiment(
     if (
       (exp.include && !included(exp)) ||
       (exp.condition && !matches(ctx, exp.condition)) ||
-      (exp.parentConditions && failedPrerequisite(ctx, exp.parentConditions, path || [])) ||
+      (exp.parentConditions && failedPrerequisite(ctx, exp.parentConditions, walk || newWalk(), featureId)) ||
       (exp.groups && !hasGroupOverlap(ctx, exp.groups))
     ) {
       return experimentResult(ctx, exp, featureId);

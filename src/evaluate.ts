@@ -9,7 +9,7 @@
 import { evalCondition } from './conditions';
 import { chooseVariation, getBucketRanges, getEqualWeights, hash, inNamespace, inRange } from './hash';
 import type { FeatureSet } from './features';
-import { stickyAttributeKey, stickyExperimentKey } from './sticky';
+import { hasOlderBucket, stickyAttributeKey, stickyExperimentKey } from './sticky';
 import type {
   Attributes,
   ConditionInterface,
@@ -23,6 +23,7 @@ import type {
   ParentCondition,
   SavedGroups,
   StickyAssignmentDocs,
+  StickyAssignmentsDocument,
   VariationMeta,
   VariationRange,
 } from './types';
@@ -78,9 +79,39 @@ export function featureResult(
 const matches = (ctx: EvalContext, condition: ConditionInterface | undefined): boolean =>
   evalCondition(ctx.attributes, condition || {}, ctx.savedGroups);
 
-/** Evaluate feature `id`. `path` holds the features whose prerequisites led here (cycle guard). */
-export function evalFeature(ctx: EvalContext, id: string, path?: string[]): FeatureResult {
-  if (path && path.indexOf(id) >= 0) return featureResult(null, 'cyclicPrerequisite');
+/**
+ * The prerequisite walk of one top-level evaluation. `path` holds the features whose
+ * prerequisites are being evaluated (the cycle guard); `done` the results of prerequisites
+ * already evaluated, so each is evaluated once however many features require it (a diamond of
+ * prerequisites was exponential). Only results computed without meeting a cycle are kept:
+ * those cannot depend on the path they were reached by.
+ */
+export interface PrerequisiteWalk {
+  path: string[];
+  done: Map<string, FeatureResult>;
+  /** Cycles met so far. */
+  cycles: number;
+}
+
+const newWalk = (): PrerequisiteWalk => ({ path: [], done: new Map(), cycles: 0 });
+
+/** Evaluate feature `id`; `walk` is given when `id` is a prerequisite of another evaluation. */
+export function evalFeature(ctx: EvalContext, id: string, walk?: PrerequisiteWalk): FeatureResult {
+  if (!walk) return evalRules(ctx, id);
+  if (walk.path.indexOf(id) >= 0) {
+    walk.cycles++;
+    return featureResult(null, 'cyclicPrerequisite');
+  }
+  let result = walk.done.get(id);
+  if (!result) {
+    const cycles = walk.cycles;
+    result = evalRules(ctx, id, walk);
+    if (walk.cycles === cycles) walk.done.set(id, result);
+  }
+  return result;
+}
+
+function evalRules(ctx: EvalContext, id: string, walk?: PrerequisiteWalk): FeatureResult {
   const forced = ctx.forcedFeatures;
   if (forced && forced.has(id)) return featureResult(forced.get(id), 'override');
   const feature = ctx.features.get(id);
@@ -89,7 +120,7 @@ export function evalFeature(ctx: EvalContext, id: string, path?: string[]): Feat
   for (const compiled of feature.rules) {
     const rule = compiled.rule;
     if (rule.parentConditions) {
-      const failed = failedPrerequisite(ctx, rule.parentConditions, path ? path.concat(id) : [id]);
+      const failed = failedPrerequisite(ctx, rule.parentConditions, (walk ||= newWalk()), id);
       if (failed === true) continue;
       // A cycle or a failed gate decides the whole feature.
       if (failed) return featureResult(null, failed);
@@ -109,7 +140,7 @@ export function evalFeature(ctx: EvalContext, id: string, path?: string[]): Feat
       exp = withContextualBandit(ctx, exp, rule.contextualBanditRef);
       ranges = undefined;
     }
-    const result = runExperiment(ctx, exp, id, path, ranges);
+    const result = runExperiment(ctx, exp, id, walk, ranges);
     if (result.inExperiment && !result.passthrough) {
       // Bandit context belongs only to visitors the bandit really bucketed.
       if (exp.contextualBandit && !result.hashUsed) {
@@ -123,22 +154,31 @@ export function evalFeature(ctx: EvalContext, id: string, path?: string[]): Feat
 }
 
 /**
- * Checks prerequisites. Returns false when all pass, true when a plain one fails (skip the rule),
- * else the source that decides the whole feature: a cycle, or a failed gate.
+ * Checks the prerequisites of feature `featureId` (null: an inline experiment). Returns false
+ * when all pass, true when a plain one fails (skip the rule), else the source that decides the
+ * whole feature: a cycle, or a failed gate.
  */
 function failedPrerequisite(
   ctx: EvalContext,
   parents: ParentCondition[],
-  path: string[],
+  walk: PrerequisiteWalk,
+  featureId: string | null,
 ): boolean | 'cyclicPrerequisite' | 'prerequisite' {
+  if (featureId !== null) walk.path.push(featureId);
+  let failed: boolean | 'cyclicPrerequisite' | 'prerequisite' = false;
   for (const parent of parents) {
-    const parentResult = evalFeature(ctx, parent.id, path);
-    if (parentResult.source === 'cyclicPrerequisite') return 'cyclicPrerequisite';
+    const parentResult = evalFeature(ctx, parent.id, walk);
+    if (parentResult.source === 'cyclicPrerequisite') {
+      failed = 'cyclicPrerequisite';
+      break;
+    }
     if (!evalCondition({ value: parentResult.value }, parent.condition || {}, ctx.savedGroups)) {
-      return parent.gate ? 'prerequisite' : true;
+      failed = parent.gate ? 'prerequisite' : true;
+      break;
     }
   }
-  return false;
+  if (featureId !== null) walk.path.pop();
+  return failed;
 }
 
 /**
@@ -222,11 +262,26 @@ function withContextualBandit(ctx: EvalContext, exp: Experiment, ref: string): E
   return copy;
 }
 
+/** The sticky doc of the identity `attribute` names, if any. */
+function stickyDoc(ctx: EvalContext, attribute: string | undefined): StickyAssignmentsDocument | undefined {
+  const { hashAttribute, hashValue } = hashAttributeOf(ctx, attribute);
+  return hashValue ? ctx.stickyDocs![stickyAttributeKey(hashAttribute, hashValue)] : undefined;
+}
+
 /** The variation key the identity `attribute` names has stored under `expKey`, if any. */
 function storedAssignment(ctx: EvalContext, attribute: string | undefined, expKey: string): string | undefined {
-  const { hashAttribute, hashValue } = hashAttributeOf(ctx, attribute);
-  const doc = hashValue ? ctx.stickyDocs![stickyAttributeKey(hashAttribute, hashValue)] : undefined;
+  const doc = stickyDoc(ctx, attribute);
   return doc && doc.assignments[expKey];
+}
+
+/** Whether the primary or the fallback identity holds a bucket older than `exp.minBucketVersion`. */
+function hasBlockedBucket(ctx: EvalContext, exp: Experiment): boolean {
+  const min = exp.minBucketVersion;
+  if (!(min! > 0)) return false;
+  const primary = stickyDoc(ctx, exp.hashAttribute);
+  if (primary && hasOlderBucket(primary.assignments, exp.key, min!)) return true;
+  const fallback = exp.fallbackAttribute ? stickyDoc(ctx, exp.fallbackAttribute) : undefined;
+  return !!fallback && hasOlderBucket(fallback.assignments, exp.key, min!);
 }
 
 /** The stored variation key of `exp` at `bucketVersion`: the primary identity's wins over the fallback's. */
@@ -243,7 +298,7 @@ const variationKey = (exp: Experiment, index: number): string => ((exp.meta && e
 
 /** Looks up a sticky variation. Returns its index, -1 for none, or `'blocked'` (bucket version too old). */
 function stickyVariation(ctx: EvalContext, exp: Experiment): number | 'blocked' {
-  for (let v = 0; v < (exp.minBucketVersion || 0); v++) if (storedVariation(ctx, exp, v)) return 'blocked';
+  if (hasBlockedBucket(ctx, exp)) return 'blocked';
   const stored = storedVariation(ctx, exp, exp.bucketVersion);
   // GrowthBook matches only `meta[i].key`, so a rule without `meta` stored "0"/"1" and never
   // found it again. We match the key the result reported: meta key, else the index.
@@ -314,13 +369,14 @@ function hasGroupOverlap(ctx: EvalContext, groups: string[]): boolean {
 
 /**
  * Run an experiment for the visitor in `ctx`. Excluded visitors get variation 0 with
- * `inExperiment: false`. `ranges` may be passed pre-computed for the experiment's own settings.
+ * `inExperiment: false`. `ranges` may be passed pre-computed for the experiment's own settings;
+ * `walk` is the prerequisite walk of the feature evaluation it is part of.
  */
 export function runExperiment(
   ctx: EvalContext,
   exp: Experiment,
   featureId: string | null,
-  path?: string[],
+  walk?: PrerequisiteWalk,
   ranges?: VariationRange[],
 ): ExperimentResult {
   const key = exp.key;
@@ -364,7 +420,7 @@ export function runExperiment(
     if (
       (exp.include && !included(exp)) ||
       (exp.condition && !matches(ctx, exp.condition)) ||
-      (exp.parentConditions && failedPrerequisite(ctx, exp.parentConditions, path || [])) ||
+      (exp.parentConditions && failedPrerequisite(ctx, exp.parentConditions, walk || newWalk(), featureId)) ||
       (exp.groups && !hasGroupOverlap(ctx, exp.groups))
     ) {
       return experimentResult(ctx, exp, featureId);

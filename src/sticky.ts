@@ -20,6 +20,24 @@ export function stickyExperimentKey(experimentKey: string, bucketVersion?: numbe
   return experimentKey + '__' + (bucketVersion || 0);
 }
 
+/**
+ * Whether `assignments` hold a variation of `experimentKey` at a bucket version below
+ * `minBucketVersion`, i.e. under a key `stickyExperimentKey(experimentKey, v)` for an integer
+ * `0 <= v < minBucketVersion` (what GrowthBook checks one version at a time). One pass over the
+ * keys: a version loop would let a payload's `minBucketVersion: 1e12` freeze evaluation.
+ */
+export function hasOlderBucket(assignments: Record<string, string>, experimentKey: string, minBucketVersion: number): boolean {
+  const prefix = experimentKey + '__';
+  for (const key of Object.keys(assignments)) {
+    if (!assignments[key] || key.length <= prefix.length || !key.startsWith(prefix)) continue;
+    const suffix = key.slice(prefix.length);
+    const version = Number(suffix);
+    // Only canonical integers ("7", not "07" or "7.0") are keys a bucket version produces.
+    if (Number.isInteger(version) && version >= 0 && String(version) === suffix && version < minBucketVersion) return true;
+  }
+  return false;
+}
+
 /** Whether `value` has the sticky document shape (anything read from storage is untrusted). */
 export function isStickyDoc(value: unknown): value is StickyAssignmentsDocument {
   if (!value || typeof value !== 'object') return false;

@@ -1,0 +1,197 @@
+/**
+ * Regression tests for evaluation defects where one field of a payload (which comes from a
+ * server and may be wrong) could freeze or fool evaluation. Each test failed before its fix.
+ */
+import { describe, expect, it } from 'vitest';
+import { evalCondition } from '../../src/conditions';
+import { createClient, type FeatureDefinitions } from '../../src/index';
+import { runExperiment, type EvalContext } from '../../src/evaluate';
+import type { Experiment, ParentCondition, StickyAssignmentDocs } from '../../src/types';
+import { mulberry32 } from '../helpers/random';
+
+/** A client evaluating `features` for visitor `v1`, with nothing persisted and nothing logged to the console. */
+const quietClient = (features: unknown, extra: Record<string, unknown> = {}) =>
+  createClient({ clientId: 'v1', cookie: false, features: features as FeatureDefinitions, log: () => {}, ...extra });
+
+/** Sticky docs that count how many identity docs evaluation looks up. */
+function countingDocs(docs: StickyAssignmentDocs): { docs: StickyAssignmentDocs; reads: () => number } {
+  let reads = 0;
+  const proxy = new Proxy(docs, {
+    get(target, key, receiver) {
+      reads++;
+      return Reflect.get(target, key, receiver);
+    },
+  });
+  return { docs: proxy, reads: () => reads };
+}
+
+describe('minBucketVersion: blocked bucket versions are found without a loop over versions', () => {
+  const exp: Experiment = { key: 'e', variations: [0, 1], bucketVersion: 5, minBucketVersion: 1e5 };
+  const ctxWith = (docs: StickyAssignmentDocs): EvalContext => ({
+    attributes: Object.assign(Object.create(null), { id: 'v1' }),
+    features: new Map(),
+    stickyDocs: docs,
+  });
+  const doc = (assignments: Record<string, string>): StickyAssignmentDocs => ({
+    'id||v1': { attributeName: 'id', attributeValue: 'v1', assignments },
+  });
+
+  it('reads the identity docs a bounded number of times, however high minBucketVersion is', () => {
+    const counted = countingDocs(doc({ 'other__0': '1' }));
+    const result = runExperiment(ctxWith(counted.docs), exp, null);
+    expect(result.inExperiment).toBe(true);
+    expect(counted.reads()).toBeLessThan(10);
+  });
+
+  it('a stored variation of any version below minBucketVersion blocks, one at or above it does not', () => {
+    for (const [key, blocked] of [
+      ['e__0', true],
+      ['e__99999', true],
+      ['e__100000', false],
+      ['e__5', true],
+      ['e__1e3', false], // not a bucket version GrowthBook ever writes
+      ['e__01', false],
+      ['e__-1', false],
+      ['e__x', false],
+      ['ee__0', false],
+      ['e__1__0', false], // experiment "e__1", version 0
+    ] as const) {
+      const result = runExperiment(ctxWith(doc({ [key]: '1' })), exp, null);
+      expect({ key, blocked: result.stickyBucketUsed && !result.inExperiment }).toEqual({ key, blocked });
+    }
+  });
+
+  it('the fallback identity is checked as well', () => {
+    const ctx = ctxWith({ 'anon||a1': { attributeName: 'anon', attributeValue: 'a1', assignments: { 'e__3': '0' } } });
+    ctx.attributes = Object.assign(Object.create(null), { anon: 'a1' });
+    const result = runExperiment(ctx, { ...exp, fallbackAttribute: 'anon' }, null);
+    expect(result).toMatchObject({ inExperiment: false, stickyBucketUsed: true });
+  });
+
+  it('isOn returns at once for minBucketVersion 1e12 (it never returned)', () => {
+    const client = quietClient({ f: { rules: [{ variations: [0, 1], minBucketVersion: 1e12 }] } });
+    expect(typeof client.isOn('f')).toBe('boolean');
+  });
+});
+
+describe('prerequisites: each is evaluated once per evaluation', () => {
+  /** f0 … f(depth-1), each depending twice on the next; every edge's condition reads saved group "yes". */
+  function diamond(depth: number) {
+    const features: Record<string, unknown> = { ['f' + depth]: { defaultValue: true } };
+    for (let i = 0; i < depth; i++) {
+      const parent = { id: 'f' + (i + 1), condition: { value: { $inGroup: 'yes' } } };
+      features['f' + i] = { defaultValue: false, rules: [{ force: true, parentConditions: [parent, parent] }] };
+    }
+    let conditionReads = 0;
+    const savedGroups = new Proxy({ yes: [true] }, {
+      get: (target, key, receiver) => (conditionReads++, Reflect.get(target, key, receiver)),
+    });
+    return { features, savedGroups, conditionReads: () => conditionReads };
+  }
+
+  it('a 16-level diamond evaluates each of its 32 edges once (it took 2^17 condition evaluations)', () => {
+    const { features, savedGroups, conditionReads } = diamond(16);
+    const client = quietClient(features, { savedGroups });
+    expect(client.evalFeature('f0')).toMatchObject({ value: true, source: 'force' });
+    expect(conditionReads()).toBe(32);
+  });
+
+  it('a 20-level diamond answers, and again on the next call (nothing is kept between evaluations)', () => {
+    const { features, savedGroups, conditionReads } = diamond(20);
+    const client = quietClient(features, { savedGroups });
+    expect(client.isOn('f0')).toBe(true);
+    expect(client.isOn('f0')).toBe(true);
+    expect(conditionReads()).toBe(80);
+  });
+
+  it('cycles are still detected, including through a diamond', () => {
+    const { features } = diamond(6);
+    features.f6 = { defaultValue: true, rules: [{ force: true, parentConditions: [{ id: 'f0', condition: { value: true } }] }] };
+    for (let i = 0; i <= 6; i++) expect(quietClient(features).evalFeature('f' + i).source).toBe('cyclicPrerequisite');
+  });
+
+  it("a feature whose experiment requires the feature itself (through overrides) is excluded, not recursed into", () => {
+    const log: unknown[] = [];
+    const client = createClient({
+      clientId: 'v1',
+      cookie: false,
+      log: (message) => log.push(message),
+      features: { f: { defaultValue: 'default', rules: [{ key: 'e', variations: ['a', 'b'] }] } },
+      overrides: { e: { parentConditions: [{ id: 'f', condition: { value: { $exists: true } } }] } },
+    });
+    expect(client.evalFeature('f')).toMatchObject({ value: 'default', source: 'defaultValue' });
+    expect(log).toEqual([]);
+  });
+});
+
+describe('prerequisites: the memo never changes an answer', () => {
+  type Rule = { force?: unknown; key?: string; variations?: unknown[]; weights?: number[]; parentConditions?: ParentCondition[] };
+  type Graph = { features: Record<string, { defaultValue: unknown; rules: Rule[] }>; overrides: Record<string, { parentConditions: ParentCondition[] }> };
+
+  /**
+   * The plain path walk (no memo), for this test's rule vocabulary: force rules and experiments
+   * everyone is in (weights [0, 1]), either with prerequisites; experiments may get more from overrides.
+   */
+  function reference(graph: Graph, id: string, path: string[] = []): { value: unknown; source: string } {
+    if (path.includes(id)) return { value: null, source: 'cyclicPrerequisite' };
+    const feature = graph.features[id];
+    if (!feature) return { value: null, source: 'unknownFeature' };
+    const check = (parents: ParentCondition[]) => {
+      for (const parent of parents) {
+        const result = reference(graph, parent.id, [...path, id]);
+        if (result.source === 'cyclicPrerequisite') return 'cycle';
+        if (!evalCondition({ value: result.value }, parent.condition || {})) return parent.gate ? 'gate' : 'fail';
+      }
+      return 'pass';
+    };
+    for (const rule of feature.rules) {
+      if (rule.parentConditions) {
+        const outcome = check(rule.parentConditions);
+        if (outcome === 'cycle') return { value: null, source: 'cyclicPrerequisite' };
+        if (outcome === 'gate') return { value: null, source: 'prerequisite' };
+        if (outcome === 'fail') continue;
+      }
+      if ('force' in rule) return { value: rule.force, source: 'force' };
+      const extra = graph.overrides[rule.key!];
+      // In an experiment's own prerequisites, a cycle or a failure only excludes the visitor.
+      if (extra && check(extra.parentConditions) !== 'pass') continue;
+      return { value: rule.variations![1], source: 'experiment' };
+    }
+    return { value: feature.defaultValue, source: 'defaultValue' };
+  }
+
+  it('agrees with a plain path walk on 3,000 random prerequisite graphs, cycles included (seed 14)', () => {
+    const random = mulberry32(14);
+    const pick = <T>(items: T[]): T => items[Math.floor(random() * items.length)];
+    const values = [true, false, 1, 0, 'a', null];
+    // A missing condition (allowed in payloads, unlike the type) means "any value".
+    const conditions = () => pick([undefined, {}, { value: pick(values) }, { value: { $exists: random() < 0.5 } }]) as ParentCondition['condition'];
+    let cycles = 0;
+    for (let graphIndex = 0; graphIndex < 3000; graphIndex++) {
+      const ids = Array.from({ length: 2 + Math.floor(random() * 5) }, (_, i) => 'f' + i);
+      const parents = (): ParentCondition[] =>
+        Array.from({ length: 1 + Math.floor(random() * 2) }, () => ({ id: random() < 0.95 ? pick(ids) : 'missing', condition: conditions(), gate: random() < 0.3 }));
+      const graph: Graph = { features: {}, overrides: {} };
+      for (const id of ids) {
+        const rules: Rule[] = [];
+        for (let r = Math.floor(random() * 4); r > 0; r--) {
+          const rule: Rule = random() < 0.6 ? { force: pick(values) } : { key: id + 'e' + r, variations: [pick(values), pick(values)], weights: [0, 1] };
+          if (random() < 0.6) rule.parentConditions = parents();
+          if (rule.key && random() < 0.5) graph.overrides[rule.key] = { parentConditions: parents() };
+          rules.push(rule);
+        }
+        graph.features[id] = { defaultValue: pick(values), rules };
+      }
+      // No sticky buckets: a stored bucket skips an experiment's prerequisites, which the walk above ignores.
+      const client = quietClient(graph.features, { overrides: graph.overrides, stickyBucketStore: false });
+      for (const id of ids) {
+        const expected = reference(graph, id);
+        if (expected.source === 'cyclicPrerequisite') cycles++;
+        const { value, source } = client.evalFeature(id);
+        expect({ graphIndex, id, value, source }).toEqual({ graphIndex, id, ...expected });
+      }
+    }
+    // The graphs really do exercise cycles.
+    expect(cycles).toBeGreaterThan(1000);
+  });
+});

@@ -66,12 +66,14 @@ export type Route = (req: IncomingMessage, res: ServerResponse) => boolean | voi
 
 /** A static server on 127.0.0.1:0: `/splitflap.global.js` plus the given pages and routes. */
 export async function servePages(pages: Record<string, string>, route?: Route): Promise<{ url: string; close(): Promise<void>; server: Server }> {
-  const script = await buildGlobalScript();
+  const { js: script, bandits } = await buildScript();
   const server = createServer((req, res) => {
     const pathname = new URL(req.url ?? '/', 'http://x').pathname;
     if (route && route(req, res) !== false && res.headersSent) return;
     if (pathname === '/splitflap.global.js') {
       res.writeHead(200, { 'content-type': 'application/javascript' }).end(script);
+    } else if (pathname === '/splitflap.bandits.js') {
+      res.writeHead(200, { 'content-type': 'application/javascript' }).end(bandits);
     } else if (pages[pathname] !== undefined) {
       res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(pages[pathname]);
     } else {

@@ -11,7 +11,7 @@ import { describeInBrowser, launchChromium, newContext, servePages } from './har
 const page = (baseUrl: string) => `<!doctype html>
 <html><head><script src="/splitflap.global.js"></script></head><body>
 <script>
-  const client = Splitflap.createClient({ sixpack: { baseUrl: ${JSON.stringify(baseUrl)}, timeoutMs: 500 } });
+  const client = Splitflap.createClient({ plugins: [Splitflap.sixpack({ baseUrl: ${JSON.stringify(baseUrl)}, timeoutMs: 500 })] });
   window.participate = () => client.participate('checkout', ['one-page', 'two-step']);
   window.convert = () => client.convert('checkout');
 </script></body></html>`;

@@ -3,13 +3,14 @@
  * A case's `context` is GrowthBook's constructor options; it is passed to createClient as is,
  * with two mappings that give it GrowthBook's meaning:
  * - no `attributes` means `{}` (Splitflap would otherwise default `attributes.id` to the client id);
- * - no sticky-bucket service means sticky bucketing off (Splitflap's default store is on).
+ * - no sticky-bucket service means sticky bucketing off;
+ * - URL overrides (`?key=N`) are allowed, as GrowthBook always honours them (Splitflap does by
+ *   default only in browsers).
  */
 import { expect } from 'vitest';
 import {
   chooseVariation,
   createClient,
-  decrypt,
   getBucketRanges,
   getEqualWeights,
   getQueryStringOverride,
@@ -22,6 +23,7 @@ import {
   type StickyBucketStore,
   type VariationRange,
 } from '../../src/index';
+import { decrypt } from '../../src/plugins/decrypt';
 import { describeCases } from './cases';
 
 type Context = ClientOptions & Record<string, unknown>;
@@ -30,6 +32,7 @@ function clientFor(context: Context, stickyBucketStore: StickyBucketStore | fals
   return createClient({
     ...context,
     attributes: context.attributes ?? {},
+    allowUrlOverrides: true,
     cookie: false,
     stickyBucketStore,
     log: () => undefined,

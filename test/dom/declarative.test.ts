@@ -1,12 +1,18 @@
 // @vitest-environment jsdom
 /**
- * Edge cases of the declarative layer (src/dom.ts) in jsdom: configuration sources, bad JSON,
+ * Edge cases of the declarative layer (src/plugins/dom/markup.ts, started by the script tag's
+ * `start()` in src/browser/index.ts) in jsdom: configuration sources, bad JSON,
  * prototype pollution, MutationObserver, the queue, conversions, goal URLs and anti-flicker.
  * The real-browser behaviour (script tag, Sixpack, CSP) is in test/browser/script-tag.test.ts.
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { Client } from '../../src/client';
-import { readConfig, runQueue, start, type ScriptConfig } from '../../src/dom';
+import type { Client } from '../../src/api';
+import { readConfig, runQueue, type ScriptConfig } from '../../src/browser/index';
+import { createClient } from '../../src/client';
+import { bandits } from '../../src/plugins/bandits';
+import { markup } from '../../src/plugins/dom/markup';
+import { memoryStickyBucketStore } from '../../src/sticky';
+import type { Experiment } from '../../src/types';
 
 const features = {
   banner: { defaultValue: true },
@@ -21,8 +27,19 @@ let clients: Client[] = [];
 let logged: string[] = [];
 const log = (message: string) => void logged.push(message);
 
+/**
+ * The script tag's `start` from a fresh copy of its module: `start` runs once per page (later
+ * calls return the page's client), and each start in these tests is a new page.
+ */
+async function freshStart(): Promise<(config: ScriptConfig) => Client> {
+  vi.resetModules();
+  delete (window as unknown as Record<string, unknown>).__splitflapLoaded; // the copy-on-the-page-twice guard
+  return (await import('../../src/browser/index')).start;
+}
+
 /** Start with the page's markup in place. */
 async function startWith(html: string, config: ScriptConfig = {}): Promise<Client> {
+  const start = await freshStart();
   document.body.replaceChildren();
   const template = document.createElement('template');
   // Test fixture parsing only (the module under test never parses HTML).
@@ -79,7 +96,8 @@ describe('configuration', () => {
       attributes: '[1, 2]',
       goals: '"thanks"',
     });
-    expect(logged).toEqual(['Ignored features: not a JSON object', 'Ignored attributes: not a JSON object', 'Ignored goals: not a JSON object']);
+    // One line each (in no particular order).
+    expect([...logged].sort()).toEqual(['Ignored attributes: not a JSON object', 'Ignored features: not a JSON object', 'Ignored goals: not a JSON object']);
     expect(visible('#on, #off')).toEqual(['off']); // no payload: the flag is off
   });
 
@@ -230,6 +248,7 @@ describe('Sixpack mode', () => {
 describe('anti-flicker', () => {
   it('hides the page through CSSOM and a class until applied', async () => {
     document.documentElement.style.visibility = 'visible';
+    const start = await freshStart();
     const client = start({ features, log, antiFlicker: true });
     clients.push(client);
     expect(document.documentElement.classList.contains('splitflap-pending')).toBe(true);
@@ -247,6 +266,7 @@ describe('anti-flicker', () => {
     flag.dataset.flag = 'banner';
     const other = document.createElement('p');
     document.body.append(flag, other);
+    const start = await freshStart();
     const client = start({ features, log, antiFlicker: 'elements' });
     clients.push(client);
     expect([document.documentElement.style.visibility, flag.style.visibility, other.style.visibility]).toEqual(['', 'hidden', '']);
@@ -257,6 +277,7 @@ describe('anti-flicker', () => {
 
   it('reveals after the timeout when decisions take longer', async () => {
     vi.stubGlobal('fetch', () => new Promise(() => {})); // the payload never arrives
+    const start = await freshStart();
     const client = start({ featuresUrl: '/features.json', log, antiFlicker: '', antiFlickerTimeout: '40' });
     clients.push(client);
     const started = Date.now();
@@ -265,7 +286,8 @@ describe('anti-flicker', () => {
     expect(document.documentElement.style.visibility).toBe('');
   });
 
-  it('is off for antiFlicker "false"', () => {
+  it('is off for antiFlicker "false"', async () => {
+    const start = await freshStart();
     const client = start({ features, log, antiFlicker: 'false' });
     clients.push(client);
     expect(document.documentElement.classList.contains('splitflap-pending')).toBe(false);
@@ -307,29 +329,50 @@ describe('splitflapQueue', () => {
 
 describe('bandit markup (#7)', () => {
   it('data-bandit runs a local experiment as a bandit; the shown variant stays once shown', async () => {
-    // Stats known before the experiment is first seen (here: before its markup is added) apply
-    // to its first evaluation; until stats arrive, new visitors are split evenly.
-    const client = await startWith('<p>page</p>');
-    await client.setBanditStats('cta', [
+    // An inline bandit is registered when it first assigns: its first evaluation uses the
+    // experiment's own (equal) weights, later ones the bandit's, even with stats known before.
+    const cta: Experiment<string> = { key: 'cta', variations: ['a', 'b', 'c'] };
+    const ownWeights = (id: string) => createClient({ clientId: id, cookie: false, stickyBucketStore: false }).run(cta).value;
+    // A visitor whose own-weights variant is not the bandit's choice (`c`), so "stays" means something.
+    const visitor = ['dom-0', 'dom-1', 'dom-2', 'dom-3', 'dom-4', 'dom-5'].find((id) => ownWeights(id) !== 'c')!;
+    const shown = ownWeights(visitor);
+    document.body.replaceChildren();
+    const client = createClient({
+      clientId: visitor,
+      cookie: false,
+      features,
+      log,
+      // Sticky buckets keep a shown variant (a browser has IndexedDB; jsdom has none).
+      stickyBucketStore: memoryStickyBucketStore(),
+      plugins: [bandits(), markup()],
+    });
+    clients.push(client);
+    await client.ready();
+    client.setBanditStats('cta', [
       { participants: 10, conversions: 1 },
       { participants: 10, conversions: 1 },
       { participants: 0, conversions: 0 },
     ]);
+    expect(client.getBandit('cta')).toBeUndefined(); // not seen yet: the stats are kept for it
     const template = document.createElement('template');
     template.innerHTML =
       '<div data-experiment="cta" data-bandit="ucb1"><p data-variant="a"></p><p data-variant="b"></p><p data-variant="c"></p></div>';
     document.body.append(template.content);
     await tick();
-    expect(visible('[data-variant]')).toEqual(['c']);
+    expect(visible('[data-variant]')).toEqual([shown]);
     expect(client.getBandit('cta')!.weights).toEqual([0, 0, 1]);
     // New weights shape only new visitors: this one keeps the variant it was shown.
-    await client.setBanditStats('cta', [
+    client.setBanditStats('cta', [
       { participants: 0, conversions: 0 },
       { participants: 10, conversions: 1 },
       { participants: 10, conversions: 1 },
     ]);
     await tick();
     expect(client.getBandit('cta')!.weights).toEqual([1, 0, 0]);
-    expect(visible('[data-variant]')).toEqual(['c']);
+    expect(visible('[data-variant]')).toEqual([shown]);
+    // A new visitor on this page follows the bandit's weights.
+    client.setAttributes({ id: 'dom-newcomer' });
+    await tick();
+    expect(visible('[data-variant]')).toEqual(['a']);
   });
 });

@@ -4,8 +4,8 @@
  * exposure, the served arm is the one recorded), then converts with that
  * arm's true rate. One seeded stream drives both the policy and the visitors.
  */
-import { type BanditOptions, type BanditPolicy, chooseArm } from '../../src/bandit';
-import type { ArmStats } from '../../src/stats';
+import { type BanditOptions, type BanditPolicy, chooseArm } from '../../src/plugins/bandits/bandit';
+import type { ArmStats } from '../../src/plugins/bandits/stats';
 import { mulberry32 } from './random';
 
 /** A bandit policy, or `uniform`: the plain A/B split every policy should beat. */

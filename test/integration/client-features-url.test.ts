@@ -1,5 +1,5 @@
 /**
- * The client's `featuresUrl` over real HTTP: a node:http server per test on 127.0.0.1 (port 0)
+ * The client's remote payloads (`remote({ url })`) over real HTTP: a node:http server per test on 127.0.0.1 (port 0)
  * serving a GrowthBook-format payload with an ETag (304 on If-None-Match), counting requests,
  * and switchable to garbage, a hang or gone. The remote cache is process-wide per URL, so every
  * test uses a URL of its own.
@@ -8,7 +8,9 @@ import { createCipheriv, randomBytes } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { createClient, type Client, type ClientOptions } from '../../src/client';
+import type { Client, ClientOptions } from '../../src/api';
+import { createClient } from '../../src/client';
+import { remote, type RemoteOptions } from '../../src/plugins/remote';
 import type { Logger } from '../../src/types';
 
 interface PayloadServer {
@@ -65,9 +67,10 @@ async function closedUrl(): Promise<string> {
   return `http://127.0.0.1:${port}/features-${++seq}.json`;
 }
 
-function client(options: ClientOptions) {
+/** A client with `remote(options.remote)`. */
+function client({ remote: remoteOptions, ...options }: Omit<ClientOptions, 'plugins'> & { remote: RemoteOptions }) {
   const log = vi.fn<Logger>();
-  const c = createClient({ clientId: 'visitor-1', log, ...options });
+  const c = createClient({ clientId: 'visitor-1', log, ...options, plugins: [remote(remoteOptions)] });
   clients.push(c);
   return Object.assign(c, { log });
 }
@@ -82,10 +85,10 @@ function encrypt(plain: unknown, keyB64: string): string {
 const v1 = { features: { banner: { defaultValue: 'red' }, limit: { defaultValue: 10 } } };
 const v2 = { features: { banner: { defaultValue: 'blue' }, limit: { defaultValue: 20 } } };
 
-describe('createClient({ featuresUrl })', () => {
+describe('createClient({ plugins: [remote({ url })] })', () => {
   it('ready() waits for the served payload; its values are used', async () => {
     const server = await startServer(v1);
-    const c = client({ featuresUrl: server.url(), readyTimeoutMs: 5_000 });
+    const c = client({ remote: { url: server.url() }, readyTimeoutMs: 5_000 });
     expect(c.getSnapshot().ready).toBe(false);
     await c.ready();
     expect(c.getSnapshot().ready).toBe(true);
@@ -99,12 +102,12 @@ describe('createClient({ featuresUrl })', () => {
   it('a second client for the same URL is ready at once from the shared cache, without a request', async () => {
     const server = await startServer(v1);
     const url = server.url();
-    const first = client({ featuresUrl: url, readyTimeoutMs: 5_000 });
+    const first = client({ remote: { url }, readyTimeoutMs: 5_000 });
     await first.ready();
     expect(server.requests).toHaveLength(1);
 
     const started = performance.now();
-    const second = client({ featuresUrl: url, clientId: 'visitor-2', readyTimeoutMs: 5_000 });
+    const second = client({ remote: { url }, clientId: 'visitor-2', readyTimeoutMs: 5_000 });
     await second.ready();
     expect(performance.now() - started).toBeLessThan(250);
     expect(second.getFeatureValue('banner', 'none')).toBe('red');
@@ -117,7 +120,7 @@ describe('createClient({ featuresUrl })', () => {
 
   it('refreshFeatures() picks up a changed payload: true, one notification, new values', async () => {
     const server = await startServer(v1);
-    const c = client({ featuresUrl: server.url(), readyTimeoutMs: 5_000 });
+    const c = client({ remote: { url: server.url() }, readyTimeoutMs: 5_000 });
     await c.ready();
     expect(c.getFeatureValue('banner', 'none')).toBe('red');
 
@@ -140,14 +143,16 @@ describe('createClient({ featuresUrl })', () => {
     expect(c.log).not.toHaveBeenCalled();
   });
 
-  it('refreshFeatures() without a featuresUrl resolves false', async () => {
-    const c = client({ features: v1.features });
-    expect(await c.refreshFeatures()).toBe(false);
+  it('refreshFeatures() is the remote plugin\'s: a client without it has none', () => {
+    const c = createClient({ clientId: 'visitor-1', features: v1.features });
+    clients.push(c);
+    expect('refreshFeatures' in c).toBe(false);
+    expect(c.getFeatureValue('banner', 'none')).toBe('red');
   });
 
   it('malformed JSON keeps the inline features and logs', async () => {
     const server = await startServer('{"features": {"banner": ');
-    const c = client({ featuresUrl: server.url(), features: { banner: { defaultValue: 'inline' } }, readyTimeoutMs: 5_000 });
+    const c = client({ remote: { url: server.url() }, features: { banner: { defaultValue: 'inline' } }, readyTimeoutMs: 5_000 });
     await c.ready();
     expect(c.getFeatureValue('banner', 'none')).toBe('inline');
     expect(server.requests).toHaveLength(1);
@@ -162,7 +167,7 @@ describe('createClient({ featuresUrl })', () => {
 
   it('a JSON body that is not a payload (an error object) is ignored too', async () => {
     const server = await startServer({ status: 401, message: 'Invalid API key' });
-    const c = client({ featuresUrl: server.url(), features: { banner: { defaultValue: 'inline' } } });
+    const c = client({ remote: { url: server.url() }, features: { banner: { defaultValue: 'inline' } } });
     await c.ready();
     expect(c.getFeatureValue('banner', 'none')).toBe('inline');
     expect(c.log.mock.calls[0]![0]).toMatch(/no features/);
@@ -170,7 +175,7 @@ describe('createClient({ featuresUrl })', () => {
 
   it('server down (connection refused): ready() resolves, inline and fallback values are used', async () => {
     const url = await closedUrl();
-    const c = client({ featuresUrl: url, features: { banner: { defaultValue: 'inline' } }, readyTimeoutMs: 1_000 });
+    const c = client({ remote: { url }, features: { banner: { defaultValue: 'inline' } }, readyTimeoutMs: 1_000 });
     const started = performance.now();
     await c.ready();
     expect(performance.now() - started).toBeLessThan(1_200);
@@ -187,7 +192,7 @@ describe('createClient({ featuresUrl })', () => {
   it('server hanging: ready() resolves after readyTimeoutMs with inline values', async () => {
     const server = await startServer(v1);
     server.mode = 'hang';
-    const c = client({ featuresUrl: server.url(), features: { banner: { defaultValue: 'inline' } }, readyTimeoutMs: 200 });
+    const c = client({ remote: { url: server.url() }, features: { banner: { defaultValue: 'inline' } }, readyTimeoutMs: 200 });
     const started = performance.now();
     await c.ready();
     const waited = performance.now() - started;
@@ -202,7 +207,7 @@ describe('createClient({ featuresUrl })', () => {
     const server = await startServer({
       encryptedFeatures: 'm5ylFM6ndyOJA2OPadubkw==.Uu7ViqgKEt/dWvCyhI46q088PkAEJbnXKf3KPZjf9IEQQ+A8fojNoxw4wIbPX3aj',
     });
-    const c = client({ featuresUrl: server.url(), decryptionKey: 'Zvwv/+uhpFDznZ6SX28Yjg==', readyTimeoutMs: 5_000 });
+    const c = client({ remote: { url: server.url(), decryptionKey: 'Zvwv/+uhpFDznZ6SX28Yjg==' }, readyTimeoutMs: 5_000 });
     await c.ready();
     expect(c.isOn('feature')).toBe(true);
     expect(c.evalFeature('feature')).toMatchObject({ value: true, source: 'defaultValue' });
@@ -212,7 +217,7 @@ describe('createClient({ featuresUrl })', () => {
   it('refreshFeatures() resolves once a changed encrypted payload is decrypted and in use', async () => {
     const key = 'Zvwv/+uhpFDznZ6SX28Yjg==';
     const server = await startServer({ encryptedFeatures: encrypt(v1.features, key) });
-    const c = client({ featuresUrl: server.url(), decryptionKey: key, readyTimeoutMs: 5_000 });
+    const c = client({ remote: { url: server.url(), decryptionKey: key }, readyTimeoutMs: 5_000 });
     await c.ready();
     expect(c.getFeatureValue('banner', 'none')).toBe('red');
     const listener = vi.fn();
@@ -229,13 +234,12 @@ describe('createClient({ featuresUrl })', () => {
       encryptedFeatures: 'm5ylFM6ndyOJA2OPadubkw==.Uu7ViqgKEt/dWvCyhI46q088PkAEJbnXKf3KPZjf9IEQQ+A8fojNoxw4wIbPX3aj',
     });
     const c = client({
-      featuresUrl: server.url(),
-      decryptionKey: 'AAAAAAAAAAAAAAAAAAAAAA==',
+      remote: { url: server.url(), decryptionKey: 'AAAAAAAAAAAAAAAAAAAAAA==' },
       features: { feature: { defaultValue: false } },
       readyTimeoutMs: 5_000,
     });
     await c.ready();
     expect(c.isOn('feature')).toBe(false);
-    expect(c.log).toHaveBeenCalledWith('Could not use encrypted features', expect.anything());
+    expect(c.log).toHaveBeenCalledWith('Could not use the payload', expect.objectContaining({ error: expect.objectContaining({ name: 'DecryptionError' }) }));
   });
 });

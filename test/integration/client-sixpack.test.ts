@@ -1,13 +1,13 @@
 /**
- * Sixpack mode through the client (`createClient({ sixpack: { baseUrl } })`), against the example
+ * Sixpack mode through the client (`createClient({ plugins: [sixpack({ baseUrl })] })`), against the example
  * Sixpack-compatible server started in-process on 127.0.0.1 (port 0).
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { createClient, type Client, type ClientOptions } from '../../src/client';
-import { memoryQueue } from '../../src/queue';
-import { SixpackError } from '../../src/sixpack';
+import type { Client, ClientOptions } from '../../src/api';
+import { createClient } from '../../src/client';
+import { memoryQueue, sixpack, SixpackError, type SixpackOptions } from '../../src/plugins/sixpack';
 import { memoryStickyBucketStore } from '../../src/sticky';
 import type { Logger } from '../../src/types';
 import { clientFor, type RunningSixpack, sixpackIndex, startSixpack } from '../helpers/sixpack-server';
@@ -25,9 +25,10 @@ afterAll(() => sp.close());
 const clients: Client[] = [];
 afterEach(() => clients.splice(0).forEach((c) => c.destroy()));
 
-function client(clientId: string, options: ClientOptions = {}) {
+/** A client with the sixpack plugin (default: the example server, a memory queue). */
+function client(clientId: string, options: Omit<ClientOptions, 'plugins'> = {}, sixpackOptions?: Parameters<typeof sixpack>[0]) {
   const log = vi.fn<Logger>();
-  const c = createClient({ clientId, log, ...options, sixpack: options.sixpack ?? { baseUrl: sp.url, queue: memoryQueue() } });
+  const c = createClient({ clientId, log, ...options, plugins: [sixpack(sixpackOptions ?? { baseUrl: sp.url, queue: memoryQueue() })] });
   clients.push(c);
   return Object.assign(c, { log });
 }
@@ -106,13 +107,12 @@ describe('client.participate / client.convert (Sixpack mode)', () => {
     expect(requests.length).toBe(before);
   });
 
-  it('without sixpack options, participate and convert reject with a clear TypeError', async () => {
+  it('without the sixpack plugin there is no participate or convert; an empty baseUrl rejects with a clear TypeError', async () => {
     const c = createClient({ clientId: 'erin', log: vi.fn() });
     clients.push(c);
-    await expect(c.participate('button-color', ALTS)).rejects.toThrow(TypeError);
-    await expect(c.participate('button-color', ALTS)).rejects.toThrow(/sixpack\.baseUrl/);
-    await expect(c.convert('button-color')).rejects.toThrow(/sixpack\.baseUrl/);
-    const empty = createClient({ clientId: 'erin', sixpack: { baseUrl: '' }, log: vi.fn() });
+    expect('participate' in c).toBe(false);
+    expect('convert' in c).toBe(false);
+    const empty = createClient({ clientId: 'erin', plugins: [sixpack({ baseUrl: '' })], log: vi.fn() });
     clients.push(empty);
     await expect(empty.participate('button-color', ALTS)).rejects.toThrow(TypeError);
   });
@@ -123,12 +123,12 @@ describe('client.participate / client.convert (Sixpack mode)', () => {
     const { port } = server.address() as AddressInfo;
     await new Promise((resolve) => server.close(resolve));
 
-    const c = client('frank', { sixpack: { baseUrl: `http://127.0.0.1:${port}`, queue: memoryQueue(), timeoutMs: 1_000 } });
+    const c = client('frank', {}, { baseUrl: `http://127.0.0.1:${port}`, queue: memoryQueue(), timeoutMs: 1_000 });
     const r = await c.participate('button-color', ALTS);
     expect(r).toMatchObject({ alternative: 'red', experiment: 'button-color', clientId: 'frank', source: 'fallback' });
     expect(r.error).toBeInstanceOf(SixpackError);
     expect(r.error!.code).toBe('network');
-    expect(c.log).toHaveBeenCalledWith('splitflap: Sixpack participate failed', expect.objectContaining({ experiment: 'button-color' }));
+    expect(c.log).toHaveBeenCalledWith('Sixpack participate failed', expect.objectContaining({ experiment: 'button-color' }));
     // A conversion is kept for later rather than lost.
     expect((await c.convert('button-color')).status).toBe('queued');
   });

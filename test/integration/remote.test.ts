@@ -12,7 +12,7 @@ import {
   type PayloadCache,
   type PayloadSourceOptions,
   type RemotePayload,
-} from '../../src/remote';
+} from '../../src/plugins/remote/source';
 import type { Logger } from '../../src/types';
 
 interface Server {
@@ -258,7 +258,7 @@ describe('failures keep the last good payload and log once per streak', () => {
     expect(Date.now() - t0).toBeGreaterThanOrEqual(90);
     expect(Date.now() - t0).toBeLessThan(1_000);
     expect(a.onPayload).not.toHaveBeenCalled();
-    expect(a.log.mock.calls).toEqual([[`features: fetching ${srv.url} failed (timed out after 100 ms); keeping the last payload`]]);
+    expect(a.log.mock.calls).toEqual([[`features: fetching ${srv.url} failed (FetchTimeoutError: no answer within 100 ms); keeping the last payload`]]);
   });
 
   it.each([

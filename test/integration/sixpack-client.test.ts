@@ -7,8 +7,8 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createSixpackServer } from '../../examples/sixpack-server/server';
 import { memoryStore } from '../../examples/sixpack-server/store';
-import { memoryQueue, type RequestQueue } from '../../src/queue';
-import { createSixpackClient, SixpackError, type SixpackOptions } from '../../src/sixpack';
+import { memoryQueue, type RequestQueue } from '../../src/plugins/sixpack/queue';
+import { createSixpackClient, SixpackError, type SixpackOptions } from '../../src/plugins/sixpack/client';
 import { memoryStickyBucketStore } from '../../src/sticky';
 import type { StickyBucketStore } from '../../src/types';
 import { clientFor, type RunningSixpack, scriptedRandom, startSixpack } from '../helpers/sixpack-server';
@@ -218,10 +218,11 @@ describe('server answers that are not the visitor’s own assignment', () => {
   it('force option goes to the server: unrecorded, or recorded with recordForce', async () => {
     const exp = fresh('force');
     const a = client(clientFor(exp, ALTS, 0, 'a'));
-    expect(await a.participate(exp, ALTS, { force: 'blue' })).toMatchObject({ alternative: 'blue', source: 'server' });
+    // A forced answer is not the visitor's own assignment: `source: 'force'`, as a URL force says.
+    expect(await a.participate(exp, ALTS, { force: 'blue' })).toMatchObject({ alternative: 'blue', source: 'force' });
     expect(await counts(exp)).toMatchObject({ participants: { red: 0, blue: 0 } });
     const b = client(clientFor(exp, ALTS, 0, 'b'));
-    expect(await b.participate(exp, ALTS, { force: 'blue', recordForce: true })).toMatchObject({ alternative: 'blue', source: 'server' });
+    expect(await b.participate(exp, ALTS, { force: 'blue', recordForce: true })).toMatchObject({ alternative: 'blue', source: 'force' });
     expect(await counts(exp)).toMatchObject({ participants: { red: 0, blue: 1 } });
     expect(hits('participate', exp).map((q) => [q.get('force'), q.get('record_force')])).toEqual([
       ['blue', null],

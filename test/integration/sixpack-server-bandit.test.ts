@@ -4,7 +4,7 @@
  * /experiments/NAME.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chooseArm } from '../../src/bandit';
+import { chooseArm } from '../../src/plugins/bandits/bandit';
 import { mulberry32 } from '../helpers/random';
 import { type RunningSixpack, scriptedRandom, startSixpack } from '../helpers/sixpack-server';
 

@@ -7,6 +7,7 @@ import { act, cleanup, renderHook } from '@testing-library/react';
 import type { ReactNode } from 'react';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SplitflapProvider, useExperiment, useFeature, type Client } from '../../react/index';
+import { bandits } from '../../src/plugins/bandits';
 import { testClient } from './helpers';
 
 afterEach(cleanup);
@@ -23,7 +24,7 @@ describe('bandit weights in hooks', () => {
   it('useExperiment and useFeature re-render with new weights', async () => {
     const { client } = testClient({
       features: { hero: { defaultValue: 'x', rules: [{ key: 'hero-test', variations: ['x', 'y'], hashVersion: 2, bandit: { policy: 'ucb1' } }] } },
-      banditStats: { 'hero-test': untried(0) },
+      plugins: [bandits({ stats: { 'hero-test': untried(0) } })],
     });
     await client.ready();
     let renders = 0;

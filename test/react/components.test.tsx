@@ -5,6 +5,7 @@
  */
 import { act, cleanup, render, screen } from '@testing-library/react';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { sixpack } from '../../src/plugins/sixpack';
 import { memoryStickyBucketStore } from '../../src/sticky';
 import type { StickyBucketStore } from '../../src/types';
 import { Flag, SplitflapProvider, SplitflapReady, Variant } from '../../react/index';
@@ -79,7 +80,7 @@ describe('<Variant>', () => {
 
   it('a Sixpack experiment: the control at once, then the server\'s alternative; alternatives from the children', async () => {
     const fetch = vi.fn(async () => new Response(JSON.stringify({ status: 'ok', alternative: { name: 'blue' } })));
-    const { client } = testClient({ sixpack: { baseUrl: 'http://sixpack.test', fetch } });
+    const { client } = testClient({ plugins: [sixpack({ baseUrl: 'http://sixpack.test', fetch })] });
     render(
       <SplitflapProvider client={client}>
         <Variant experiment="button-color">{{ red: <p>red button</p>, blue: <p>blue button</p> }}</Variant>

@@ -3,7 +3,15 @@
  * storage, render counters, and a console spy that fails a test on any React warning.
  */
 import { afterEach, expect, vi, type MockInstance } from 'vitest';
-import { createClient, type Client, type ClientOptions, type Experiment, type ExperimentResult, type FeatureDefinitions } from '../../src/index';
+import {
+  createClient,
+  type ClientOptions,
+  type Experiment,
+  type ExperimentResult,
+  type FeatureDefinitions,
+  type FeatureMap,
+  type Plugin,
+} from '../../src/index';
 
 export const features: FeatureDefinitions = {
   headline: { defaultValue: false, rules: [{ condition: { country: 'NL' }, force: true }] },
@@ -18,10 +26,10 @@ export const features: FeatureDefinitions = {
 export type Exposure = [experiment: string, variation: string];
 
 /** A client for visitor `id` that keeps everything in memory, and the exposures it reports. */
-export function testClient(options: ClientOptions = {}, id = 'visitor-1') {
+export function testClient<const P extends readonly Plugin[] = []>(options: ClientOptions<P> = {}, id = 'visitor-1') {
   const exposures: Exposure[] = [];
   const log = vi.fn();
-  const client: Client = createClient({
+  const client = createClient<FeatureMap, P>({
     clientId: id,
     cookie: false,
     stickyBucketStore: false,

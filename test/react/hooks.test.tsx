@@ -6,6 +6,7 @@
 import { act, cleanup, render, renderHook, screen } from '@testing-library/react';
 import { StrictMode, Suspense, useState, type ReactNode } from 'react';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { memoryQueue, sixpack } from '../../src/plugins/sixpack';
 import { memoryStickyBucketStore } from '../../src/sticky';
 import type { StickyAssignmentsDocument, StickyBucketStore } from '../../src/types';
 import {
@@ -71,7 +72,7 @@ describe('hooks return what the core evaluates', () => {
   });
 
   it('useClient gives the client; useConvert a stable function that converts through it', async () => {
-    const { client } = testClient();
+    const { client } = testClient({ plugins: [sixpack({ baseUrl: 'http://127.0.0.1:9', queue: memoryQueue() })] });
     const convert = vi.spyOn(client, 'convert').mockResolvedValue({ status: 'sent' });
     const { result, rerender } = renderHook(() => ({ client: useClient(), convert: useConvert() }), { wrapper: wrapperFor(client) });
     const first = result.current.convert;
@@ -82,7 +83,7 @@ describe('hooks return what the core evaluates', () => {
     expect(convert).toHaveBeenCalledWith('button-color', { kpi: 'buy' });
   });
 
-  it('the provider creates one client from `options`, once, even under Strict Mode', () => {
+  it('the provider creates one client from `options`, once, even under Strict Mode', async () => {
     const store: StickyBucketStore = { getAssignments: vi.fn(async () => null), saveAssignments: vi.fn(async () => {}), getAllAssignments: vi.fn(async () => ({})) };
     let seen: Client | undefined;
     function Probe() {
@@ -106,7 +107,8 @@ describe('hooks return what the core evaluates', () => {
     );
     expect(seen).toBe(first);
     expect(screen.getByText('hello')).toBeTruthy();
-    // Every client loads its sticky docs once at start: one client.
+    // Every client loads its sticky docs once at start (the read begins in a microtask): one client.
+    await act(settle);
     expect(store.getAllAssignments).toHaveBeenCalledTimes(1);
   });
 });

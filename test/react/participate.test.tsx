@@ -7,7 +7,7 @@
 import { act, cleanup, render, screen, waitFor } from '@testing-library/react';
 import { Component, StrictMode, type ReactNode } from 'react';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { memoryQueue } from '../../src/queue';
+import { memoryQueue, sixpack } from '../../src/plugins/sixpack';
 import { memoryStickyBucketStore } from '../../src/sticky';
 import { SplitflapProvider, useConvert, useParticipate, type ClientOptions, type ParticipateState } from '../../react/index';
 import { clientFor, startSixpack, type RunningSixpack } from '../helpers/sixpack-server';
@@ -23,8 +23,9 @@ const console_ = watchConsole();
 
 const participations = (experiment: string) => requests.filter((l) => l.includes('/participate?') && l.includes(`experiment=${experiment}&`));
 
-function setup(id: string, options: ClientOptions = {}) {
-  return testClient({ sixpack: { baseUrl: sp.url, queue: memoryQueue() }, ...options }, id);
+/** A client with the sixpack plugin against the example server. */
+function setup(id: string, options: Omit<ClientOptions, 'plugins'> = {}) {
+  return testClient({ ...options, plugins: [sixpack({ baseUrl: sp.url, queue: memoryQueue() })] }, id);
 }
 
 /** Renders the CTA and records every state it rendered. */
@@ -120,7 +121,7 @@ describe('useParticipate / useConvert', () => {
   });
 
   it('the server down: the control, answered as a fallback', async () => {
-    const { client } = testClient({ sixpack: { baseUrl: 'http://127.0.0.1:9', timeoutMs: 200, queue: memoryQueue() } }, 'offline-visitor');
+    const { client } = testClient({ plugins: [sixpack({ baseUrl: 'http://127.0.0.1:9', timeoutMs: 200, queue: memoryQueue() })] }, 'offline-visitor');
     const states: ParticipateState[] = [];
     render(
       <SplitflapProvider client={client}>

@@ -11,8 +11,8 @@ import { StrictMode } from 'react';
 import { hydrateRoot, type Root } from 'react-dom/client';
 import { renderToPipeableStream, renderToString } from 'react-dom/server';
 import { afterEach, beforeAll, afterAll, describe, expect, it, vi } from 'vitest';
-import { createClient, type ClientOptions, type HydrationSnapshot } from '../../src/index';
-import { memoryQueue } from '../../src/queue';
+import { createClient, type ClientOptions, type HydrationSnapshot, type Plugin } from '../../src/index';
+import { memoryQueue, sixpack as sixpackPlugin, type SixpackMethods } from '../../src/plugins/sixpack';
 import { memoryStickyBucketStore } from '../../src/sticky';
 import {
   Flag,
@@ -92,24 +92,28 @@ const textOf = (html: string) => {
   return div.textContent!;
 };
 
+/** Client options of a page; `sixpack: false`: no Sixpack plugin, and the page has no Sixpack CTA. */
+type PageOptions = Omit<ClientOptions, 'plugins'> & { sixpack?: false };
+
 /** A server request: a client for this visitor, rendered, and the snapshot as the page would carry it. */
-async function serverRender(visitor: string, extra: ClientOptions = {}, prepare?: (client: Client) => Promise<unknown>) {
+async function serverRender(visitor: string, { sixpack: withSixpack, ...extra }: PageOptions = {}, prepare?: (client: Client & SixpackMethods) => Promise<unknown>) {
   const exposures: Exposure[] = [];
+  const plugins: Plugin[] = withSixpack === false ? [] : [sixpackPlugin({ baseUrl: sixpack.url, queue: memoryQueue() })];
   const client = createClient({
     clientId: visitor,
     cookie: false,
     features,
     attributes: { id: visitor, country: 'NL' },
-    sixpack: { baseUrl: sixpack.url, queue: memoryQueue() },
+    plugins,
     onExposure: (e, r) => void exposures.push([e.key, r.key]),
     ...extra,
   });
   await client.ready();
-  await prepare?.(client);
+  await prepare?.(client as Client & SixpackMethods);
   const { SplitflapProvider: Provider } = serverSide.bindings;
   const html = renderToString(
     <Provider client={client}>
-      <serverSide.App sixpack={!('sixpack' in extra)} />
+      <serverSide.App sixpack={withSixpack !== false} />
     </Provider>,
   );
   const snapshot = JSON.parse(JSON.stringify(client.getSnapshotForHydration())) as HydrationSnapshot;
@@ -119,7 +123,7 @@ async function serverRender(visitor: string, extra: ClientOptions = {}, prepare?
 }
 
 /** The browser: the server's HTML in the page, then hydrateRoot with a client from the snapshot. */
-async function hydrate(html: string, options: ClientOptions, strict = false, client?: Client) {
+async function hydrate(html: string, { sixpack: withSixpack, ...options }: PageOptions, strict = false, client?: Client) {
   const container = document.createElement('div');
   container.innerHTML = html;
   document.body.appendChild(container);
@@ -135,12 +139,12 @@ async function hydrate(html: string, options: ClientOptions, strict = false, cli
       client={client}
       options={{
         cookie: false,
-        sixpack: { baseUrl: sixpack.url, queue: memoryQueue(), fetch: fetchSpy },
+        plugins: withSixpack === false ? [] : [sixpackPlugin({ baseUrl: sixpack.url, queue: memoryQueue(), fetch: fetchSpy })],
         onExposure: (e, r) => void exposures.push([e.key, r.key]),
         ...options,
       }}
     >
-      <App sixpack={!('sixpack' in options)} />
+      <App sixpack={withSixpack !== false} />
     </SplitflapProvider>
   );
   // What the markup looked like when hydration finished, before any effect re-rendered it.
@@ -176,7 +180,13 @@ describe('server render, then hydrateRoot in the browser', () => {
 
   it('renderToPipeableStream: the same, streamed', async () => {
     const visitor = 'stream-visitor';
-    const client = createClient({ clientId: visitor, cookie: false, features, attributes: { id: visitor, country: 'US' }, sixpack: { baseUrl: sixpack.url, queue: memoryQueue() } });
+    const client = createClient({
+      clientId: visitor,
+      cookie: false,
+      features,
+      attributes: { id: visitor, country: 'US' },
+      plugins: [sixpackPlugin({ baseUrl: sixpack.url, queue: memoryQueue() })],
+    });
     const snapshot = JSON.parse(JSON.stringify(client.getSnapshotForHydration())) as HydrationSnapshot;
     const html = await new Promise<string>((resolve, reject) => {
       const chunks: Buffer[] = [];
@@ -203,7 +213,7 @@ describe('server render, then hydrateRoot in the browser', () => {
 
   it('stored sticky buckets that arrive before or during hydration never cause a mismatch; the stored variation shows after', async () => {
     const visitor = 'returning-visitor';
-    const server = await serverRender(visitor, { sixpack: undefined });
+    const server = await serverRender(visitor, { sixpack: false });
     const serverColor = /color: (red|blue|green)/.exec(server.text)![1];
     // The browser's store remembers another variation from an earlier visit (the server did not know it).
     const other = { red: 'b', blue: 'g', green: 'r' }[serverColor as 'red' | 'blue' | 'green'];
@@ -215,7 +225,7 @@ describe('server render, then hydrateRoot in the browser', () => {
     expect(client.evalFeature('color', { track: false, hydrating: true }).value).toBe(serverColor);
 
     renderedColors.length = 0;
-    const browser = await hydrate(server.html, { sixpack: undefined }, false, client);
+    const browser = await hydrate(server.html, { sixpack: false }, false, client);
     expect(browser.recoverable).not.toHaveBeenCalled();
     console_.expectClean();
     // Hydration rendered the server's variation, then the stored one.
@@ -226,10 +236,12 @@ describe('server render, then hydrateRoot in the browser', () => {
   });
 
   it('a snapshot without features (the browser has the payload) hydrates the same', async () => {
-    const server = await serverRender('lean-visitor', { sixpack: undefined });
+    const server = await serverRender('lean-visitor', { sixpack: false });
     expect(server.lean.features).toBeUndefined();
-    expect(JSON.stringify(server.lean).length).toBeLessThan(200);
-    const browser = await hydrate(server.html, { hydrate: server.lean, features, sixpack: undefined });
+    // Everything else that decides a result is still there (url, enabled, allowUrlOverrides, groups, …).
+    expect(server.lean).toEqual({ ...server.snapshot, features: undefined });
+    expect(JSON.stringify(server.lean).length).toBeLessThan(300);
+    const browser = await hydrate(server.html, { hydrate: server.lean, features, sixpack: false });
     expect(browser.recoverable).not.toHaveBeenCalled();
     console_.expectClean();
     expect(browser.container.textContent).toBe(server.text);
@@ -246,7 +258,7 @@ describe('the hydration snapshot', () => {
       forcedVariations: { 'layout': 1 },
       forcedFeatures: { limit: 3 },
       stickyBucketAssignmentDocs: { 'id||v1': { attributeName: 'id', attributeValue: 'v1', assignments: { 'x__0': '1' } } },
-      sixpack: { baseUrl: sixpack.url, queue: memoryQueue() },
+      plugins: [sixpackPlugin({ baseUrl: sixpack.url, queue: memoryQueue() })],
     });
     const { alternative } = await client.participate('cta-color', ALTS);
     const snapshot = JSON.parse(JSON.stringify(client.getSnapshotForHydration())) as HydrationSnapshot;
@@ -259,7 +271,7 @@ describe('the hydration snapshot', () => {
       ready: false,
     });
     expect(snapshot.stickyBucketAssignmentDocs!['id||v1']!.assignments).toEqual({ 'x__0': '1' });
-    const browser = createClient({ hydrate: snapshot, cookie: false });
+    const browser = createClient({ hydrate: snapshot, cookie: false, plugins: [sixpackPlugin({ baseUrl: sixpack.url, queue: memoryQueue() })] });
     expect(browser.clientId).toBe('v1');
     expect(browser.getParticipation('cta-color')).toBe(alternative);
     expect(browser.getFeatureValue('limit', 0)).toBe(3);

@@ -35,8 +35,12 @@ describe('malformed payloads never throw and fall back as documented', () => {
     const { client, log } = fromJson('{"a": "yes", "b": null, "c": [1], "ok": {"defaultValue": 5}}');
     expect(readAll(client, 'a').result.source).toBe('unknownFeature');
     expect(readAll(client, 'b').result.source).toBe('unknownFeature');
+    // Features compile on first use: `c` is logged once it is read.
+    expect(log).toHaveBeenCalledTimes(2);
+    expect(readAll(client, 'c').result.source).toBe('unknownFeature');
     expect(client.getFeatureValue('ok', 0)).toBe(5);
     expect(log).toHaveBeenCalledTimes(3);
+    expect(log.mock.calls.map((call) => call[1])).toEqual([{ feature: 'a' }, { feature: 'b' }, { feature: 'c' }]);
   });
 
   it('rules of the wrong type: the feature keeps its default value', () => {
@@ -49,8 +53,11 @@ describe('malformed payloads never throw and fall back as documented', () => {
     }`);
     expect(readAll(client, 'notArray')).toMatchObject({ value: 'd', result: { source: 'defaultValue' } });
     expect(readAll(client, 'badRules')).toMatchObject({ value: 'd', result: { source: 'defaultValue' } });
-    // Namespace and range items of the wrong type are not logged: they simply never match.
-    expect(log).toHaveBeenCalledTimes(9);
+    // Every malformed rule is dropped with a log line, namespace and range items included.
+    expect(log).toHaveBeenCalledTimes(11);
+    expect(log.mock.calls.filter((call) => call[0] === 'Ignored bad rule').map((call) => call[1].field)).toEqual([
+      'rule', 'rule', 'rule', 'condition', 'variations', 'coverage', 'namespace', 'ranges', 'parentConditions', 'filters',
+    ]);
   });
 
   it('weights that do not sum to 1 fall back to equal weights, with a log entry', () => {

@@ -4,7 +4,7 @@
  * Everything is driven by mulberry32 seeds, so failures reproduce exactly.
  */
 import { describe, expect, it } from 'vitest';
-import { type ArmStats, detectWinner } from '../../src/bandit';
+import { type ArmStats, detectWinner } from '../../src/plugins/bandits/bandit';
 import { binomial, mulberry32 } from '../helpers/random';
 import {
   POLICIES,

@@ -6,8 +6,8 @@ import {
   banditWeights,
   chooseArm,
   detectWinner,
-} from '../../src/bandit';
-import { sampleBeta, tTest, wilsonInterval } from '../../src/stats';
+} from '../../src/plugins/bandits/bandit';
+import { sampleBeta, tTest, wilsonInterval } from '../../src/plugins/bandits/stats';
 import { mulberry32 } from '../helpers/random';
 
 const arm = (conversions: number, participants: number): ArmStats => ({ participants, conversions });

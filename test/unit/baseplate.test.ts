@@ -1,15 +1,10 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it, vi } from 'vitest';
-import {
-  allocate,
-  bucketingId,
-  chooseVariant,
-  evalTargeting,
-  parseBaseplateConfig,
-  pythonStr,
-  sha1ModBucket,
-  type VariantExperiment,
-} from '../../src/baseplate';
+import { allocate, bucketingId, chooseVariant } from '../../src/plugins/baseplate/choose';
+import { parseBaseplateConfig } from '../../src/plugins/baseplate/config';
+import { pythonStr, sha1ModBucket } from '../../src/plugins/baseplate/python';
+import { evalTargeting } from '../../src/plugins/baseplate/targeting';
+import type { VariantExperiment } from '../../src/plugins/baseplate/types';
 
 // Independent reference for baseplate's bucket: int(sha1(seed + value).hexdigest(), 16) % N.
 const reference = (seed: string, value: string, n = 1000) =>

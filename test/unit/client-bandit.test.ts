@@ -6,8 +6,11 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { createClient, type BanditConfig, type Experiment, type FeatureDefinitions } from '../../src/index';
-import { computeBandit, parseBanditStats } from '../../src/bandit-runtime';
+import { createClient, memoryStickyBucketStore, type BanditConfig, type ClientOptions, type Experiment, type FeatureDefinitions } from '../../src/index';
+import { baseplate } from '../../src/plugins/baseplate';
+import { bandits, type BanditsOptions } from '../../src/plugins/bandits';
+import { computeBandit, parseBanditStats } from '../../src/plugins/bandits/runtime';
+import { remote } from '../../src/plugins/remote';
 import { type RunningSixpack, startSixpack } from '../helpers/sixpack-server';
 
 const greedy: BanditConfig = { policy: 'epsilon-greedy', params: { epsilon: 0.4 } };
@@ -18,7 +21,14 @@ const armOneAhead = [
 ];
 const exp = (bandit: BanditConfig): Experiment<string> => ({ key: 'cta', variations: ['a', 'b'], hashVersion: 2, bandit });
 
-/** The variation each visitor gets, one client playing many visitors (sticky docs kept in its memory). */
+/**
+ * A client with the bandits plugin. Its sticky store is a memory one: one client plays many
+ * visitors, and a server client has no store by default.
+ */
+const banditClient = (options: Omit<ClientOptions, 'plugins'> = {}, banditOptions?: BanditsOptions) =>
+  createClient({ stickyBucketStore: memoryStickyBucketStore(), ...options, plugins: [bandits(banditOptions)] });
+
+/** The variation each visitor gets, one client playing many visitors (sticky docs kept in its store). */
 function serve(client: ReturnType<typeof createClient>, experiment: Experiment<string>, ids: string[]) {
   return ids.map((id) => {
     client.setAttributes({ id });
@@ -30,10 +40,10 @@ const share = (values: string[], v: string) => values.filter((x) => x === v).len
 
 describe('bandit weights in the client', () => {
   it('computes deterministic weights and reports them with getBandit', async () => {
-    const client = createClient({ clientId: 'x', log: vi.fn() });
+    const client = banditClient({ clientId: 'x', log: vi.fn() });
     client.run(exp(greedy));
     expect(client.getBandit('cta')).toBeUndefined();
-    await client.setBanditStats('cta', armOneAhead);
+    client.setBanditStats('cta', armOneAhead);
     const state = client.getBandit('cta')!;
     expect(state.weights).toEqual([0.2, 0.8]);
     expect(state.winner).toBeNull();
@@ -45,7 +55,7 @@ describe('bandit weights in the client', () => {
   });
 
   it('new visitors follow the weights in proportion; existing visitors keep their arm', async () => {
-    const client = createClient({ clientId: 'x', log: vi.fn() });
+    const client = banditClient({ clientId: 'x', log: vi.fn() });
     const experiment = exp(greedy);
     const before = serve(client, experiment, ids('old', 400));
     expect(share(before, 'b')).toBeGreaterThan(0.4);
@@ -53,7 +63,7 @@ describe('bandit weights in the client', () => {
 
     const listener = vi.fn();
     client.subscribe(listener);
-    await client.setBanditStats('cta', armOneAhead);
+    client.setBanditStats('cta', armOneAhead);
     expect(listener).toHaveBeenCalled();
 
     const fresh = serve(client, experiment, ids('new', 2000));
@@ -65,11 +75,13 @@ describe('bandit weights in the client', () => {
 
   it('the arm served is the arm reported in the exposure', async () => {
     const onExposure = vi.fn();
-    const client = createClient({ clientId: 'x', banditStats: { cta: armOneAhead }, bandits: { cta: greedy } });
+    const client = banditClient({ clientId: 'x' }, { stats: { cta: armOneAhead }, experiments: { cta: greedy } });
     await client.ready();
     expect(client.getBandit('cta')!.weights).toEqual([0.2, 0.8]);
     client.setOnExposure(onExposure);
     const served = serve(client, exp(greedy), ids('v', 50));
+    // Exposures made while a visitor's stored docs load are reported once the docs confirm them.
+    await new Promise((resolve) => setTimeout(resolve, 0));
     expect(onExposure.mock.calls.map(([, result]) => result.value)).toEqual(served);
   });
 
@@ -79,11 +91,11 @@ describe('bandit weights in the client', () => {
   ];
 
   it('a declared winner gets every new visitor; existing visitors keep theirs', async () => {
-    const client = createClient({ clientId: 'x', log: vi.fn() });
+    const client = banditClient({ clientId: 'x', log: vi.fn() });
     const experiment = exp({ ...greedy, winner: { minParticipants: 100 } });
     const before = serve(client, experiment, ids('old', 200));
     expect(new Set(before)).toEqual(new Set(['a', 'b']));
-    await client.setBanditStats('cta', winning);
+    client.setBanditStats('cta', winning);
     const state = client.getBandit('cta')!;
     expect(state.winner).toBe(1);
     expect(state.pValue).toBeLessThan(0.05);
@@ -94,11 +106,11 @@ describe('bandit weights in the client', () => {
 
   it('winner with reassign: everyone gets the winner, as a decision (no exposure)', async () => {
     const onExposure = vi.fn();
-    const client = createClient({ clientId: 'x', onExposure });
+    const client = banditClient({ clientId: 'x', onExposure });
     const experiment = exp({ ...greedy, winner: { reassign: true } });
     serve(client, experiment, ids('old', 50));
     const exposures = onExposure.mock.calls.length;
-    await client.setBanditStats('cta', winning);
+    client.setBanditStats('cta', winning);
     const after = ids('old', 50).map((id) => {
       client.setAttributes({ id });
       return client.run(experiment);
@@ -114,22 +126,30 @@ describe('bandit weights in the client', () => {
     const client = createClient({
       clientId: 'x',
       features,
-      experiments: { named: { variations: ['p', 'q'], hashVersion: 2, bandit: { policy: 'ucb1' } } },
-      banditStats: {
-        'hero-test': [
-          { participants: 10, conversions: 1 },
-          { participants: 0, conversions: 0 },
-        ],
-        named: [
-          { participants: 0, conversions: 0 },
-          { participants: 10, conversions: 1 },
-        ],
-      },
+      stickyBucketStore: memoryStickyBucketStore(),
+      plugins: [
+        baseplate({ named: { variations: ['p', 'q'], hashVersion: 2, bandit: { policy: 'ucb1' } } }),
+        bandits({
+          stats: {
+            'hero-test': [
+              { participants: 10, conversions: 1 },
+              { participants: 0, conversions: 0 },
+            ],
+            named: [
+              { participants: 0, conversions: 0 },
+              { participants: 10, conversions: 1 },
+            ],
+          },
+        }),
+      ],
       overrides: { other: { coverage: 0 } },
     });
     await client.ready();
-    // UCB1 plays the untried arm: one-hot weights.
+    // UCB1 plays the untried arm: one-hot weights. Payload rules are known up front.
     expect(client.getBandit('hero-test')!.weights).toEqual([0, 1]);
+    // A named experiment is seen when it first assigns (with its own weights); then it is a bandit.
+    expect(client.getBandit('named')).toBeUndefined();
+    expect(['p', 'q']).toContain(client.variant('named', { id: 'first-visitor' }));
     expect(client.getBandit('named')!.weights).toEqual([1, 0]);
     for (const id of ids('u', 20)) {
       client.setAttributes({ id });
@@ -138,26 +158,34 @@ describe('bandit weights in the client', () => {
     }
   });
 
-  it('stats given before an inline experiment is first seen apply to its first evaluation', async () => {
-    const client = createClient({ clientId: 'x', log: vi.fn() });
-    await client.setBanditStats('first', [
+  it('stats given before an inline experiment is first seen apply once it first assigns', async () => {
+    const client = banditClient({ clientId: 'x', log: vi.fn() });
+    client.setBanditStats('first', [
       { participants: 10, conversions: 1 },
       { participants: 0, conversions: 0 },
     ]);
+    expect(client.getBandit('first')).toBeUndefined(); // kept until the experiment is seen
     const listener = vi.fn();
     client.subscribe(listener);
     const experiment: Experiment<string> = { key: 'first', variations: ['a', 'b'], hashVersion: 2, bandit: { policy: 'ucb1' } };
-    expect(serve(client, experiment, ids('f', 30)).every((v) => v === 'b')).toBe(true);
-    await Promise.resolve();
+    // Many first visitors whose own-weights (50/50) hash gives `a`: the bandit would give them `b`.
+    const hashedToA = ids('f', 60).filter((id) => createClient({ clientId: id, stickyBucketStore: false }).run(experiment).value === 'a');
+    expect(hashedToA.length).toBeGreaterThan(10);
+    // The very first evaluation registers the bandit and uses the experiment's own weights.
+    const [first, ...rest] = serve(client, experiment, hashedToA);
+    expect(first).toBe('a');
+    expect(client.getBandit('first')!.weights).toEqual([0, 1]);
     expect(listener).toHaveBeenCalled();
+    // Every later visitor follows the known stats.
+    expect(rest.every((v) => v === 'b')).toBe(true);
   });
 
   it('bad stats are logged and ignored, never thrown', async () => {
     const log = vi.fn();
-    const client = createClient({ clientId: 'x', log });
+    const client = banditClient({ clientId: 'x', log });
     client.run(exp(greedy));
-    await client.setBanditStats('cta', [{ participants: 1, conversions: 5 }, { participants: 1, conversions: 0 }]);
-    await client.setBanditStats('cta', [{ participants: 1, conversions: 0 }]);
+    client.setBanditStats('cta', [{ participants: 1, conversions: 5 }, { participants: 1, conversions: 0 }]);
+    client.setBanditStats('cta', [{ participants: 1, conversions: 0 }]);
     expect(client.getBandit('cta')).toBeUndefined();
     expect(log).toHaveBeenCalledWith('Ignored bad bandit stats', expect.anything());
   });
@@ -204,7 +232,7 @@ describe('bandit stats from a Sixpack-compatible server', () => {
       hashVersion: 2,
       bandit: { policy: 'epsilon-greedy', params: { epsilon: 0.2 }, statsUrl: sp.url + '/experiments/hero', refreshMs: 50 },
     };
-    const client = createClient({ clientId: 'x', log });
+    const client = banditClient({ clientId: 'x', log });
     client.run(experiment);
     await vi.waitFor(() => expect(client.getBandit('hero')).toBeDefined());
     expect(client.getBandit('hero')!.stats).toEqual([
@@ -215,13 +243,14 @@ describe('bandit stats from a Sixpack-compatible server', () => {
     // More conversions for `treat`: the next poll moves the weights.
     await seed('hero', { treat: [10, 8] });
     await vi.waitFor(() => expect(client.getBandit('hero')!.weights).toEqual([0.1, 0.9]), { timeout: 2000 });
+    // Clients of the process share a recent stats response: wait for the poll that has every conversion.
+    await vi.waitFor(() => expect(client.getBandit('hero')!.stats[1]).toEqual({ participants: 10, conversions: 8 }), { timeout: 2000 });
 
     // A Sixpack experiment (chosen by the server) watched through `bandits`: arms in the server's order.
-    const watcher = createClient({
-      clientId: 'w',
-      log,
-      bandits: { hero: { policy: 'epsilon-greedy', params: { epsilon: 0.2 }, statsUrl: sp.url + '/experiments/hero' } },
-    });
+    const watcher = banditClient(
+      { clientId: 'w', log },
+      { experiments: { hero: { policy: 'epsilon-greedy', params: { epsilon: 0.2 }, statsUrl: sp.url + '/experiments/hero' } } },
+    );
     await watcher.ready();
     expect(watcher.getBandit('hero')!.stats).toEqual([
       { participants: 10, conversions: 1 },
@@ -229,11 +258,10 @@ describe('bandit stats from a Sixpack-compatible server', () => {
     ]);
     watcher.destroy();
 
-    const broken = createClient({
-      clientId: 'y',
-      log,
-      bandits: { gone: { policy: 'thompson', statsUrl: sp.url + '/experiments/missing', refreshMs: 20 } },
-    });
+    const broken = banditClient(
+      { clientId: 'y', log },
+      { experiments: { gone: { policy: 'thompson', statsUrl: sp.url + '/experiments/missing', refreshMs: 20 } } },
+    );
     await broken.ready();
     await new Promise((r) => setTimeout(r, 100));
     expect(log.mock.calls.filter(([m]) => m === 'Fetching bandit stats failed')).toHaveLength(1);
@@ -256,7 +284,12 @@ describe('bandit stats from a Sixpack-compatible server', () => {
     await new Promise<void>((resolve) => site.listen(0, '127.0.0.1', resolve));
     const { port } = site.address() as AddressInfo;
     try {
-      const client = createClient({ clientId: 'p', featuresUrl: `http://127.0.0.1:${port}/features.json`, readyTimeoutMs: 5000, log: vi.fn() });
+      const client = createClient({
+        clientId: 'p',
+        readyTimeoutMs: 5000,
+        log: vi.fn(),
+        plugins: [remote({ url: `http://127.0.0.1:${port}/features.json` }), bandits()],
+      });
       await client.ready();
       // UCB1 plays the untried arm: the very first evaluation already follows the stats.
       expect(client.getBandit('payload-hero')!.weights).toEqual([0, 1]);

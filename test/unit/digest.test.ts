@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { md5Hex, sha1Hex } from '../../src/digest';
+import { md5Hex, sha1Hex } from '../../src/internal/digest';
 
 const node = (algo: 'sha1' | 'md5', s: string) => createHash(algo).update(s, 'utf8').digest('hex');
 

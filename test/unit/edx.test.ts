@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { edxBucket, forcedBucket } from '../../src/edx';
+import { edxBucket, forcedBucket } from '../../src/plugins/edx';
 
 // An independent reference: edX's own steps (stable_bucketing.py) with node:crypto and BigInt.
 //   int(re.sub('[8-9a-f]', '1', re.sub('[0-7]', '0', md5(group + user).hexdigest())), 2) % n

@@ -2,17 +2,26 @@
 // jsdom gives getBucket() a real sessionStorage, shared by every client in this "browser session".
 import { createHash } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { chooseVariant, parseBaseplateConfig } from '../../src/baseplate';
-import { createClient, loadBaseplateConfig, type ClientOptions, type Experiment, type ExperimentResult, type FeatureDefinitions } from '../../src/index';
+import { createClient, type ClientOptions, type Experiment, type ExperimentResult, type FeatureDefinitions, type FeatureMap, type Plugin } from '../../src/index';
+import { baseplate, chooseVariant, loadBaseplateConfig, parseBaseplateConfig, type NamedExperiment } from '../../src/plugins/baseplate';
+import { edx, edxBucket, type EdxExperiment } from '../../src/plugins/edx';
 
 const T = 1_750_000_000; // epoch seconds: the experiments' start in the schedule tests
 
-function make(options: ClientOptions = {}) {
+function make<const P extends readonly Plugin[] = []>(options: ClientOptions<P> = {}) {
   const onExposure = vi.fn<(experiment: Experiment, result: ExperimentResult) => void>();
   const log = vi.fn();
-  const client = createClient({ clientId: 'visitor-1', cookie: false, stickyBucketStore: false, onExposure, log, ...options });
+  const client = createClient<FeatureMap, P>({ clientId: 'visitor-1', cookie: false, stickyBucketStore: false, onExposure, log, ...options });
   return { client, onExposure, log };
 }
+
+/** A client with `edx(experiments)`: `getBucket`. */
+const edxClient = ({ experiments, ...options }: ClientOptions & { experiments?: Record<string, EdxExperiment> } = {}) =>
+  make({ ...options, plugins: [edx(experiments)] });
+
+/** A client with `baseplate(experiments)`: `variant` and `expose`. */
+const baseplateClient = ({ experiments = {}, ...options }: ClientOptions & { experiments?: Record<string, NamedExperiment> } = {}) =>
+  make({ ...options, plugins: [baseplate(experiments)] });
 
 beforeEach(() => sessionStorage.clear());
 afterEach(() => vi.useRealTimers());
@@ -124,7 +133,7 @@ describe('kill switch and global override', () => {
     };
     const { client, onExposure } = make({
       features,
-      experiments: { named: { variations: ['x', 'y'], id: 'exp-99', owner: 'growth', version: '3' } },
+      plugins: [baseplate({ named: { variations: ['x', 'y'], id: 'exp-99', owner: 'growth', version: '3' } })],
     });
     client.run({ key: 'described', variations: ['a', 'b'], id: 42, owner: 'checkout', version: '1.2' });
     client.evalFeature('f');
@@ -143,8 +152,10 @@ describe('getBucket (numbered buckets)', () => {
   it('an integer in [0, numBuckets), deterministic per visitor', () => {
     const seen = new Set<number>();
     for (const id of ids) {
-      const a = make({ clientId: id }).client.getBucket('syllabus');
-      const b = make({ clientId: id }).client.getBucket('syllabus');
+      const a = edxClient({ clientId: id }).client.getBucket('syllabus');
+      const b = edxClient({ clientId: id }).client.getBucket('syllabus');
+      // Open edX's own bucketing (MD5 of group name + user), so migrated users keep their bucket.
+      expect(a).toBe(edxBucket('syllabus', id, 2));
       expect(Number.isInteger(a)).toBe(true);
       expect(a === 0 || a === 1).toBe(true);
       expect(b).toBe(a);
@@ -156,7 +167,8 @@ describe('getBucket (numbered buckets)', () => {
   it('numBuckets: 3 spreads visitors over 0, 1 and 2', () => {
     const counts = [0, 0, 0];
     for (const id of ids) {
-      const bucket = make({ clientId: id }).client.getBucket('three-way', { numBuckets: 3 });
+      const bucket = edxClient({ clientId: id }).client.getBucket('three-way', { numBuckets: 3 });
+      expect(bucket).toBe(edxBucket('three-way', id, 3));
       expect([0, 1, 2]).toContain(bucket);
       counts[bucket]++;
     }
@@ -166,9 +178,11 @@ describe('getBucket (numbered buckets)', () => {
   it('scope hashes a visitor independently per scope', () => {
     let differ = 0;
     for (const id of ids) {
-      const { client } = make({ clientId: id });
+      const { client } = edxClient({ clientId: id });
       const a = client.getBucket('syllabus', { scope: 'course-v1:edX+A' });
       const b = client.getBucket('syllabus', { scope: 'course-v1:edX+B' });
+      // edX's course-aware group name: "<flag>.<course key>".
+      expect([a, b]).toEqual([edxBucket('syllabus.course-v1:edX+A', id), edxBucket('syllabus.course-v1:edX+B', id)]);
       expect(client.getBucket('syllabus', { scope: 'course-v1:edX+A' })).toBe(a);
       if (a !== b) differ++;
     }
@@ -188,7 +202,7 @@ describe('getBucket (numbered buckets)', () => {
     };
     let liveOnes = 0;
     for (const id of ids.slice(0, 60)) {
-      const { client, onExposure } = make({ clientId: id, experiments, attributes: { id, staff: true } });
+      const { client, onExposure } = edxClient({ clientId: id, experiments, attributes: { id, staff: true } });
       expect(client.getBucket('off')).toBe(0);
       expect(client.getBucket('later')).toBe(0);
       expect(client.getBucket('over', { numBuckets: 4 })).toBe(0);
@@ -205,10 +219,10 @@ describe('getBucket (numbered buckets)', () => {
     ];
     for (const forcedBuckets of [rules, [...rules].reverse()]) {
       for (const id of ids.slice(0, 30)) {
-        const both = make({ clientId: id, attributes: { id, staff: true, email: 'a@example.org' }, experiments: { pin: { forcedBuckets } } });
+        const both = edxClient({ clientId: id, attributes: { id, staff: true, email: 'a@example.org' }, experiments: { pin: { forcedBuckets } } });
         expect(both.client.getBucket('pin', { numBuckets: 4 })).toBe(2);
         sessionStorage.clear(); // a new session, so the next client exposes again
-        const one = make({ clientId: id, attributes: { id, email: 'a@example.org' }, experiments: { pin: { forcedBuckets } } });
+        const one = edxClient({ clientId: id, attributes: { id, email: 'a@example.org' }, experiments: { pin: { forcedBuckets } } });
         expect(one.client.getBucket('pin', { numBuckets: 4 })).toBe(3);
         // Forced buckets are exposed like hashed ones.
         expect(one.onExposure).toHaveBeenCalledTimes(1);
@@ -217,17 +231,17 @@ describe('getBucket (numbered buckets)', () => {
       }
     }
     // A bucket that does not exist for this numBuckets is not forced.
-    const { client } = make({ attributes: { id: 'x', email: 'a@example.org' }, experiments: { pin: { forcedBuckets: rules } } });
+    const { client } = edxClient({ attributes: { id: 'x', email: 'a@example.org' }, experiments: { pin: { forcedBuckets: rules } } });
     expect(client.getBucket('pin', { numBuckets: 2 })).toBeLessThan(2);
   });
 
   it('exposes once per visitor, experiment and scope per session, bucket 0 included', () => {
     // A visitor whose hashed bucket is 0 (control).
-    const zero = ids.find((id) => make({ clientId: id }).client.getBucket('session-exp') === 0)!;
+    const zero = ids.find((id) => edxClient({ clientId: id }).client.getBucket('session-exp') === 0)!;
     expect(zero).toBeDefined();
     sessionStorage.clear();
 
-    const first = make({ clientId: zero });
+    const first = edxClient({ clientId: zero });
     expect(first.client.getBucket('session-exp')).toBe(0);
     expect(first.client.getBucket('session-exp')).toBe(0);
     expect(first.onExposure).toHaveBeenCalledTimes(1);
@@ -236,7 +250,7 @@ describe('getBucket (numbered buckets)', () => {
     expect(result).toMatchObject({ variationId: 0, inExperiment: true, hashValue: zero });
 
     // Another client (a page load) in the same session: no second exposure.
-    const second = make({ clientId: zero });
+    const second = edxClient({ clientId: zero });
     expect(second.client.getBucket('session-exp')).toBe(0);
     expect(second.onExposure).not.toHaveBeenCalled();
 
@@ -247,20 +261,20 @@ describe('getBucket (numbered buckets)', () => {
     expect(second.onExposure.mock.calls[0][0].key).toBe('session-exp.course-2');
 
     // Another visitor in the same browser session is exposed too.
-    const other = make({ clientId: ids.find((id) => id !== zero) });
+    const other = edxClient({ clientId: ids.find((id) => id !== zero) });
     other.client.getBucket('session-exp');
     expect(other.onExposure).toHaveBeenCalledTimes(1);
 
     // A new session exposes again.
     sessionStorage.clear();
-    const third = make({ clientId: zero });
+    const third = edxClient({ clientId: zero });
     third.client.getBucket('session-exp');
     expect(third.onExposure).toHaveBeenCalledTimes(1);
   });
 
   it('a bot gets bucket 0 and no exposure', () => {
     for (const id of ids.slice(0, 40)) {
-      const { client, onExposure } = make({ clientId: id, userAgent: 'Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)' });
+      const { client, onExposure } = edxClient({ clientId: id, userAgent: 'Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)' });
       expect(client.getBucket('syllabus')).toBe(0);
       expect(client.getBucket('syllabus', { numBuckets: 5 })).toBe(0);
       expect(onExposure).not.toHaveBeenCalled();
@@ -274,10 +288,10 @@ describe('variant() and expose()', () => {
   it('returns a variation deterministically, logs one event per (experiment, visitor, variant) per client', () => {
     const seen = new Set<string>();
     for (let i = 0; i < 60; i++) {
-      const { client, onExposure } = make({ clientId: `v${i}`, experiments });
+      const { client, onExposure } = baseplateClient({ clientId: `v${i}`, experiments });
       const v = client.variant('button')!;
       expect(['red', 'blue']).toContain(v);
-      expect(make({ clientId: `v${i}`, experiments }).client.variant('button')).toBe(v);
+      expect(baseplateClient({ clientId: `v${i}`, experiments }).client.variant('button')).toBe(v);
       seen.add(v);
       client.variant('button');
       client.variant('button');
@@ -289,10 +303,10 @@ describe('variant() and expose()', () => {
   });
 
   it('other attributes for one call are another visitor, logged once too', () => {
-    const { client, onExposure } = make({ experiments });
+    const { client, onExposure } = baseplateClient({ experiments });
     client.variant('button');
     const forOther = client.variant('button', { id: 'other' });
-    expect(forOther).toBe(make({ clientId: 'other', experiments }).client.variant('button'));
+    expect(forOther).toBe(baseplateClient({ clientId: 'other', experiments }).client.variant('button'));
     expect(onExposure).toHaveBeenCalledTimes(2);
     expect(onExposure.mock.calls[1][1].hashValue).toBe('other');
     client.variant('button');
@@ -303,14 +317,14 @@ describe('variant() and expose()', () => {
   });
 
   it('an unknown name gives null and logs nothing', () => {
-    const { client, onExposure } = make({ experiments });
+    const { client, onExposure } = baseplateClient({ experiments });
     expect(client.variant('nope')).toBeNull();
     expect(client.variant('toString')).toBeNull();
     expect(onExposure).not.toHaveBeenCalled();
   });
 
   it('expose() always logs, never deduplicated', () => {
-    const { client, onExposure } = make({ experiments });
+    const { client, onExposure } = baseplateClient({ experiments });
     client.expose('button', 'blue');
     client.expose('button', 'blue');
     client.expose('button', 'red');
@@ -361,7 +375,7 @@ describe('baseplate experiments through the client', () => {
   });
 
   it('matches chooseVariant for the same inputs and logs each bucketing once', () => {
-    const { client, onExposure } = make({ experiments: loadBaseplateConfig(config) });
+    const { client, onExposure } = baseplateClient({ experiments: loadBaseplateConfig(config) });
     let expectedEvents = 0;
     const got = new Set<string | null>();
     for (const user of users) {
@@ -391,14 +405,14 @@ describe('baseplate experiments through the client', () => {
     const bucket = Number(BigInt('0x' + createHash('sha1').update('test-seed' + 't2_1').digest('hex')) % 1000n);
     // r2 with two variants at 50%: names in order, candidate = names[b mod 2], in if b < 1000.
     const expected = ['control_1', 'control_2'][bucket % 2];
-    const { client, onExposure } = make({ experiments: loadBaseplateConfig(config) });
+    const { client, onExposure } = baseplateClient({ experiments: loadBaseplateConfig(config) });
     expect(client.variant('r2exp', { user_id: 't2_1', logged_in: true })).toBe(expected);
     expect(client.variant('r2exp', { user_id: 't2_1' })).toBeNull(); // not targeted
     expect(onExposure).toHaveBeenCalledTimes(1);
   });
 
   it('log_bucketing: false buckets without an event', () => {
-    const { client, onExposure } = make({ experiments: loadBaseplateConfig(config) });
+    const { client, onExposure } = baseplateClient({ experiments: loadBaseplateConfig(config) });
     let bucketed = 0;
     for (const user of users) {
       const v = client.variant('quiet', { user_id: user });
@@ -410,7 +424,7 @@ describe('baseplate experiments through the client', () => {
   });
 
   it('disabled and out-of-schedule experiments give null and no event', () => {
-    const { client, onExposure } = make({ experiments: loadBaseplateConfig(config) });
+    const { client, onExposure } = baseplateClient({ experiments: loadBaseplateConfig(config) });
     for (const user of users.slice(0, 50)) {
       expect(client.variant('off', { user_id: user })).toBeNull();
       expect(client.variant('later', { user_id: user })).toBeNull();

@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { evalCondition } from '../../src/conditions';
 import { createClient, type FeatureDefinitions } from '../../src/index';
 import { runExperiment, type EvalContext } from '../../src/evaluate';
+import { featureSet } from '../../src/features';
 import type { Experiment, ParentCondition, StickyAssignmentDocs } from '../../src/types';
 import { mulberry32 } from '../helpers/random';
 
@@ -29,7 +30,7 @@ describe('minBucketVersion: blocked bucket versions are found without a loop ove
   const exp: Experiment = { key: 'e', variations: [0, 1], bucketVersion: 5, minBucketVersion: 1e5 };
   const ctxWith = (docs: StickyAssignmentDocs): EvalContext => ({
     attributes: Object.assign(Object.create(null), { id: 'v1' }),
-    features: new Map(),
+    features: featureSet(undefined, () => {}),
     stickyDocs: docs,
   });
   const doc = (assignments: Record<string, string>): StickyAssignmentDocs => ({

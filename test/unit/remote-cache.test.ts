@@ -5,7 +5,7 @@
 import { IDBFactory } from 'fake-indexeddb';
 import { createStore, get, keys } from 'idb-keyval';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { createPayloadSource, type PayloadSourceOptions, type RemotePayload } from '../../src/remote';
+import { createPayloadSource, type PayloadSourceOptions, type RemotePayload } from '../../src/plugins/remote/source';
 import type { Logger } from '../../src/types';
 
 const payload: RemotePayload = { features: { banner: { defaultValue: 'red' } } };
@@ -81,7 +81,7 @@ describe('IndexedDB payload cache', () => {
     const first = source(url, fetch);
     await first.start();
     expect(first.onPayload.mock.calls).toEqual([[payload, 'network']]);
-    expect(first.log.mock.calls).toEqual([['payload cache: IndexedDB failed (SecurityError: The operation is insecure.), using memory']]);
+    expect(first.log.mock.calls).toEqual([['payload cache: IndexedDB failed (SecurityError: The operation is insecure.); using memory']]);
     await first.refresh();
     expect(first.log).toHaveBeenCalledTimes(1);
 

@@ -1,10 +1,11 @@
-// Sets globalThis.indexedDB for the whole file: clients created without an explicit
-// `stickyBucketStore` get the IndexedDB store, as in a browser. Every other test passes its own.
+// Sets globalThis.indexedDB for the whole file. Clients created without an explicit
+// `stickyBucketStore` get the IndexedDB store only where there is a `window` (a browser; the
+// describe block for it provides one), none on a server. Every other test passes its own.
 import 'fake-indexeddb/auto';
-import { describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createClient, type ClientOptions, type FeatureDefinitions, type FeatureRule } from '../../src/index';
 import { memoryStickyBucketStore } from '../../src/sticky';
-import { indexedDbStickyBucketStore } from '../../src/stores';
+import { indexedDbStickyBucketStore } from '../../src/sticky-stores';
 import type { StickyAssignmentDocs, StickyAssignmentsDocument, StickyBucketStore } from '../../src/types';
 
 const VARIATIONS = ['red', 'blue', 'green'];
@@ -185,6 +186,8 @@ describe('flicker-free start', () => {
     const client = createClient({ clientId: visitor.id, cookie: false, attributes: visitor, features, stickyBucketStore: store, log });
     const listener = vi.fn();
     client.subscribe(listener);
+    // The read starts as the client is created (in the same tick), before anything is evaluated.
+    await microtasks();
     expect(store.getAllAssignments).toHaveBeenCalledWith({ id: visitor.id });
 
     // Before ready(): the hashed value, provisionally.
@@ -332,6 +335,10 @@ describe('batched writes', () => {
 });
 
 describe('IndexedDB by default in browser-like environments', () => {
+  // A browser: `window` exists (this file runs in Node, with fake-indexeddb as `indexedDB`).
+  beforeEach(() => vi.stubGlobal('window', globalThis));
+  afterEach(() => vi.unstubAllGlobals());
+
   it('persists sticky buckets across two clients (a reload)', async () => {
     expect(typeof indexedDB).toBe('object');
     const id = 'idb-visitor';
@@ -374,5 +381,24 @@ describe('IndexedDB by default in browser-like environments', () => {
     const second = createClient({ clientId: id, cookie: false, features: feature({ weights: [0, 0, 1] }) });
     await second.ready();
     expect(second.evalFeature('color').value).toBe('green');
+  });
+});
+
+describe('no sticky store by default on servers', () => {
+  it('without a window, nothing is kept even though indexedDB exists', async () => {
+    expect(typeof window).toBe('undefined');
+    expect(typeof indexedDB).toBe('object');
+    const id = 'server-visitor';
+    const log = vi.fn();
+    const first = createClient({ clientId: id, cookie: false, features: feature({ weights: [1, 0, 0] }), log });
+    await first.ready();
+    expect(first.evalFeature('color').value).toBe('red');
+    await flush();
+    // Nothing reached IndexedDB, and a second client (the next request) hashes afresh.
+    expect(await indexedDbStickyBucketStore({ log }).getAssignments('id', id)).toBeNull();
+    const second = createClient({ clientId: id, cookie: false, features: feature({ weights: [0, 0, 1] }), log });
+    await second.ready();
+    expect(second.evalFeature('color')).toMatchObject({ value: 'green', experimentResult: { stickyBucketUsed: false } });
+    expect(log).not.toHaveBeenCalled();
   });
 });

@@ -2,7 +2,7 @@
 import { IDBDatabase, IDBFactory, IDBObjectStore } from 'fake-indexeddb';
 import { createStore, get, set } from 'idb-keyval';
 import { afterEach, beforeEach, describe, expect, it, vi, type Mock } from 'vitest';
-import { indexedDbStickyBucketStore, localStorageStickyBucketStore } from '../../src/stores';
+import { indexedDbStickyBucketStore, localStorageStickyBucketStore } from '../../src/sticky-stores';
 import type { Logger, StickyAssignmentsDocument } from '../../src/types';
 
 const doc = (assignments: Record<string, string>, attributeValue = 'u1'): StickyAssignmentsDocument => ({

@@ -4,7 +4,11 @@
  * need a real Sixpack endpoint.
  */
 import { createHash } from 'node:crypto';
+import { afterAll, beforeAll, describe } from 'vitest';
+import { redisStore, type RedisSixpackStore } from '../../examples/sixpack-server/redis-store';
 import { createSixpackServer, type SixpackServerOptions } from '../../examples/sixpack-server/server';
+import type { SixpackStore } from '../../examples/sixpack-server/store';
+import { describeWithRedis, type RunningRedis, startRedis } from '../redis/harness';
 
 export type Query = Record<string, string | string[] | null | undefined>;
 
@@ -89,4 +93,34 @@ export function scriptedRandom(): { random: () => number; push: (...values: numb
     push: (...values) => void queue.push(...values),
     pending: () => queue.length,
   };
+}
+
+/** Makes a fresh, empty store for one server; undefined means the server's default (memory). */
+export type StoreFactory = () => Promise<SixpackStore | undefined>;
+
+/**
+ * Runs `suite` once per store: the memory store, then the Redis store on a real redis-server
+ * started for this file (each `makeStore()` call gets a key prefix of its own, so the data of
+ * one server never meets another's). The Redis run fails under CI=true and skips loudly
+ * elsewhere when redis-server is missing.
+ */
+export function describeEachStore(suite: (makeStore: StoreFactory) => void): void {
+  describe('memory store', () => suite(async () => undefined));
+  describeWithRedis('redis store', () => {
+    let redis: RunningRedis;
+    const stores: RedisSixpackStore[] = [];
+    beforeAll(async () => {
+      redis = await startRedis();
+    });
+    afterAll(async () => {
+      await Promise.all(stores.splice(0).map((store) => store.close()));
+      await redis?.stop();
+    });
+    suite(async () => {
+      const store = redisStore({ url: redis.url(), prefix: `test${stores.length}` });
+      stores.push(store);
+      await store.ready();
+      return store;
+    });
+  });
 }

@@ -3,7 +3,9 @@
  * it with global fetch. Shared by the server's integration tests and client tests that
  * need a real Sixpack endpoint.
  */
+import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe } from 'vitest';
 import { redisStore, type RedisSixpackStore } from '../../examples/sixpack-server/redis-store';
 import { createSixpackServer, type SixpackServerOptions } from '../../examples/sixpack-server/server';
@@ -123,4 +125,62 @@ export function describeEachStore(suite: (makeStore: StoreFactory) => void): voi
       return store;
     });
   });
+}
+
+export interface SpawnedSixpack {
+  url: string;
+  /** SIGTERM, then waits for the exit. */
+  close(): Promise<void>;
+}
+
+/**
+ * The server's command line (examples/sixpack-server/cli.ts) in a process of its own, on a free
+ * port of 127.0.0.1; resolves once it says where it listens.
+ */
+export function spawnSixpack(args: string[]): Promise<SpawnedSixpack> {
+  const cli = fileURLToPath(new URL('../../examples/sixpack-server/cli.ts', import.meta.url));
+  const child = spawn(process.execPath, ['--import', 'tsx', cli, '--port', '0', '--quiet', ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  return new Promise((resolve, reject) => {
+    let output = '';
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`the Sixpack server did not start within 15 s:\n${output}`));
+    }, 15_000);
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      const listening = /listening on (http:\/\/\S+)/.exec(output);
+      if (!listening) return;
+      clearTimeout(timer);
+      child.stdout!.off('data', onData);
+      child.stdout!.resume();
+      resolve({
+        url: listening[1] as string,
+        close: async () => {
+          child.kill('SIGTERM');
+          await exited;
+        },
+      });
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`the Sixpack server exited (${code}):\n${output}`));
+    });
+  });
+}
+
+/** Runs `task` over `items` with at most `concurrency` in flight. */
+export async function inParallel<T>(items: readonly T[], concurrency: number, task: (item: T, index: number) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const index = next++;
+      await task(items[index] as T, index);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, worker));
 }

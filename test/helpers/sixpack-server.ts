@@ -129,6 +129,7 @@ export function describeEachStore(suite: (makeStore: StoreFactory) => void): voi
 
 export interface SpawnedSixpack {
   url: string;
+  pid: number;
   /** SIGTERM, then waits for the exit. */
   close(): Promise<void>;
 }
@@ -158,6 +159,7 @@ export function spawnSixpack(args: string[]): Promise<SpawnedSixpack> {
       child.stdout!.resume();
       resolve({
         url: listening[1] as string,
+        pid: child.pid as number,
         close: async () => {
           child.kill('SIGTERM');
           await exited;

@@ -80,9 +80,16 @@ function rssMiB(pid: number): number {
 }
 
 const rows: string[][] = [];
+const running: SpawnedSixpack[] = [];
 const memory: string[][] = [];
 const redis = await startRedis();
 const redisClient = new Redis(redis.url(0));
+// Interrupted: stop what was started, then exit.
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    void Promise.all([...running.map((i) => i.close()), redis.stop()]).finally(() => process.exit(130));
+  });
+}
 const redisMiB = async () => Number(/used_memory_rss:(\d+)/.exec(await redisClient.info('memory'))?.[1]) / 2 ** 20;
 
 try {
@@ -91,6 +98,7 @@ try {
     for (const count of [1, 2]) {
       const args = store === 'redis' ? ['--redis', redis.url(0), '--redis-prefix', `bench${experimentSeq}`] : [];
       const instances: SpawnedSixpack[] = await Promise.all(Array.from({ length: count }, () => spawnSixpack(args)));
+      running.push(...instances);
       const targets = instances.map((i) => i.url);
       const before = instances.map((i) => rssMiB(i.pid));
       // Warm up (JIT, connection pools) on an experiment of its own, untimed.
@@ -103,8 +111,10 @@ try {
         // Create the experiment once, so every participate is a plain new visitor.
         await fetch(`${targets[0]}/participate?${common}&alternatives=${ALTERNATIVES.join('&alternatives=')}&client_id=seed`);
         const participate = await load(targets, connections, (i) => `/participate?${common}&alternatives=${ALTERNATIVES.join('&alternatives=')}&client_id=v${i}`);
-        const participants = participate.requests;
-        const convert = await load(targets, connections, (i) => `/convert?${common}&client_id=v${i % Math.max(1, participants)}`);
+        // Conversions cycle over the visitors who participated; a multiple of the instance count keeps
+        // visitor i on instance i % n, where its participation went.
+        const visitors = Math.max(targets.length, participate.requests - (participate.requests % targets.length));
+        const convert = await load(targets, connections, (i) => `/convert?${common}&client_id=v${i % visitors}`);
         for (const [endpoint, run] of [['participate', participate], ['convert', convert]] as const) {
           const sorted = run.latencies.sort((a, b) => a - b);
           rows.push([
@@ -129,6 +139,7 @@ try {
         store === 'redis' ? `${redisBefore.toFixed(1)} → ${(await redisMiB()).toFixed(1)}` : '',
       ]);
       await Promise.all(instances.map((i) => i.close()));
+      running.splice(0);
     }
   }
 } finally {

@@ -1,7 +1,7 @@
 /**
  * Load on the Sixpack-compatible server (examples/sixpack-server), all on 127.0.0.1:
  * requests per second and p50/p99 latency of /participate and /convert, for the memory store and
- * the Redis store, with one server process and with two (the load split evenly), at 50 and 200
+ * the Redis store, with one server process and with two (the load split evenly), at 1, 50 and 200
  * concurrent keep-alive connections; memory of the server processes (and of Redis) before and
  * after. Each server is the command line in a process of its own, so the load generator here
  * does not share its event loop.
@@ -20,7 +20,8 @@ import { type SpawnedSixpack, spawnSixpack } from '../test/helpers/sixpack-serve
 import { startRedis } from '../test/redis/harness';
 
 const seconds = Number(process.argv[2]?.replace(/^seconds=/, '') ?? 10);
-const CONCURRENCY = [50, 200];
+/** 1 connection shows what a request costs without queueing (the Redis round trips); 50 and 200 show load. */
+const CONCURRENCY = [1, 50, 200];
 const ALTERNATIVES = ['control', 'green', 'blue'];
 
 interface Run {

@@ -1,18 +1,30 @@
 /**
  * Run the Sixpack-compatible server:
  *
- *   npx tsx examples/sixpack-server/cli.ts [--port 5000] [--host 127.0.0.1] [--ignore-ip 192.0.2.1,...] [--quiet]
+ *   npx tsx examples/sixpack-server/cli.ts [--port 5000] [--host 127.0.0.1] [--ignore-ip 192.0.2.1,...]
+ *     [--redis redis://host:6379/15] [--redis-prefix sixpack] [--quiet]
  *
- * Data lives in memory and is lost on exit. Stops cleanly on SIGINT / SIGTERM.
+ * With `--redis` (or SIXPACK_REDIS_URL) data lives in Redis, in Sixpack's own layout; the prefix
+ * is `--redis-prefix`, else SIXPACK_REDIS_PREFIX, else `sixpack`. Without it, data lives in memory
+ * and is lost on exit. Stops cleanly on SIGINT / SIGTERM.
  */
+import { redisStore } from './redis-store';
 import { createSixpackServer } from './server';
+import type { SixpackStore } from './store';
 
 const USAGE =
   'usage: tsx examples/sixpack-server/cli.ts [--port N (default 5000)] [--host H (default 127.0.0.1)] ' +
-  '[--ignore-ip IP[,IP...]] [--quiet]';
+  '[--ignore-ip IP[,IP...]] [--redis redis://HOST:PORT/DB] [--redis-prefix P (default sixpack)] [--quiet]';
 
 function parseArgs(argv: string[]) {
-  const opts = { port: 5000, host: '127.0.0.1', ignoredIps: [] as string[], quiet: false };
+  const opts = {
+    port: 5000,
+    host: '127.0.0.1',
+    ignoredIps: [] as string[],
+    quiet: false,
+    redis: process.env.SIXPACK_REDIS_URL || null,
+    redisPrefix: process.env.SIXPACK_REDIS_PREFIX || 'sixpack',
+  };
   for (let i = 0; i < argv.length; i++) {
     const [flag, inline] = (argv[i] as string).split(/=(.*)/s, 2) as [string, string?];
     const value = () => {
@@ -32,6 +44,12 @@ function parseArgs(argv: string[]) {
         break;
       case '--ignore-ip':
         opts.ignoredIps.push(...value().split(',').filter(Boolean));
+        break;
+      case '--redis':
+        opts.redis = value();
+        break;
+      case '--redis-prefix':
+        opts.redisPrefix = value();
         break;
       case '--quiet':
         opts.quiet = true;
@@ -55,7 +73,16 @@ try {
   process.exit(2);
 }
 
+let store: (SixpackStore & { close(): Promise<void> }) | undefined;
+if (opts.redis) {
+  const redis = redisStore({ url: opts.redis, prefix: opts.redisPrefix, log: (line) => console.error(line) });
+  store = redis;
+  // Listen even while Redis is unreachable: requests get 503s until it is back (health checks see /_status fail).
+  await redis.ready(5000).catch((err: Error) => console.error(`${err.message}; answering 503 until it is reachable`));
+}
+
 const sixpack = createSixpackServer({
+  store,
   ignoredIps: opts.ignoredIps,
   log: opts.quiet ? undefined : (line) => console.log(line),
 });
@@ -74,12 +101,15 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     if (stopping) return;
     stopping = true;
     console.log(`${signal}: stopping`);
-    sixpack.close().then(
-      () => process.exit(0),
-      (err: unknown) => {
-        console.error(err);
-        process.exit(1);
-      },
-    );
+    sixpack
+      .close()
+      .then(() => store?.close())
+      .then(
+        () => process.exit(0),
+        (err: unknown) => {
+          console.error(err);
+          process.exit(1);
+        },
+      );
   });
 }

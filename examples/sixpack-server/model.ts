@@ -30,8 +30,29 @@ export const KPI_RE = ALTERNATIVE_RE;
  */
 export const EXPERIMENT_NAME_RE = /^[a-z0-9][a-z0-9\-_ ]*$/i;
 
+/**
+ * Bounds on what one request may create. The reference has none; these are far above any real
+ * experiment (Sixpack's clients send UUIDs as client ids) and keep a hostile request from
+ * writing megabyte keys or thousands of bitmaps. Checked before anything is written.
+ */
+export const LIMITS = {
+  /** Experiment, alternative and KPI names, in characters. */
+  nameLength: 128,
+  clientIdLength: 256,
+  alternatives: 100,
+} as const;
+
+const checkLength = (value: string, max: number, what: string) => {
+  if (value.length > max) throw new SixpackError(`${what} too long (at most ${max} characters)`);
+};
+
 export function checkExperimentName(name: string): void {
+  checkLength(name, LIMITS.nameLength, 'experiment name');
   if (!EXPERIMENT_NAME_RE.test(name)) throw new SixpackError('invalid experiment name');
+}
+
+export function checkClientId(clientId: string): void {
+  checkLength(clientId, LIMITS.clientIdLength, 'client_id');
 }
 
 /**
@@ -126,9 +147,7 @@ export function createModel({ store, random, now, choose = hashChoice }: ModelOp
 
   /** The first stored alternative the client is recorded in; excluded clients have none. */
   async function existingAlternative(exp: ExperimentRecord, clientId: string): Promise<string | null> {
-    if (await store.isExcluded(exp.name, clientId)) return null;
-    const recorded = await store.participations(exp.name, clientId);
-    return exp.alternatives.find((alt) => recorded.includes(alt)) ?? null;
+    return (await store.clientState(exp.name, exp.alternatives, clientId)).alternative;
   }
 
   /**
@@ -138,7 +157,13 @@ export function createModel({ store, random, now, choose = hashChoice }: ModelOp
   async function findOrCreate(req: ParticipateRequest): Promise<ExperimentRecord> {
     const { experiment: name, alternatives } = req;
     checkExperimentName(name);
+    if (alternatives.length > LIMITS.alternatives) {
+      throw new SixpackError(`too many alternatives (at most ${LIMITS.alternatives})`);
+    }
     if (alternatives.length < 2) throw new SixpackError('experiments require at least two alternatives');
+    // The reference stored `[red, red]`, an experiment whose second arm could never be counted.
+    if (new Set(alternatives).size !== alternatives.length) throw new SixpackError('alternatives must be distinct');
+    for (const alt of alternatives) checkLength(alt, LIMITS.nameLength, 'alternative name');
     const tf = req.trafficFraction ?? 1;
 
     const existing = await store.getExperiment(name);
@@ -208,24 +233,26 @@ export function createModel({ store, random, now, choose = hashChoice }: ModelOp
       if (!exp.enabled) return control(exp);
       if (exp.winner !== null) return exp.winner;
       if (exp.archived || exp.paused) return control(exp);
-      if (await store.isExcluded(exp.name, clientId)) return control(exp);
 
-      const existing = await existingAlternative(exp, clientId);
-      if (existing) return existing;
+      const state = await store.clientState(exp.name, exp.alternatives, clientId);
+      if (state.excluded) return control(exp);
+      if (state.alternative) return state.alternative;
 
-      // Random, not hashed (as the reference); recorded even for a prefetch.
-      if (random() >= exp.trafficFraction) {
-        await store.excludeClient(exp.name, clientId);
-        return control(exp);
+      // A new client. The traffic-fraction draw is random, not hashed (as the reference), and an
+      // exclusion is recorded even for a prefetch. Another server may file the same client
+      // meanwhile: assignClient answers whatever was filed first.
+      let chosen: string | null = null;
+      if (random() < exp.trafficFraction) {
+        chosen = await choose({
+          experiment: exp,
+          clientId,
+          stats: async () => (await experimentStats(exp.name)) ?? [],
+          random,
+        });
+        if (req.prefetch) return chosen;
       }
-      const chosen = await choose({
-        experiment: exp,
-        clientId,
-        stats: async () => (await experimentStats(exp.name)) ?? [],
-        random,
-      });
-      if (!req.prefetch) await store.recordParticipation(exp.name, chosen, clientId, date);
-      return chosen;
+      const filed = await store.assignClient(exp.name, exp.alternatives, clientId, chosen, date);
+      return filed.excluded ? control(exp) : (filed.alternative ?? control(exp));
     },
 
     /**
@@ -252,7 +279,7 @@ export function createModel({ store, random, now, choose = hashChoice }: ModelOp
       const alternative = await existingAlternative(exp, req.clientId);
       if (!alternative) throw new SixpackError('this client was not participating');
       const kpi = req.kpi ?? null;
-      if (kpi !== null && !KPI_RE.test(kpi)) throw new SixpackError('invalid kpi name');
+      if (kpi !== null && (kpi.length > LIMITS.nameLength || !KPI_RE.test(kpi))) throw new SixpackError('invalid kpi name');
       await store.recordConversion(exp.name, kpi, alternative, req.clientId, req.date ?? dateKeysOf(now()));
       return alternative;
     },

@@ -9,10 +9,10 @@
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { checkExperimentName, createModel, SixpackError, type SixpackModel } from './model';
+import { checkClientId, checkExperimentName, createModel, SixpackError, type SixpackModel } from './model';
 import { compileRobotRegex, isExcludedVisitor, parseDatetime, parseTrafficFraction, toBool } from './params';
 import { pyDumps, pyFloat } from './pyjson';
-import { experimentView } from './stats-view';
+import { experimentList, experimentView } from './stats-view';
 import { banditChoice, isServerBandit } from './bandit';
 import { type ExperimentPatch, memoryStore, type SixpackStore, StoreUnavailableError } from './store';
 
@@ -58,11 +58,19 @@ const HOME = `
               \`-_-'  \`-_-'  \`-_-'
         https://github.com/seatgeek/sixpack`;
 
-/** Sixpack's JSONP rule; `\w` is ASCII-only there too (Python 2 `re` without UNICODE). */
-const JSONP_CALLBACK_RE = /^\w[\w'\-.]*$/;
+/**
+ * JSONP callbacks: a plain JavaScript identifier or a dotted path of them, nothing else. The
+ * reference's `^\w[\w'\-.]*$` let `'` and `-` through, so `callback=self-'` turned the body into a
+ * string literal followed by whatever the request echoed (a `client_id` of `';alert(1)//`):
+ * runnable script from the server's own origin, which gets past `script-src 'self'`.
+ */
+const JSONP_CALLBACK_RE = /^[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)*$/;
+const MAX_CALLBACK = 128;
 
 /** Largest admin request body accepted. */
 const MAX_BODY = 64 * 1024;
+/** Longest request URI answered; longer ones get a 414 before anything is parsed or written. */
+export const MAX_URL = 8 * 1024;
 
 interface Reply {
   status: number;
@@ -71,30 +79,65 @@ interface Reply {
   headers?: Record<string, string>;
 }
 
-/** JSON as Sixpack's `json_success` / `json_error`, wrapped for JSONP when `callback` is valid. */
+/**
+ * JSON as Sixpack's `json_success` / `json_error`, wrapped for JSONP when `callback` is valid.
+ * The wrapped argument is JSON and nothing else: pyDumps escapes every non-ASCII character
+ * (U+2028 and U+2029 included), and `<` is escaped too, so no `</script>` or `<!--` can appear.
+ */
 function jsonReply(status: number, payload: unknown, query: URLSearchParams | null): Reply {
-  let body = pyDumps(payload);
-  let contentType = 'application/json';
+  const json = pyDumps(payload);
   const callback = query?.get('callback');
-  if (callback && JSONP_CALLBACK_RE.test(callback)) {
-    body = `${callback}(${body})`;
-    contentType = 'application/javascript';
+  if (callback && callback.length <= MAX_CALLBACK && JSONP_CALLBACK_RE.test(callback)) {
+    const body = `${callback}(${json.replace(/[<\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)})`;
+    return { status, body, contentType: 'application/javascript' };
   }
-  return { status, body, contentType };
+  return { status, body: json, contentType: 'application/json' };
 }
 
 const failed = (status: number, message: string, query: URLSearchParams | null) =>
   jsonReply(status, { status: 'failed', message }, query);
 
-/** Admin body fields and their JSON types; anything else is a 400, so typos do not pass silently. */
-const ADMIN_FIELDS: Record<string, (v: unknown) => boolean> = {
-  winner: (v) => v === null || typeof v === 'string',
-  description: (v) => v === null || typeof v === 'string',
-  archived: (v) => typeof v === 'boolean',
-  paused: (v) => typeof v === 'boolean',
-  enabled: (v) => typeof v === 'boolean',
-  bandit: isServerBandit, // (#7)
-};
+const MAX_DESCRIPTION = 10_000;
+
+/**
+ * Admin body fields and their JSON types; anything else is a 400, so typos do not pass silently.
+ * A Map, so that `__proto__`, `valueOf` or `hasOwnProperty` are unknown fields, not inherited checks.
+ */
+const ADMIN_FIELDS = new Map<string, (v: unknown) => boolean>([
+  ['winner', (v) => v === null || typeof v === 'string'],
+  ['description', (v) => v === null || (typeof v === 'string' && v.length <= MAX_DESCRIPTION)],
+  ['archived', (v) => typeof v === 'boolean'],
+  ['paused', (v) => typeof v === 'boolean'],
+  ['enabled', (v) => typeof v === 'boolean'],
+  ['bandit', isServerBandit], // (#7)
+]);
+
+/**
+ * Cross-site request forgery guard for the admin endpoint's writes. A page on another origin can
+ * POST without CORS (`mode: 'no-cors'`), but only with a `text/plain`, form or multipart body, and
+ * the browser names its origin. So a write needs `Content-Type: application/json` (which forces a
+ * CORS preflight, and the preflight allows no such header) and, when the browser sent `Origin`,
+ * an origin whose host is this request's `Host`. Command-line tools send no `Origin`.
+ */
+function checkAdminWrite(req: http.IncomingMessage): void {
+  const origin = req.headers.origin;
+  let sameOrigin = origin === undefined;
+  if (origin !== undefined) {
+    try {
+      sameOrigin = new URL(origin).host === req.headers.host;
+    } catch {
+      sameOrigin = false; // `Origin: null` (sandboxed frames, file:) or junk
+    }
+  }
+  const site = req.headers['sec-fetch-site'];
+  if (!sameOrigin || (site !== undefined && site !== 'same-origin' && site !== 'none')) {
+    throw new SixpackError('cross-origin admin requests are refused', 403);
+  }
+  if (req.method === 'POST') {
+    const mediaType = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+    if (mediaType !== 'application/json') throw new SixpackError('admin bodies must be sent as Content-Type: application/json', 415);
+  }
+}
 
 function readBody(req: http.IncomingMessage): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -146,6 +189,7 @@ export function createSixpackServer(options: SixpackServerOptions = {}): Sixpack
     const clientId = q.get('client_id');
     if (experiment === null || clientId === null) return failed(400, 'missing arguments', q);
     checkExperimentName(experiment);
+    checkClientId(clientId);
     const trafficFraction = parseTrafficFraction(q.get('traffic_fraction'));
     const date = parseDatetime(q.get('datetime'));
 
@@ -175,6 +219,7 @@ export function createSixpackServer(options: SixpackServerOptions = {}): Sixpack
     const clientId = q.get('client_id');
     if (experiment === null || clientId === null) return failed(400, 'missing arguments', q);
     checkExperimentName(experiment);
+    checkClientId(clientId);
     const date = parseDatetime(q.get('datetime'));
     const kpi = q.get('kpi');
     const alternative = await model.convert({ experiment, clientId, kpi, date });
@@ -216,9 +261,11 @@ export function createSixpackServer(options: SixpackServerOptions = {}): Sixpack
       case 'HEAD':
         return jsonReply(200, await recordView(), q);
       case 'DELETE':
+        checkAdminWrite(req);
         await model.deleteExperiment(name);
         return jsonReply(200, { status: 'ok' }, q);
       case 'POST': {
+        checkAdminWrite(req);
         let patch: unknown;
         try {
           patch = JSON.parse(await readBody(req));
@@ -230,7 +277,7 @@ export function createSixpackServer(options: SixpackServerOptions = {}): Sixpack
           throw new SixpackError('body must be a JSON object');
         }
         for (const [key, value] of Object.entries(patch)) {
-          const check = ADMIN_FIELDS[key];
+          const check = ADMIN_FIELDS.get(key);
           if (!check) throw new SixpackError(`unknown field: ${key}`);
           if (!check(value)) throw new SixpackError(`invalid value for ${key}`);
         }
@@ -257,6 +304,8 @@ export function createSixpackServer(options: SixpackServerOptions = {}): Sixpack
         return participate(q);
       case '/convert':
         return convert(q);
+      case '/experiments.json':
+        return jsonReply(200, await experimentList(model, { period: q.get('period') }), q);
     }
     // Names contain no `/` or `.`, so `NAME.json` (sixpack-web's form) is unambiguous.
     const details = /^\/experiments\/([^/]+?)(\.json)?$/.exec(path);
@@ -282,7 +331,9 @@ export function createSixpackServer(options: SixpackServerOptions = {}): Sixpack
     const query = new URLSearchParams(qAt === -1 ? '' : url.slice(qAt + 1));
 
     let reply: Reply;
-    if (req.method === 'OPTIONS') {
+    if (url.length > MAX_URL) {
+      reply = failed(414, 'request URI too long', null);
+    } else if (req.method === 'OPTIONS') {
       reply = { status: 200, body: '200 Ok', contentType: 'text/plain' };
     } else {
       try {
@@ -309,6 +360,8 @@ export function createSixpackServer(options: SixpackServerOptions = {}): Sixpack
     res.writeHead(reply.status, {
       'Content-Type': reply.contentType,
       'Content-Length': Buffer.byteLength(reply.body),
+      // A JSON answer is never run as a script, whatever page includes it.
+      'X-Content-Type-Options': 'nosniff',
       ...corsHeaders(req.headers.origin),
       ...reply.headers,
     });
@@ -322,6 +375,24 @@ export function createSixpackServer(options: SixpackServerOptions = {}): Sixpack
       log?.(`response failed: ${String(err)}`);
       res.destroy();
     });
+  });
+
+  // Requests Node's parser refuses (a request line or headers over its 16 KiB, bad syntax) still
+  // get a JSON answer with the CORS headers: 414 when too large, else 400. The connection closes.
+  server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
+    if (err.code === 'ECONNRESET' || !socket.writable) return void socket.destroy();
+    const tooLarge = err.code === 'HPE_HEADER_OVERFLOW';
+    const body = pyDumps({ status: 'failed', message: tooLarge ? 'request URI too long' : 'bad request' });
+    const headers = {
+      'Content-Type': 'application/json',
+      'Content-Length': Buffer.byteLength(body),
+      'X-Content-Type-Options': 'nosniff',
+      ...corsHeaders(undefined),
+      Connection: 'close',
+    };
+    const head = [`HTTP/1.1 ${tooLarge ? '414 URI Too Long' : '400 Bad Request'}`, ...Object.entries(headers).map(([k, v]) => `${k}: ${v}`)];
+    socket.end(`${head.join('\r\n')}\r\n\r\n${body}`);
+    log?.(`refused a request: ${err.code ?? err.message}`);
   });
 
   return {

@@ -85,9 +85,14 @@ export interface ViewOptions {
  * The full experiment object, or a SixpackError: 404 for an unknown experiment or KPI,
  * 400 for an unknown period (the reference answers HTML 404/500 for these).
  */
-export async function experimentView(model: SixpackModel, name: string, options: ViewOptions = {}) {
-  const period = (options.period || 'day') as Period;
+function periodOf(raw: string | null | undefined): Period {
+  const period = (raw || 'day') as Period;
   if (!PERIODS.includes(period)) throw new SixpackError('invalid period (use day, month or year)');
+  return period;
+}
+
+export async function experimentView(model: SixpackModel, name: string, options: ViewOptions = {}) {
+  const period = periodOf(options.period);
   const exp = await model.getExperiment(name);
   if (!exp) throw new SixpackError('experiment not found', 404);
   const { store } = model;
@@ -154,4 +159,27 @@ export async function experimentView(model: SixpackModel, name: string, options:
     // The server chooses on the default KPI's conversions, so the bandit block always shows those.
     ...(exp.bandit ? { bandit: banditView(name, exp.bandit, kpi === null ? arms : ((await model.experimentStats(name)) ?? [])) } : {}),
   };
+}
+
+/**
+ * `/experiments.json`, sixpack-web's list: the full object of every experiment that is neither
+ * archived nor paused (as its `Experiment.all()`), by name, each without its own `status`.
+ * sixpack-web also added `pretty_description` (the description rendered as Markdown HTML); this
+ * server renders no HTML.
+ */
+export async function experimentList(model: SixpackModel, options: Pick<ViewOptions, 'period'> = {}) {
+  const period = periodOf(options.period);
+  const names = [...(await model.store.listExperiments())].sort();
+  const experiments = [];
+  for (const name of names) {
+    const exp = await model.getExperiment(name);
+    if (!exp || exp.archived || exp.paused) continue;
+    try {
+      const { status: _status, ...view } = await experimentView(model, name, { period });
+      experiments.push(view);
+    } catch (error) {
+      if (!(error instanceof SixpackError && error.status === 404)) throw error; // deleted meanwhile
+    }
+  }
+  return { status: 'ok', experiments };
 }

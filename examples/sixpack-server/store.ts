@@ -10,9 +10,10 @@
  *   sequential client number;
  * - the date buckets seen, so that per-day/month/year series can be listed.
  *
- * Every method is async because a networked store will be. Operations that must be
- * atomic for correctness under concurrency (create-if-absent, convert-once) are
- * single methods, so a Redis store can implement each with one command or script.
+ * Every method is async because a networked store is. Operations that must be atomic for
+ * correctness under concurrency (create-if-absent, first assignment, convert-once) are single
+ * methods, so that `redisStore()` (redis-store.ts) implements each with one Lua script and any
+ * number of servers on one Redis count exactly.
  */
 
 import type { ServerBandit } from './bandit';
@@ -31,8 +32,8 @@ export interface ExperimentRecord {
   name: string;
   /** Stored order: index 0 is the control, and the assignment hash indexes into this list. */
   alternatives: string[];
-  /** `YYYY-MM-DD HH:MM` (UTC), as the reference formats it. */
-  createdAt: string;
+  /** `YYYY-MM-DD HH:MM` (UTC), as the reference formats it; null if a Redis record has none. */
+  createdAt: string | null;
   /** In (0, 1]. Rewritten by every /participate call, as in the reference. */
   trafficFraction: number;
   description: string | null;
@@ -47,6 +48,14 @@ export interface ExperimentRecord {
 
 /** The fields the admin endpoint and /participate may change. */
 export type ExperimentPatch = Partial<Omit<ExperimentRecord, 'name' | 'alternatives' | 'createdAt'>>;
+
+/** A client's standing in one experiment. */
+export interface ClientState {
+  /** Excluded by the traffic fraction: it gets the control and is never counted. */
+  excluded: boolean;
+  /** The first stored alternative it is recorded in; null when excluded or not recorded. */
+  alternative: string | null;
+}
 
 /** Thrown by a store whose backend is down; the server answers 503, like Sixpack without Redis. */
 export class StoreUnavailableError extends Error {
@@ -66,14 +75,27 @@ export interface SixpackStore {
   deleteExperiment(name: string): Promise<boolean>;
   listExperiments(): Promise<string[]>;
 
-  /** Traffic-fraction exclusion, sticky for the life of the experiment. */
-  excludeClient(name: string, clientId: string): Promise<void>;
-  isExcluded(name: string, clientId: string): Promise<boolean>;
-  excludedCount(name: string): Promise<number>;
-
-  /** The alternatives this client has a recorded participation in (usually one; force can add more). */
-  participations(name: string, clientId: string): Promise<string[]>;
+  /**
+   * Where the client stands: excluded by the traffic fraction (sticky for the life of the
+   * experiment), or the first of `alternatives` (the stored order) it has a participation in.
+   */
+  clientState(name: string, alternatives: readonly string[], clientId: string): Promise<ClientState>;
+  /**
+   * Files a client that has neither an exclusion nor a participation yet: excluded when
+   * `alternative` is null, else a participation in it. Either way it answers the client's state
+   * afterwards, so that concurrent first visits (on any number of servers) agree: the first
+   * writer wins.
+   */
+  assignClient(
+    name: string,
+    alternatives: readonly string[],
+    clientId: string,
+    alternative: string | null,
+    date: DateKeys,
+  ): Promise<ClientState>;
+  /** Records a participation whatever the client's state (`record_force`; force can add a second one). */
   recordParticipation(name: string, alternative: string, clientId: string, date: DateKeys): Promise<void>;
+  excludedCount(name: string): Promise<number>;
   /**
    * Records a conversion for `kpi` (null: the default KPI) unless this client already
    * converted for it; true if recorded. Also registers the KPI with the experiment.
@@ -137,6 +159,13 @@ export function memoryStore(): SixpackStore {
     addTo(data.seen, seenKey(metric, kpi, 'day'), date.day);
   };
 
+  // No await between reading and writing a client's state, so concurrent requests in this process cannot interleave.
+  const stateOf = (data: ExperimentData, alternatives: readonly string[], clientId: string): ClientState => {
+    if (data.excluded.has(clientId)) return { excluded: true, alternative: null };
+    const recorded = alternatives.find((alt) => data.members.get(memberKey('participations', null, alt, 'all'))?.has(clientId));
+    return { excluded: false, alternative: recorded ?? null };
+  };
+
   const copy = (r: ExperimentRecord): ExperimentRecord => ({ ...r, alternatives: [...r.alternatives] });
 
   return {
@@ -171,26 +200,28 @@ export function memoryStore(): SixpackStore {
       return [...experiments.keys()];
     },
 
-    async excludeClient(name, clientId) {
-      experiments.get(name)?.excluded.add(clientId);
-    },
-    async isExcluded(name, clientId) {
-      return experiments.get(name)?.excluded.has(clientId) ?? false;
-    },
-    async excludedCount(name) {
-      return experiments.get(name)?.excluded.size ?? 0;
-    },
-
-    async participations(name, clientId) {
+    async clientState(name, alternatives, clientId) {
       const data = experiments.get(name);
-      if (!data) return [];
-      return [...new Set(data.record.alternatives)].filter((alt) =>
-        data.members.get(memberKey('participations', null, alt, 'all'))?.has(clientId),
-      );
+      return data ? stateOf(data, alternatives, clientId) : { excluded: false, alternative: null };
+    },
+    async assignClient(name, alternatives, clientId, alternative, date) {
+      const data = experiments.get(name);
+      if (!data) return { excluded: false, alternative: null };
+      const state = stateOf(data, alternatives, clientId);
+      if (state.excluded || state.alternative !== null) return state;
+      if (alternative === null) {
+        data.excluded.add(clientId);
+        return { excluded: true, alternative: null };
+      }
+      record(data, 'participations', null, alternative, clientId, date);
+      return { excluded: false, alternative };
     },
     async recordParticipation(name, alternative, clientId, date) {
       const data = experiments.get(name);
       if (data) record(data, 'participations', null, alternative, clientId, date);
+    },
+    async excludedCount(name) {
+      return experiments.get(name)?.excluded.size ?? 0;
     },
     async recordConversion(name, kpi, alternative, clientId, date) {
       const data = experiments.get(name);

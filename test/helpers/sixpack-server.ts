@@ -3,8 +3,14 @@
  * it with global fetch. Shared by the server's integration tests and client tests that
  * need a real Sixpack endpoint.
  */
+import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe } from 'vitest';
+import { redisStore, type RedisSixpackStore } from '../../examples/sixpack-server/redis-store';
 import { createSixpackServer, type SixpackServerOptions } from '../../examples/sixpack-server/server';
+import type { SixpackStore } from '../../examples/sixpack-server/store';
+import { describeWithRedis, type RunningRedis, startRedis } from '../redis/harness';
 
 export type Query = Record<string, string | string[] | null | undefined>;
 
@@ -89,4 +95,94 @@ export function scriptedRandom(): { random: () => number; push: (...values: numb
     push: (...values) => void queue.push(...values),
     pending: () => queue.length,
   };
+}
+
+/** Makes a fresh, empty store for one server; undefined means the server's default (memory). */
+export type StoreFactory = () => Promise<SixpackStore | undefined>;
+
+/**
+ * Runs `suite` once per store: the memory store, then the Redis store on a real redis-server
+ * started for this file (each `makeStore()` call gets a key prefix of its own, so the data of
+ * one server never meets another's). The Redis run fails under CI=true and skips loudly
+ * elsewhere when redis-server is missing.
+ */
+export function describeEachStore(suite: (makeStore: StoreFactory) => void): void {
+  describe('memory store', () => suite(async () => undefined));
+  describeWithRedis('redis store', () => {
+    let redis: RunningRedis;
+    const stores: RedisSixpackStore[] = [];
+    beforeAll(async () => {
+      redis = await startRedis();
+    });
+    afterAll(async () => {
+      await Promise.all(stores.splice(0).map((store) => store.close()));
+      await redis?.stop();
+    });
+    suite(async () => {
+      const store = redisStore({ url: redis.url(), prefix: `test${stores.length}` });
+      stores.push(store);
+      await store.ready();
+      return store;
+    });
+  });
+}
+
+export interface SpawnedSixpack {
+  url: string;
+  pid: number;
+  /** SIGTERM, then waits for the exit. */
+  close(): Promise<void>;
+}
+
+/**
+ * The server's command line (examples/sixpack-server/cli.ts) in a process of its own, on a free
+ * port of 127.0.0.1; resolves once it says where it listens.
+ */
+export function spawnSixpack(args: string[]): Promise<SpawnedSixpack> {
+  const cli = fileURLToPath(new URL('../../examples/sixpack-server/cli.ts', import.meta.url));
+  const child = spawn(process.execPath, ['--import', 'tsx', cli, '--port', '0', '--quiet', ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  return new Promise((resolve, reject) => {
+    let output = '';
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`the Sixpack server did not start within 15 s:\n${output}`));
+    }, 15_000);
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      const listening = /listening on (http:\/\/\S+)/.exec(output);
+      if (!listening) return;
+      clearTimeout(timer);
+      child.stdout!.off('data', onData);
+      child.stdout!.resume();
+      resolve({
+        url: listening[1] as string,
+        pid: child.pid as number,
+        close: async () => {
+          child.kill('SIGTERM');
+          await exited;
+        },
+      });
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`the Sixpack server exited (${code}):\n${output}`));
+    });
+  });
+}
+
+/** Runs `task` over `items` with at most `concurrency` in flight. */
+export async function inParallel<T>(items: readonly T[], concurrency: number, task: (item: T, index: number) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const index = next++;
+      await task(items[index] as T, index);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, worker));
 }

@@ -8,7 +8,7 @@
 import { afterAll, beforeAll, expect, it, vi } from 'vitest';
 import { redisStore, type RedisSixpackStore } from '../../examples/sixpack-server/redis-store';
 import { createClient } from '../../src/client';
-import { memoryQueue } from '../../src/queue';
+import { memoryQueue, sixpack } from '../../src/plugins/sixpack';
 import { inParallel, type RunningSixpack, sixpackIndex, startSixpack } from '../helpers/sixpack-server';
 import { describeWithRedis, type RunningRedis, startRedis } from '../redis/harness';
 
@@ -124,14 +124,14 @@ describeWithRedis('the Sixpack server when Redis fails', () => {
     // A visitor whom the hash puts in the treatment, so the fallback is visible.
     const clientId = Array.from({ length: 50 }, (_, i) => `q${i}`).find((id) => sixpackIndex(experiment, id, 2) === 1)!;
     const log = vi.fn();
-    const client = createClient({ clientId, log, sixpack: { baseUrl: sp.url, queue: memoryQueue(), timeoutMs: 2000 } });
+    const client = createClient({ clientId, log, plugins: [sixpack({ baseUrl: sp.url, queue: memoryQueue(), timeoutMs: 2000 })] });
     try {
       await redis.kill();
       const shown = await client.participate(experiment, alternatives);
       expect([shown.alternative, shown.source, shown.error?.status]).toEqual(['control', 'fallback', 503]);
       const converted = await client.convert(experiment);
       expect([converted.status, converted.error?.status]).toEqual(['queued', 503]);
-      expect(log).toHaveBeenCalledWith('splitflap: Sixpack participate failed', expect.objectContaining({ experiment }));
+      expect(log).toHaveBeenCalledWith('Sixpack participate failed', expect.objectContaining({ experiment }));
       await redis.restart();
       await recovered();
 

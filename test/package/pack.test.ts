@@ -16,13 +16,17 @@ import vm from 'node:vm';
 import { build } from 'esbuild';
 import { publint } from 'publint';
 import { formatMessage } from 'publint/utils';
+import type { Options } from 'tsup';
 import ts from 'typescript';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bundledSources, entrySpecifiers, loadedFiles, referencedFiles, type PackageJson } from './entries';
+import tsupConfig from '../../tsup.config';
+import { bundledSources, entrySpecifiers, exportSubpaths, loadedFiles, referencedFiles, type PackageJson } from './entries';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '../..');
 const run = promisify(execFile);
+/** Published besides dist/. */
+const TOP_LEVEL_FILES = ['package.json', 'LICENSE', 'README.md', 'CHANGELOG.md'];
 
 /** Runs a command; on failure the error carries its output. */
 async function sh(command: string, args: string[], cwd: string): Promise<string> {
@@ -90,9 +94,9 @@ afterAll(() => {
 
 describe('the packed tarball', () => {
   it('holds dist, LICENSE, README and CHANGELOG, every file package.json points at, and nothing else', () => {
-    for (const file of ['package.json', 'LICENSE', 'README.md', 'CHANGELOG.md']) expect(packedFiles).toContain(file);
+    for (const file of TOP_LEVEL_FILES) expect(packedFiles).toContain(file);
     for (const file of referencedFiles(pkg)) expect(packedFiles, `package.json points at ${file}`).toContain(path.posix.normalize(file));
-    const outside = packedFiles.filter((file) => !file.startsWith('dist/') && !['package.json', 'LICENSE', 'README.md', 'CHANGELOG.md'].includes(file));
+    const outside = packedFiles.filter((file) => !file.startsWith('dist/') && !TOP_LEVEL_FILES.includes(file));
     expect(outside).toEqual([]);
   });
 
@@ -108,14 +112,13 @@ describe('the packed tarball', () => {
 
   it('passes @arethetypeswrong/cli for every entry', async () => {
     const cli = path.join(root, 'node_modules/@arethetypeswrong/cli/dist/index.js');
-    // --no-definitely-typed: no @types lookup on the registry.
-    const { stdout } = await run(process.execPath, [cli, tarball, '--format', 'json', '--no-definitely-typed'], { maxBuffer: 64 * 1024 * 1024 }).catch(
-      (error: { stdout?: string }) => ({ stdout: error.stdout ?? '{}' }),
+    // --no-definitely-typed: no @types lookup on the registry. attw exits 1 when it finds problems.
+    const { stdout, stderr } = await run(process.execPath, [cli, tarball, '--format', 'json', '--no-definitely-typed'], { maxBuffer: 64 * 1024 * 1024 }).catch(
+      (error: { stdout?: string; stderr?: string }) => ({ stdout: error.stdout ?? '', stderr: error.stderr ?? '' }),
     );
+    expect(stdout, `attw printed no report: ${stderr}`).toMatch(/^\s*\{/);
     const { analysis } = JSON.parse(stdout) as { analysis: { entrypoints: Record<string, unknown>; problems: unknown[] } };
-    expect(Object.keys(analysis.entrypoints).filter((subpath) => subpath !== './package.json')).toEqual(
-      specifiers.map((specifier) => (specifier === pkg.name ? '.' : `./${specifier.slice(pkg.name.length + 1)}`)),
-    );
+    expect(Object.keys(analysis.entrypoints).filter((subpath) => subpath !== './package.json')).toEqual(exportSubpaths(pkg));
     expect(analysis.problems).toEqual([]);
   });
 });
@@ -165,7 +168,9 @@ describe('every entry, installed from the tarball', () => {
     const common: ts.CompilerOptions = {
       strict: true,
       noEmit: true,
+      // Our declarations (and @types/react) are checked; TypeScript's own lib files need not be.
       skipLibCheck: false,
+      skipDefaultLibCheck: true,
       target: ts.ScriptTarget.ES2022,
       lib: ['lib.es2022.d.ts', 'lib.dom.d.ts'],
       types: [],
@@ -206,6 +211,31 @@ describe('every entry, installed from the tarball', () => {
     const ours = Object.keys(result.metafile.inputs).filter((input) => input.startsWith(`node_modules/${pkg.name}/`));
     for (const specifier of specifiers) expect(ours).toContain(path.relative(project, report.files.esm[specifier]!));
     expect(ours.filter((input) => input.endsWith('.cjs'))).toEqual([]);
+  });
+
+  it("keeps each entry's directives ('use client') in both formats", () => {
+    /** The directive prologue, read by TypeScript's parser. */
+    const directives = (file: string): string[] => {
+      const source = ts.createSourceFile(file, readFileSync(file, 'utf8'), ts.ScriptTarget.Latest, false, ts.ScriptKind.TSX);
+      const found: string[] = [];
+      for (const statement of source.statements) {
+        if (!ts.isExpressionStatement(statement) || !ts.isStringLiteral(statement.expression)) break;
+        if (statement.expression.text !== 'use strict') found.push(statement.expression.text);
+      }
+      return found;
+    };
+    // The ESM and CommonJS builds of tsup.config.ts (type: module, so .js and .cjs).
+    const extensions: Partial<Record<string, string>> = { esm: '.js', cjs: '.cjs' };
+    for (const config of tsupConfig as Options[]) {
+      for (const format of [config.format ?? 'cjs'].flat()) {
+        const ext = extensions[format];
+        if (!ext) continue;
+        for (const [name, source] of Object.entries(config.entry as Record<string, string>)) {
+          const built = path.join(installed, config.outDir ?? 'dist', name + ext);
+          expect(directives(built), built).toEqual(directives(path.join(root, source)));
+        }
+      }
+    }
   });
 
   it('script tag: the unpkg file defines the global Splitflap in a page without a build step', () => {

@@ -25,13 +25,18 @@ import { bundledSources, entrySpecifiers, exportSubpaths, loadedFiles, reference
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '../..');
 const run = promisify(execFile);
+/**
+ * Time limit of the steps that build, pack, install or run a compiler: seconds alone, but the
+ * whole suite shares two cores.
+ */
+const SLOW = 120_000;
 /** Published besides dist/. */
 const TOP_LEVEL_FILES = ['package.json', 'LICENSE', 'README.md', 'CHANGELOG.md'];
 
 /** Runs a command; on failure the error carries its output. */
 async function sh(command: string, args: string[], cwd: string): Promise<string> {
   try {
-    return (await run(command, args, { cwd, maxBuffer: 64 * 1024 * 1024, timeout: 60_000 })).stdout;
+    return (await run(command, args, { cwd, maxBuffer: 64 * 1024 * 1024, timeout: SLOW })).stdout;
   } catch (error) {
     const { stdout = '', stderr = '' } = error as { stdout?: string; stderr?: string };
     throw new Error(`${command} ${args.join(' ')} failed in ${cwd}:\n${stdout}\n${stderr}`, { cause: error });
@@ -86,7 +91,7 @@ beforeAll(async () => {
   installed = path.join(project, 'node_modules', manifest.name);
   pkg = JSON.parse(readFileSync(path.join(installed, 'package.json'), 'utf8')) as PackageJson;
   specifiers = entrySpecifiers(pkg);
-});
+}, SLOW);
 
 afterAll(() => {
   if (work) rmSync(work, { recursive: true, force: true });
@@ -120,7 +125,7 @@ describe('the packed tarball', () => {
     const { analysis } = JSON.parse(stdout) as { analysis: { entrypoints: Record<string, unknown>; problems: unknown[] } };
     expect(Object.keys(analysis.entrypoints).filter((subpath) => subpath !== './package.json')).toEqual(exportSubpaths(pkg));
     expect(analysis.problems).toEqual([]);
-  });
+  }, SLOW);
 });
 
 describe('every entry, installed from the tarball', () => {
@@ -128,7 +133,7 @@ describe('every entry, installed from the tarball', () => {
   beforeAll(async () => {
     copyFileSync(path.join(here, 'import-entries.mjs'), path.join(project, 'import-entries.mjs'));
     report = JSON.parse(await sh(process.execPath, ['import-entries.mjs', JSON.stringify(specifiers)], project)) as ImportReport;
-  });
+  }, SLOW);
 
   it('loads in Node with import and with require', () => {
     expect(report.errors).toEqual([]);
@@ -191,7 +196,7 @@ describe('every entry, installed from the tarball', () => {
         expect(resolved?.resolvedFileName, `${name}: ${specifier}`).toMatch(/\.d\.c?ts$/);
       }
     }
-  });
+  }, SLOW);
 
   it('bundles for the browser with esbuild, from the ES module build', async () => {
     const result = await build({

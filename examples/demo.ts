@@ -18,6 +18,7 @@ import type http from 'node:http';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { createClient } from '../src/index';
+import { sixpack as sixpackPlugin } from '../src/plugins/sixpack';
 import { runLocalExample } from './node/ssr';
 import { buildScript, startSite, type ReactSite } from './site';
 import { createSixpackServer } from './sixpack-server/server';
@@ -42,7 +43,7 @@ console.log(`\n2. Sixpack mode against the example server at ${baseUrl}:`);
 const alternatives = ['grey', 'red', 'blue'];
 const counts: Record<string, number> = {};
 for (let i = 0; i < 30; i++) {
-  const client = createClient({ clientId: `visitor-${i}`, cookie: false, sixpack: { baseUrl } });
+  const client = createClient({ clientId: `visitor-${i}`, cookie: false, plugins: [sixpackPlugin({ baseUrl })] });
   const { alternative, source } = await client.participate('button-color', alternatives);
   counts[alternative] = (counts[alternative] ?? 0) + 1;
   if (source !== 'server') console.log(`  visitor-${i}: ${alternative} (${source})`);

@@ -33,23 +33,29 @@ const TYPES: Record<string, string> = {
   '.ico': 'image/x-icon',
 };
 
-/** The script-tag build as `dist/splitflap.global.js` has it: IIFE, global `Splitflap`, minified, with a source map. */
-export async function buildScript(): Promise<{ js: string; map: string }> {
-  const result = await build({
-    entryPoints: [path.join(root, 'src/browser.ts')],
-    bundle: true,
-    minify: true,
-    format: 'iife',
-    globalName: 'Splitflap',
-    target: 'es2018',
-    sourcemap: 'external',
-    outfile: 'splitflap.global.js',
-    write: false,
-    logLevel: 'error',
-  });
-  const js = result.outputFiles.find((f) => f.path.endsWith('.js'))!.text;
-  const map = result.outputFiles.find((f) => f.path.endsWith('.map'))!.text;
-  return { js: js + '//# sourceMappingURL=splitflap.global.js.map\n', map };
+/**
+ * The script-tag build as `dist/` has it: IIFE, global `Splitflap`, minified, with a source map,
+ * plus `splitflap.bandits.js`, the bandit code the tag loads from its own base URL when a page
+ * has a bandit experiment.
+ */
+export async function buildScript(): Promise<{ js: string; map: string; bandits: string }> {
+  const bundle = (entry: string, outfile: string) =>
+    build({
+      entryPoints: [path.join(root, entry)],
+      bundle: true,
+      minify: true,
+      format: 'iife',
+      globalName: outfile == 'splitflap.global.js' ? 'Splitflap' : undefined,
+      target: 'es2018',
+      sourcemap: 'external',
+      outfile,
+      write: false,
+      logLevel: 'error',
+    });
+  const [main, bandits] = await Promise.all([bundle('src/browser/index.ts', 'splitflap.global.js'), bundle('src/browser/bandits.ts', 'splitflap.bandits.js')]);
+  const js = main.outputFiles.find((f) => f.path.endsWith('.js'))!.text;
+  const map = main.outputFiles.find((f) => f.path.endsWith('.map'))!.text;
+  return { js: js + '//# sourceMappingURL=splitflap.global.js.map\n', map, bandits: bandits.outputFiles.find((f) => f.path.endsWith('.js'))!.text };
 }
 
 /**
@@ -64,7 +70,7 @@ export interface ReactSite {
 export interface SiteOptions {
   /** The Sixpack server that `/sixpack/` forwards to. */
   sixpackUrl: string;
-  script: { js: string; map: string };
+  script: { js: string; map: string; bandits: string };
   react?: ReactSite | null;
 }
 
@@ -112,6 +118,10 @@ export async function startSite(options: SiteOptions, port = 0): Promise<Site> {
         const map = url.pathname.endsWith('.map');
         res.writeHead(200, { 'content-type': TYPES[map ? '.map' : '.js']!, 'cache-control': 'no-cache' });
         return void res.end(map ? options.script.map : options.script.js);
+      }
+      if (url.pathname === '/splitflap.bandits.js') {
+        res.writeHead(200, { 'content-type': TYPES['.js']!, 'cache-control': 'no-cache' });
+        return void res.end(options.script.bandits);
       }
       if (section === 'sixpack') return proxy(req, res, new URL(sixpack + '/' + rest.join('/') + url.search));
       if (sections[section] !== undefined && rest.length === 0) return void res.writeHead(301, { location: `/${section}/` }).end();

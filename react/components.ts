@@ -3,7 +3,7 @@
  */
 import { createElement, useEffect, useState, useSyncExternalStore, type ReactNode } from 'react';
 import type { Experiment } from '../src/index';
-import type { ParticipateOptions } from '../src/sixpack';
+import type { ParticipateOptions } from '../src/plugins/sixpack';
 import { useClientFor, type FeatureKey, type Features } from './context';
 import { useEvaluation, useFeatureFor, useParticipateFor } from './hooks';
 

@@ -15,7 +15,7 @@ import type {
   FeatureResult,
   WidenPrimitives,
 } from '../src/index';
-import type { ParticipateOptions, ParticipateResult } from '../src/sixpack';
+import type { ParticipateOptions, ParticipateResult, SixpackMethods } from '../src/plugins/sixpack';
 import { same, useClientFor, useStable, type FeatureKey, type Features } from './context';
 
 type Pending = [Experiment, ExperimentResult][];
@@ -107,7 +107,7 @@ export interface ParticipateState {
 
 /** `useParticipate` for `name`. */
 export function useParticipateFor(name: string, experiment: string, alternatives: string[], options?: ParticipateOptions): ParticipateState {
-  const client = useClientFor(name);
+  const client = sixpackClient(useClientFor(name), name);
   const args = useStable<[string, string[], ParticipateOptions | undefined]>([experiment, alternatives, options]);
   const remembered = useSyncExternalStore(
     client.subscribe,
@@ -146,6 +146,15 @@ export function useParticipate(experiment: string, alternatives: string[], optio
 }
 
 /** Sixpack mode: a stable `convert(experiment, { kpi })` (queued and retried until delivered). */
-export function useConvert(): Client['convert'] {
-  return useClientFor('useConvert()').convert;
+export function useConvert(): SixpackMethods['convert'] {
+  return sixpackClient(useClientFor('useConvert()'), 'useConvert()').convert;
+}
+
+/** The client as a Sixpack client, or a clear error naming `name` when it has no Sixpack plugin. */
+function sixpackClient(client: Client<Features>, name: string): Client<Features> & SixpackMethods {
+  const candidate = client as Client<Features> & Partial<SixpackMethods>;
+  if (typeof candidate.participate != 'function' || typeof candidate.getParticipation != 'function') {
+    throw new Error(`splitflap: ${name} needs a client with the Sixpack plugin: createClient({ plugins: [sixpack({ baseUrl })] })`);
+  }
+  return candidate as Client<Features> & SixpackMethods;
 }

@@ -19,4 +19,4 @@ export { Flag, SplitflapReady, Variant, type FlagProps, type SplitflapReadyProps
 export { TestSplitflapProvider, type TestSplitflapProviderProps } from './testing';
 export { createClient } from '../src/index';
 export type { Client, ClientOptions, EvalOptions, FeatureResult, ExperimentResult, Experiment, HydrationSnapshot } from '../src/index';
-export type { ConvertResult, ParticipateOptions, ParticipateResult } from '../src/sixpack';
+export type { ConvertResult, ParticipateOptions, ParticipateResult } from '../src/plugins/sixpack';

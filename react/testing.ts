@@ -4,7 +4,7 @@
  */
 import { createElement, useEffect, useRef, type ReactNode } from 'react';
 import { createClient, type Attributes, type Client, type ExposureCallback, type FeatureMap } from '../src/index';
-import type { ConvertResult } from '../src/sixpack';
+import type { ConvertResult, SixpackMethods } from '../src/plugins/sixpack';
 import { same, SplitflapProvider, useStable, type FeatureKey, type Features } from './context';
 
 /** Props of {@link TestSplitflapProvider}. */
@@ -38,7 +38,7 @@ export interface TestSplitflapProviderProps {
 export function TestSplitflapProvider(props: TestSplitflapProviderProps): ReactNode {
   const latest = useRef(props);
   latest.current = props;
-  const ref = useRef<Client<FeatureMap> | null>(null);
+  const ref = useRef<(Client<FeatureMap> & SixpackMethods) | null>(null);
   if (!ref.current) {
     const base = createClient({
       clientId: 'test-client',
@@ -56,7 +56,7 @@ export function TestSplitflapProvider(props: TestSplitflapProviderProps): ReactN
       const wanted = variant(experiment);
       return alternatives.indexOf(wanted as string) >= 0 ? (wanted as string) : alternatives[0]!;
     };
-    ref.current = {
+    const testClient: Client<FeatureMap> & SixpackMethods = {
       ...base,
       run(experiment, options) {
         const wanted = variant(experiment.key);
@@ -75,6 +75,7 @@ export function TestSplitflapProvider(props: TestSplitflapProviderProps): ReactN
         return Promise.resolve<ConvertResult>({ status: 'sent' });
       },
     };
+    ref.current = testClient;
   }
   const client = ref.current;
   const features = useStable(props.features);

@@ -1,13 +1,14 @@
 /**
  * Evaluation: pure functions of (definitions, attributes, sticky docs) → result with a `source`.
- * No I/O here; the one side channel is `ctx.onAssignment`, called when a visitor is hashed into
- * an experiment, so the client can persist the sticky bucket and report the exposure.
+ * No I/O and no callbacks: the one output besides the result is `ctx.assigned`, where every
+ * visitor hashed into an experiment is appended, so the client can persist the sticky bucket and
+ * report the exposure once evaluation has returned.
  * The order of checks follows GrowthBook's `runExperiment`/`evalFeature`, so its payloads and
  * conformance cases give the same answers.
  */
 import { evalCondition } from './conditions';
 import { chooseVariation, getBucketRanges, getEqualWeights, hash, inNamespace, inRange } from './hash';
-import type { CompiledFeature } from './payload';
+import type { FeatureSet } from './features';
 import { stickyAttributeKey, stickyExperimentKey } from './sticky';
 import type {
   Attributes,
@@ -31,7 +32,7 @@ import { getQueryStringOverride, urlMatches } from './url';
 export interface EvalContext {
   /** A null-prototype copy, so attribute names like `constructor` never reach Object.prototype. */
   attributes: Attributes;
-  features: Map<string, CompiledFeature>;
+  features: FeatureSet;
   savedGroups?: SavedGroups;
   forcedVariations?: Record<string, number>;
   forcedFeatures?: Map<string, unknown>;
@@ -47,10 +48,8 @@ export interface EvalContext {
   enabled?: boolean;
   /** Sticky docs by `attr||value`; absent means sticky bucketing is off. */
   stickyDocs?: StickyAssignmentDocs;
-  /** Called with every experiment that has `bandit` settings, as it is evaluated. */
-  onBandit?: (exp: Experiment) => void;
-  /** Called with every hashed, in-experiment result (sticky persistence and exposure). */
-  onAssignment?: (experiment: Experiment, result: ExperimentResult) => void;
+  /** Every hashed, in-experiment result is appended here (sticky persistence and exposure). */
+  assigned?: [Experiment, ExperimentResult][];
 }
 
 /** The fields that pick the identity an experiment or rollout hashes. */
@@ -161,7 +160,16 @@ function hashAttributeOf(
       hashValue = fallbackValue;
     }
   }
-  return { hashAttribute, hashValue: hashValue ? (hashValue as string | number) : '' };
+  return { hashAttribute, hashValue: !hashValue ? '' : typeof hashValue === 'number' ? hashValue : hashString(hashValue) };
+}
+
+/** A hash input as a string; values that cannot be one (`{ toString: 1 }`) hash as nobody. */
+function hashString(value: unknown): string {
+  try {
+    return String(value);
+  } catch {
+    return '';
+  }
 }
 
 function usesSticky(ctx: EvalContext, hashed: Hashed): boolean {
@@ -316,8 +324,6 @@ export function runExperiment(
   ranges?: VariationRange[],
 ): ExperimentResult {
   const key = exp.key;
-  // A bandit experiment tells the client, which then keeps its weights in `overrides`.
-  if (exp.bandit && ctx.onBandit) ctx.onBandit(exp);
   // `enabled: false` is a kill switch: it beats even QA forces.
   if (exp.variations.length < 2 || ctx.enabled === false || exp.enabled === false) return experimentResult(ctx, exp, featureId);
 
@@ -377,6 +383,6 @@ export function runExperiment(
   if (ctx.qaMode || exp.status === 'stopped') return experimentResult(ctx, exp, featureId);
 
   const result = experimentResult(ctx, exp, featureId, assigned, n, foundSticky);
-  if (ctx.onAssignment) ctx.onAssignment(exp, result);
+  if (ctx.assigned) ctx.assigned.push([exp, result]);
   return result;
 }

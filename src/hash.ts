@@ -4,7 +4,7 @@ import type { Namespace, VariationRange } from './types';
  * 32-bit FNV-1a of `a + b` over UTF-16 code units, as GrowthBook hashes (not UTF-8 bytes).
  * Taking two parts saves building the concatenated string on the hot path.
  */
-function fnv1a32(a: string, b = ''): number {
+export function fnv1a32(a: string, b = ''): number {
   let h = 0x811c9dc5;
   // Math.imul keeps the multiply in 32-bit integers (the shift-add form spills into doubles).
   for (let i = 0; i < a.length; i++) h = Math.imul(h ^ a.charCodeAt(i), 16777619);
@@ -37,7 +37,8 @@ export function inRange(n: number, range: VariationRange): boolean {
 /** Whether `weights` can be used for `n` variations: one each, summing to 1 (±0.01). */
 export function weightsFit(weights: number[], n: number): boolean {
   let total = 0;
-  for (const weight of weights) total += weight;
+  // A non-number (from a hand-written payload) would throw or concatenate when summed.
+  for (const weight of weights) total += typeof weight === 'number' ? weight : NaN;
   return weights.length === n && total >= 0.99 && total <= 1.01;
 }
 

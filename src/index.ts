@@ -1,14 +1,15 @@
 /**
- * Splitflap core: `createClient()` plus the building blocks of local evaluation.
- * Importing this module has no side effects: nothing touches `window`, `document` or storage
- * until a client is created.
+ * Splitflap core: `createClient()` (local evaluation, identity, sticky buckets, exposures,
+ * subscriptions, hydration) plus the building blocks of local evaluation. Every other capability
+ * is a plugin with its own entry point (`splitflap/remote`, `splitflap/sixpack`, …), so nothing
+ * here pulls one in. Importing this module has no side effects: nothing touches `window`,
+ * `document` or storage until a client is created.
  */
 export { createClient } from './client';
-export type { Client, ClientOptions, ClientSnapshot, ExperimentDefinition, FeatureMap, WidenPrimitives } from './client';
-export type { EvalOptions, HydrationSnapshot } from './client';
-export type { BanditState } from './client';
+export type { Client, ClientOptions, ClientSnapshot, EvalOptions, FeatureMap, WidenPrimitives } from './api';
+export type { HydrationSnapshot } from './hydration';
+export type { Plugin, PluginExtensions, PluginHost } from './plugin';
 export { evalCondition } from './conditions';
-export { decrypt, DecryptionError } from './decrypt';
 export { chooseVariation, getBucketRanges, getEqualWeights, hash, inNamespace } from './hash';
 export { getQueryStringOverride } from './url';
 export { BOT_PATTERN, isBot } from './bots';
@@ -20,9 +21,5 @@ export {
   type CookieOptions,
 } from './identity';
 export { memoryStickyBucketStore } from './sticky';
-export { indexedDbStickyBucketStore, localStorageStickyBucketStore } from './stores';
-export { loadBaseplateConfig } from './baseplate';
-export type { ForcedBucket } from './edx';
-export { banditWeights, chooseArm, detectWinner } from './bandit';
-export type { ArmStats, BanditOptions, BanditPolicy, WinnerOptions, WinnerResult } from './bandit';
+export { indexedDbStickyBucketStore, localStorageStickyBucketStore } from './sticky-stores';
 export type * from './types';

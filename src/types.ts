@@ -4,7 +4,7 @@
  * result objects reads ours.
  */
 
-import type { BanditOptions, BanditPolicy, WinnerOptions } from './bandit';
+import type { BanditOptions, BanditPolicy, WinnerOptions } from './plugins/bandits/bandit';
 
 /** Attributes describing the visitor: `id`, `country`, `plan`, … */
 export type Attributes = Record<string, unknown>;

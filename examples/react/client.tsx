@@ -6,6 +6,7 @@
  */
 import { createRoot, hydrateRoot } from 'react-dom/client';
 import { SplitflapProvider, SplitflapReady, type ClientOptions } from '../../react/index';
+import { sixpack } from '../../src/plugins/sixpack';
 import { App } from './app';
 import { features } from './features';
 import type { PageData } from './page';
@@ -15,7 +16,7 @@ const root = document.getElementById('root')!;
 const options: ClientOptions = {
   features,
   hydrate: data.snapshot,
-  sixpack: { baseUrl: new URL(data.sixpackUrl || '/sixpack', location.href).href },
+  plugins: [sixpack({ baseUrl: new URL(data.sixpackUrl || '/sixpack', location.href).href })],
   onExposure: (experiment, result) => console.info('[splitflap] exposure', experiment.key, result.key),
 };
 

@@ -14,6 +14,7 @@ import { pathToFileURL } from 'node:url';
 import { renderToString } from 'react-dom/server';
 import { clientIdFromCookieHeader, clientIdSetCookieHeader, createClient, generateClientId } from '../../src/index';
 import { SplitflapProvider } from '../../react/index';
+import { sixpack } from '../../src/plugins/sixpack';
 import { App } from './app';
 import { features, SIGNUP } from './features';
 import { page, pageData } from './page';
@@ -41,7 +42,8 @@ export async function renderPage(options: RenderOptions = {}): Promise<{ html: s
     attributes: { id: clientId, country: 'US' },
     url: options.url,
     userAgent: options.userAgent,
-    sixpack: options.serverSixpackUrl ? { baseUrl: options.serverSixpackUrl, timeoutMs: 300 } : undefined,
+    // Without a server-side URL the page still renders (the control, or a remembered answer); the browser asks.
+    plugins: [sixpack({ baseUrl: options.serverSixpackUrl || 'http://127.0.0.1:9/', timeoutMs: 300 })],
   });
   await client.ready();
   // Sixpack mode: ask now (bounded by timeoutMs), so the page carries the answer and the

@@ -5,10 +5,13 @@
  * or malformed fetch keeps the last good payload and logs one line per failure streak. Nothing
  * touches fetch, IndexedDB or timers until `start()` or `refresh()`, so importing is isomorphic.
  */
-import { createStore, get, set } from 'idb-keyval';
-import { isObject } from './conditions';
-import { defaultLog } from './log';
-import type { Logger } from './types';
+import { get, set } from 'idb-keyval';
+import { isObject } from '../../conditions';
+import { fnv1a32 } from '../../hash';
+import { fetchText } from '../../internal/fetch';
+import { idbStore, storageChain } from '../../internal/storage';
+import { defaultLog } from '../../log';
+import type { Logger } from '../../types';
 
 /** A GrowthBook-format payload; only its outer shape is checked here. Shared: treat as read-only. */
 export interface RemotePayload {
@@ -76,50 +79,35 @@ const failing = new Set<string>();
 const valid = (p: unknown): p is RemotePayload =>
   isObject(p) && (p.features ? isObject(p.features) : typeof p.encryptedFeatures == 'string');
 
-const digest = (s: string) => {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 16777619);
-  return s.length + ':' + h;
-};
+const digest = (text: string) => text.length + ':' + fnv1a32(text);
 
-async function load(f: typeof fetch, url: string, etag: string | undefined, ms: number) {
-  const ctl = new AbortController();
-  const timer = setTimeout(() => ctl.abort(), ms);
-  try {
-    const res = await f(url, { headers: etag ? { 'If-None-Match': etag } : {}, signal: ctl.signal });
-    return { status: res.status, etag: res.headers.get('etag'), text: await res.text() };
-  } catch (e) {
-    throw ctl.signal.aborted ? `timed out after ${ms} ms` : e;
-  } finally {
-    clearTimeout(timer);
-  }
-}
+const load = (fetchImpl: typeof fetch | undefined, url: string, etag: string | undefined, timeoutMs: number) =>
+  fetchText(url, { headers: etag ? { 'If-None-Match': etag } : {} }, timeoutMs, fetchImpl).then((response) => ({
+    status: response.status,
+    etag: response.headers.get('etag'),
+    text: response.text,
+  }));
 
-// Our own database: idb-keyval's default store belongs to the app. createStore opens it lazily.
+// Our own database: idb-keyval's default store belongs to the app. Opened on first use.
 const idb = (): PayloadCache => {
-  const s = createStore('splitflap-payloads', 'payloads');
-  return { get: (u) => get(u, s), set: (u, e) => set(u, e, s) };
+  const store = idbStore('splitflap-payloads', 'payloads');
+  return { get: (url) => get(url, store), set: (url, entry) => set(url, entry, store) };
 };
 
 /** A payload from `url`: cached, revalidated with its ETag, delivered to `onPayload` when it changes. */
 export function createPayloadSource(options: PayloadSourceOptions): PayloadSource {
   const { url, onPayload, cacheTtlMs = 60_000, timeoutMs = 5_000, now = Date.now } = options;
   const log = options.log || defaultLog;
-  let last: CachedPayload | undefined, store: PayloadCache | undefined, dead = false;
+  let last: CachedPayload | undefined, dead = false;
   let pending: Promise<boolean> | undefined, started: Promise<void> | undefined, timer: ReturnType<typeof setInterval>;
   // IndexedDB failing (private mode, blocked, quota) switches to memory for good, with one line.
   // An injected cache failing only costs the cache.
-  const cache = async <T>(op: (c: PayloadCache) => Promise<T>): Promise<T | undefined> => {
-    const c = (store ||= options.cache || (typeof indexedDB != 'undefined' ? idb() : memory));
-    try {
-      return await op(c);
-    } catch (e) {
-      if (c != options.cache) {
-        log(`payload cache: IndexedDB failed (${e}), using memory`);
-        return op((store = memory));
-      }
-    }
-  };
+  const run = storageChain<PayloadCache>(
+    'payload cache',
+    options.cache ? [['the given cache', () => options.cache!]] : typeof indexedDB != 'undefined' ? [['IndexedDB', idb], ['memory', () => memory]] : [['memory', () => memory]],
+    log,
+  );
+  const cache = <T>(op: (c: PayloadCache) => Promise<T>): Promise<T | undefined> => run(op).catch(() => undefined);
 
   const deliver = (entry: CachedPayload, source: 'cache' | 'network') => {
     const changed = entry.hash != last?.hash;
@@ -137,7 +125,7 @@ export function createPayloadSource(options: PayloadSourceOptions): PayloadSourc
     const etag = last?.etag, key = etag + ' ' + url;
     try {
       let p = inflight.get(key);
-      if (!p) inflight.set(key, (p = load(options.fetch || fetch, url, etag, timeoutMs).finally(() => inflight.delete(key))));
+      if (!p) inflight.set(key, (p = load(options.fetch, url, etag, timeoutMs).finally(() => inflight.delete(key))));
       const r = await p;
       let changed = false;
       if (r.status == 304 && last) last = { ...last, fetchedAt: now() };
@@ -166,9 +154,10 @@ export function createPayloadSource(options: PayloadSourceOptions): PayloadSourc
         if (options.refreshMs && !dead) (timer = setInterval(refresh, options.refreshMs)).unref?.();
         const c = await cache((c) => c.get(url));
         if (!last && valid(c?.payload)) deliver(c!, 'cache');
-        // Missing or stale (a corrupt fetchedAt counts as stale): fetch, waiting only if there is nothing to show.
+        // Missing or stale (a corrupt or future fetchedAt counts as stale): fetch, waiting only if there is nothing to show.
+        const age = last ? now() - last.fetchedAt : NaN;
         if (!last) await refresh();
-        else if (!(now() - last.fetchedAt < cacheTtlMs)) refresh();
+        else if (!(age >= 0 && age < cacheTtlMs)) refresh();
       })()),
     destroy() {
       dead = true;

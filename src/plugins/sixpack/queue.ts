@@ -8,8 +8,10 @@
  * the conversion that follows it, or the server answers "this client was not participating". A
  * duplicate is harmless, as Sixpack counts one participation and one conversion per client (and KPI).
  */
-import { createStore, get, update } from 'idb-keyval';
-import type { Logger } from './types';
+import { get, update } from 'idb-keyval';
+import { idbStore, storageChain } from '../../internal/storage';
+import { defaultLog } from '../../log';
+import type { Logger } from '../../types';
 
 /** One stored request: a path relative to the Sixpack base URL (`convert?experiment=…`). */
 export interface QueuedRequest {
@@ -60,24 +62,18 @@ export function memoryQueue(): RequestQueue {
  * working in memory for the rest of the page's life.
  */
 export function indexedDbQueue(options: { log?: Logger; dbName?: string } = {}): RequestQueue {
-  const store = createStore(options.dbName || 'splitflap-queue', 'requests');
-  let fallback: RequestQueue | undefined;
-  const use = async <T>(idb: () => Promise<T>, mem: (q: RequestQueue) => Promise<T>): Promise<T> => {
-    if (!fallback) {
-      try {
-        return await idb();
-      } catch (error) {
-        options.log?.('splitflap: IndexedDB unavailable, Sixpack queue in memory', { error });
-        fallback = memoryQueue();
-      }
-    }
-    return mem(fallback);
+  const store = idbStore(options.dbName || 'splitflap-queue', 'requests');
+  const edit = (fn: (list: QueuedRequest[]) => QueuedRequest[]) => update('q', (list) => fn(entries(list)), store);
+  const idb: RequestQueue = {
+    add: (req) => edit((list) => [...list, req]),
+    peekAll: async () => entries(await get('q', store)),
+    remove: (ids) => edit((list) => list.filter((e) => !ids.includes(e.id))),
   };
-  const edit = (fn: (list: QueuedRequest[]) => QueuedRequest[]) => () => update('q', (list) => fn(entries(list)), store);
+  const run = storageChain<RequestQueue>('Sixpack queue', [['IndexedDB', () => idb], ['memory', memoryQueue]], options.log || defaultLog);
   return {
-    add: (req) => use(edit((list) => [...list, req]), (q) => q.add(req)),
-    peekAll: () => use(async () => entries(await get('q', store)), (q) => q.peekAll()),
-    remove: (ids) => use(edit((list) => list.filter((e) => !ids.includes(e.id))), (q) => q.remove(ids)),
+    add: (req) => run((queue) => queue.add(req)),
+    peekAll: () => run((queue) => queue.peekAll()),
+    remove: (ids) => run((queue) => queue.remove(ids)),
   };
 }
 
@@ -107,7 +103,7 @@ export function createOutbox(queue: RequestQueue, deliver: (path: string) => Pro
   let lastFailure: Delivery;
   /** Outcomes of requests that a `send` call is waiting for. */
   const waiting = new Map<string, Delivery>();
-  const warn = (what: string, error: unknown) => log?.('splitflap: Sixpack ' + what, { error });
+  const warn = (what: string, error: unknown) => log?.('Sixpack ' + what, { error });
 
   const retry = () => {
     failures++;

@@ -3,7 +3,8 @@
  * Storage is optional for an A/B test: any failure moves to the next backend and
  * never reaches the app. Nothing touches storage until the first read or write.
  */
-import { createStore, getMany, update } from 'idb-keyval';
+import { getMany, update } from 'idb-keyval';
+import { idbStore, storageChain } from './internal/storage';
 import { defaultLog } from './log';
 import { isStickyDoc, mergeStickyDocs, stickyAttributeKey } from './sticky';
 import type { Logger, StickyAssignmentDocs, StickyAssignmentsDocument as Doc, StickyBucketStore } from './types';
@@ -23,8 +24,8 @@ const put = (b: Backend, key: string, doc: Doc) => b.update(key, (old) => mergeS
 
 const idb = (dbName: string, storeName: string): Backend => {
   // Our own database: idb-keyval's default store belongs to the app. createStore opens it lazily.
-  const s = createStore(dbName, storeName);
-  return { getMany: (keys) => getMany(keys, s), update: (key, fn) => update(key, fn, s) };
+  const store = idbStore(dbName, storeName);
+  return { getMany: (keys) => getMany(keys, store), update: (key, fn) => update(key, fn, store) };
 };
 
 const local = (prefix: string): Backend => {
@@ -47,46 +48,30 @@ const memory = (): Backend => {
 };
 
 /**
- * A store over backends in order of preference. The first failure of one moves to the next for
- * good; docs already read or written are copied over so the session keeps them, and one line says
- * which backend is used and why. Memory comes last, so nothing rejects.
+ * A store over backends in order of preference (see storageChain). On a switch, docs already
+ * read or written are copied over so the session keeps them.
  */
 function fallback(backends: [string, () => Backend][], log: Logger = defaultLog): StickyBucketStore {
   const seen = new Map<string, Doc>();
-  let i = 0, b: Backend | undefined, why = '', queue: Promise<unknown> = Promise.resolve();
-  // One op at a time, so a switch and its copy finish before anything else runs.
-  const run = <T>(op: (b: Backend) => Promise<T>): Promise<T> => {
-    const go = async (): Promise<T> => {
-      try {
-        b ||= backends[i][1]();
-        if (why) for (const [k, d] of seen) await put(b, k, d);
-        const out = await op(b);
-        if (why) log(`sticky buckets: ${why}; using ${backends[i][0]}`), (why = '');
-        return out;
-      } catch (e) {
-        why += (why && ', ') + backends[i++][0] + ' failed (' + e + ')';
-        b = undefined;
-        return go();
-      }
-    };
-    return (queue = queue.then(go, go)) as Promise<T>;
-  };
+  const run = storageChain('sticky buckets', backends, log, async (backend) => {
+    for (const [key, doc] of seen) await put(backend, key, doc);
+  });
   const all = async (attributes: Record<string, string>) => {
-    const keys = Object.keys(attributes).map((n) => stickyAttributeKey(n, attributes[n]));
+    const keys = Object.keys(attributes).map((name) => stickyAttributeKey(name, attributes[name]));
     const docs: StickyAssignmentDocs = {};
-    (await run((b) => b.getMany(keys))).forEach((v, j) => {
-      const d = valid(v, keys[j]);
-      if (d) seen.set(keys[j], (docs[keys[j]] = d));
+    (await run((backend) => backend.getMany(keys))).forEach((value, index) => {
+      const doc = valid(value, keys[index]);
+      if (doc) seen.set(keys[index], (docs[keys[index]] = doc));
     });
     return docs;
   };
   return {
     getAllAssignments: all,
-    getAssignments: async (n, v) => (await all({ [n]: v }))[stickyAttributeKey(n, v)] || null,
+    getAssignments: async (name, value) => (await all({ [name]: value }))[stickyAttributeKey(name, value)] || null,
     async saveAssignments(doc) {
-      const k = stickyAttributeKey(doc.attributeName, doc.attributeValue);
-      seen.set(k, mergeStickyDocs(seen.get(k), doc));
-      await run((b) => put(b, k, doc));
+      const key = stickyAttributeKey(doc.attributeName, doc.attributeValue);
+      seen.set(key, mergeStickyDocs(seen.get(key), doc));
+      await run((backend) => put(backend, key, doc));
     },
   };
 }

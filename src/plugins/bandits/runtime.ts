@@ -1,12 +1,12 @@
 /**
  * Bandit experiments in the client: per-arm stats → weights (and a winner) for one
- * experiment, and reading those stats from a Sixpack-compatible `/experiments/NAME`. Loaded
- * lazily by the client (`import()`), so local evaluation without bandits never pays for the
- * statistics code.
+ * experiment, and reading those stats from a Sixpack-compatible `/experiments/NAME`.
  */
+import { fnv1a32 } from '../../hash';
+import { fetchText } from '../../internal/fetch';
+import type { BanditConfig } from '../../types';
 import { banditWeights, detectWinner, type ArmStats } from './bandit';
 import { seededRandom } from './stats';
-import type { BanditConfig } from './types';
 
 /** What `client.getBandit(key)` reports. */
 export interface BanditState {
@@ -23,13 +23,6 @@ export interface BanditState {
   updatedAt: number;
 }
 
-/** FNV-1a 32 of a string: the seed of one refresh's draws. */
-function fnv(text: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 16777619) >>> 0;
-  return h >>> 0;
-}
-
 /**
  * Weights and winner of experiment `key` for `stats`. Deterministic: the Monte-Carlo draws of
  * `thompson`/`whiplash` use an RNG seeded by the key and the counts, so every client (and every
@@ -39,7 +32,7 @@ function fnv(text: string): number {
  */
 export function computeBandit(key: string, config: BanditConfig, stats: ArmStats[]): BanditState {
   const clean = stats.map(({ participants, conversions }) => ({ participants, conversions }));
-  const random = seededRandom(fnv(key + '|' + config.policy + '|' + JSON.stringify(clean)));
+  const random = seededRandom(fnv1a32(key + '|' + config.policy + '|' + JSON.stringify(clean)));
   let weights = banditWeights(config.policy, clean, { ...config.params, random });
   let winner: number | null = null;
   let pValue: number | null = null;
@@ -88,9 +81,23 @@ export function parseBanditStats(body: unknown, names?: string[]): ArmStats[] {
   return arms.map(({ participants, conversions }) => ({ participants, conversions }));
 }
 
-/** GET `url` and parse it as bandit stats. Rejects on any failure (the client logs it). */
-export async function fetchBanditStats(url: string, names?: string[]): Promise<ArmStats[]> {
-  const response = await fetch(url, { headers: { accept: 'application/json' } });
-  if (!response.ok) throw new Error('bandit stats: HTTP ' + response.status);
-  return parseBanditStats(await response.json(), names);
+/** Stats responses by URL, shared by every client of the process (a server's per-request clients fetch once). */
+const sharedResponses = new Map<string, { at: number; body: Promise<unknown> }>();
+
+/**
+ * GET `url` and parse it as bandit stats. Clients of one process share a response younger than
+ * `maxAgeMs`. Rejects on any failure (the plugin logs it).
+ */
+export async function fetchBanditStats(url: string, names?: string[], { maxAgeMs = 1000, timeoutMs = 5000 } = {}): Promise<ArmStats[]> {
+  let shared = sharedResponses.get(url);
+  if (!shared || !(Date.now() - shared.at < maxAgeMs)) {
+    const body = fetchText(url, { headers: { accept: 'application/json' } }, timeoutMs).then((response) => {
+      if (!response.ok) throw new Error('bandit stats: HTTP ' + response.status);
+      return JSON.parse(response.text) as unknown;
+    });
+    sharedResponses.set(url, (shared = { at: Date.now(), body }));
+    // A failure is not shared with later calls.
+    body.catch(() => sharedResponses.get(url) === shared && sharedResponses.delete(url));
+  }
+  return parseBanditStats(await shared.body, names);
 }

@@ -1,16 +1,18 @@
 /**
- * Declarative markup for plain pages, used by the script-tag build (src/browser.ts).
+ * `splitflap/dom`: declarative markup for plain pages, the plugin the script-tag build
+ * (src/browser) drives the page with. Apps with a bundler can use it too.
  *
  * - `data-flag="name"` shows an element only when the flag is on, `data-flag-off="name"` only
  *   when it is off.
  * - `data-experiment="name"` shows only the descendant `data-variant` of the visitor's
  *   alternative; `data-alternatives="a,b"` lists them (default: its variants, in order; the first
  *   is the control). The alternative comes from, in order: a feature of that name in the payload
- *   (so weights and targeting live there); the Sixpack server when `sixpackUrl` is set; else an
- *   inline experiment, `client.run({ key: name, variations: alternatives })`.
+ *   (so weights and targeting live there); the Sixpack server when the client has the Sixpack
+ *   plugin; else an inline experiment, `client.run({ key: name, variations: alternatives })`.
  * - `data-bandit="thompson"` on a local (inline) experiment runs it as a bandit: stats from
  *   `data-bandit-stats-url` (polled every `data-bandit-refresh-ms`) or `client.setBanditStats`;
- *   `data-bandit-winner` (`""` or `"reassign"`) turns on winner detection. Payload features carry
+ *   `data-bandit-winner` (`""` or `"reassign"`) turns on winner detection (the bandits plugin
+ *   runs them; `onBandit` is told of each one, so a script tag can load it). Payload features carry
  *   `bandit` in their experiment rules instead; Sixpack experiments run as bandits on the server.
  * - `data-convert="name"` (and `data-kpi`) converts on click.
  * - `data-goal-url="/thanks"` (and `data-goal-kpi`) on an experiment, or `goals` in the config:
@@ -30,102 +32,38 @@
  * configuration is data, never executed; JSON from attributes goes through the core's
  * null-prototype copies.
  */
-import { createClient, type Client } from './client';
-import { resolveClientId } from './identity';
-import { defaultLog } from './log';
-import type { BanditConfig, ExposureCallback, Logger } from './types';
+import type { Client } from '../../api';
+import type { Plugin } from '../../plugin';
+import type { BanditConfig } from '../../types';
+import type { SixpackMethods } from '../sixpack';
 
-/** Options of the script tag (`data-*` attributes) and of `window.splitflapConfig` (camelCased). */
-export interface ScriptConfig {
-  /** A GrowthBook-format payload URL (`data-features-url`). */
-  featuresUrl?: string;
-  /** An inline payload's `features`, as an object or JSON text (`data-features`). */
-  features?: Record<string, unknown> | string;
-  /** A Sixpack-compatible server; experiments not in the payload go there (`data-sixpack-url`). */
-  sixpackUrl?: string;
-  /** The client id cookie; default `sixpack_client_id` (`data-cookie-name`). */
-  cookieName?: string;
-  /** Targeting attributes, an object or JSON text, merged over `{ id: clientId }` (`data-attributes`). */
-  attributes?: Record<string, unknown> | string;
+/** Options of {@link markup}. */
+export interface MarkupOptions {
   /** `true`/`""`: hide the page until decided; `"elements"`: only the marked elements; `false`: off. */
   antiFlicker?: boolean | string;
   /** The longest the page stays hidden, in ms; default 500. */
   antiFlickerTimeout?: number | string;
-  /** Experiment → goal URL (or `{ url, kpi }`), an object or JSON text (`data-goals`). */
-  goals?: Record<string, string | { url: string; kpi?: string }> | string;
-  /** `window.splitflapConfig` only: exposure callback (e.g. to push to a dataLayer). */
-  onExposure?: ExposureCallback;
-  /** `window.splitflapConfig` only: where recovered problems are reported; default `console.warn`. */
-  log?: Logger;
+  /** Experiment → goal URL (or `{ url, kpi }`). */
+  goals?: Record<string, string | { url: string; kpi?: string }>;
+  /** Told of each `data-bandit` experiment the first time it is seen (the script tag loads the bandits plugin then). */
+  onBandit?: (experiment: string, config: BanditConfig) => void;
 }
 
-const KEYS = ['featuresUrl', 'features', 'sixpackUrl', 'cookieName', 'attributes', 'antiFlicker', 'antiFlickerTimeout', 'goals'] as const;
 const GOALS = 'splitflap:goals';
 const PENDING = 'splitflap-pending';
-const fn = <T>(value: T) => (typeof value == 'function' ? value : undefined);
 
-/**
- * The configuration: `window.splitflapConfig` overridden by known `data-*` attributes of the
- * script tag; `undefined` when neither says anything (the page then only uses the API).
- */
-export function readConfig(script: Element | null, fromWindow: unknown): ScriptConfig | undefined {
-  let config: Record<string, unknown> | undefined = fromWindow && typeof fromWindow == 'object' ? { ...fromWindow } : undefined;
-  const data = script && (script as HTMLElement).dataset;
-  for (const key of KEYS) if (data && data[key] != null) (config ||= {})[key] = data[key];
-  return config;
+/** Apply the declarative markup of the page to this client, from now until `client.destroy()`. */
+export function markup(options: MarkupOptions = {}): Plugin {
+  return (host) => {
+    if (typeof document != 'undefined') applyMarkup(host.client as Client & Partial<SixpackMethods>, options, host.log, host.onDestroy);
+  };
 }
 
-/**
- * Run the callbacks queued in `window.splitflapQueue` with `args()`, and replace the queue with an
- * object whose `push` runs callbacks at once. A callback that throws is logged and skipped.
- */
-export function runQueue(win: Record<string, unknown>, args: () => unknown[]): void {
-  const run = (callback: unknown) => {
-    try {
-      if (typeof callback == 'function') callback(...args());
-    } catch (error) {
-      console.warn('[splitflap] A splitflapQueue callback threw', error);
-    }
-  };
-  const queued = win.splitflapQueue;
-  win.splitflapQueue = { push: (...callbacks: unknown[]) => void callbacks.forEach(run) };
-  if (Array.isArray(queued)) queued.forEach(run);
-}
-
-/** Create the page's client and apply the markup; `client.destroy()` stops watching the page. */
-export function start(config: ScriptConfig = {}): Client {
-  const log: Logger = fn(config.log) || defaultLog;
-  /** An object from the config, parsed if it is JSON text; anything else is logged and ignored. */
-  const object = (name: 'features' | 'attributes' | 'goals'): any => {
-    let value = config[name];
-    if (value == null) return;
-    try {
-      if (typeof value == 'string') value = JSON.parse(value);
-    } catch {}
-    if (value && typeof value == 'object' && !Array.isArray(value)) return value;
-    log(`Ignored ${name}: not a JSON object`, { value: config[name] });
-  };
-
+function applyMarkup(client: Client & Partial<SixpackMethods>, config: MarkupOptions, log: (message: string, context?: Record<string, unknown>) => void, onDestroy: (listener: () => void) => void): void {
   const doc = document;
   const root = doc.documentElement;
-  const sixpackUrl = config.sixpackUrl;
-  const cookie = config.cookieName ? { name: config.cookieName } : undefined;
-  const clientId = resolveClientId(undefined, cookie);
-  const client = createClient({
-    clientId,
-    cookie,
-    features: object('features'),
-    featuresUrl: config.featuresUrl,
-    // Decide only once the payload is in (or failed): an experiment missing from a payload that is
-    // merely late must not go to Sixpack. Anti-flicker still reveals the page at its own timeout.
-    readyTimeoutMs: config.featuresUrl ? 5000 : undefined,
-    sixpack: sixpackUrl ? { baseUrl: sixpackUrl } : undefined,
-    // Spread, not assign: a `__proto__` key from JSON stays a plain property.
-    attributes: { id: clientId, ...object('attributes') },
-    onExposure: fn(config.onExposure),
-    log: fn(config.log),
-  });
-  const goals = new Map<string, unknown>(Object.entries(object('goals') || {}));
+  const goals = new Map<string, unknown>(Object.entries(config.goals || {}));
+  const banditsSeen = new Set<string>();
 
   // Anti-flicker: 0 off, 1 the whole page, 2 the marked elements.
   const af = config.antiFlicker;
@@ -195,12 +133,12 @@ export function start(config: ScriptConfig = {}): Client {
     if (known) return; // the Sixpack answer is on its way; it rescans
     const feature = client.evalFeature(name);
     if (feature.source != 'unknownFeature') return apply(String(feature.value));
-    if (!sixpackUrl) return apply(String(client.run({ key: name, variations: alternatives, ...banditOf(el) }).value));
+    const participate = client.participate;
+    if (!participate) return apply(String(client.run({ key: name, variations: alternatives, ...banditOf(el, name) }).value));
     inflight++;
     decided.set(
       name,
-      client
-        .participate(name, alternatives)
+      participate(name, alternatives)
         .then(
           (result) => result.alternative,
           (error) => (log('participate failed', { experiment: name, error }), alternatives[0]!),
@@ -217,18 +155,21 @@ export function start(config: ScriptConfig = {}): Client {
    * `data-bandit="thompson"` (any policy) makes an inline experiment a bandit, with
    * `data-bandit-stats-url`, `data-bandit-refresh-ms` and `data-bandit-winner` (`""` or `"reassign"`).
    */
-  function banditOf(el: HTMLElement): { bandit?: BanditConfig } {
+  function banditOf(el: HTMLElement, name: string): { bandit?: BanditConfig } {
     const data = el.dataset;
     if (!data.bandit) return {};
     const winner = data.banditWinner;
-    return {
-      bandit: {
-        policy: data.bandit.trim() as BanditConfig['policy'],
-        statsUrl: data.banditStatsUrl,
-        refreshMs: +data.banditRefreshMs! || undefined,
-        winner: winner == null ? undefined : { reassign: winner == 'reassign' },
-      },
+    const bandit: BanditConfig = {
+      policy: data.bandit.trim() as BanditConfig['policy'],
+      statsUrl: data.banditStatsUrl,
+      refreshMs: +data.banditRefreshMs! || undefined,
+      winner: winner == null ? undefined : { reassign: winner == 'reassign' },
     };
+    if (!banditsSeen.has(name) && config.onBandit) {
+      banditsSeen.add(name);
+      config.onBandit(name, bandit);
+    }
+    return { bandit };
   }
 
   /** The remembered goals: [experiment, absolute URL, kpi?]. Throws on unusable storage. */
@@ -256,7 +197,7 @@ export function start(config: ScriptConfig = {}): Client {
 
   function convert(experiment: string, kpi: string | null | undefined, target: EventTarget): void {
     target.dispatchEvent(new CustomEvent('splitflap:convert', { bubbles: true, detail: { experiment, kpi } }));
-    if (sixpackUrl) client.convert(experiment, kpi ? { kpi } : undefined).catch((error) => log('convert failed', { experiment, error }));
+    if (client.convert) client.convert(experiment, kpi ? { kpi } : undefined).catch((error) => log('convert failed', { experiment, error }));
   }
 
   /** Reaching a goal URL of an experiment seen earlier converts it, once. */
@@ -300,15 +241,12 @@ export function start(config: ScriptConfig = {}): Client {
   });
   scan();
 
-  const destroy = client.destroy;
-  client.destroy = () => {
+  onDestroy(() => {
     stopped = true;
     observer.disconnect();
     doc.removeEventListener('click', onClick, true);
     doc.removeEventListener('DOMContentLoaded', scan);
     unsubscribe();
     reveal();
-    destroy();
-  };
-  return client;
+  });
 }

@@ -24,9 +24,10 @@
  *   wherever there is such a URL. `user_agent` defaults to `navigator.userAgent` in browsers, as
  *   sixpack-js does, so bots that run scripts are not counted.
  */
+import { fetchText, FetchTimeoutError, type FetchedText } from '../../internal/fetch';
+import { stickyExperimentKey } from '../../sticky';
+import type { Logger, StickyBucketStore } from '../../types';
 import { createOutbox, type Delivery, indexedDbQueue, memoryQueue, type RequestQueue } from './queue';
-import { stickyExperimentKey } from './sticky';
-import type { Logger, StickyBucketStore } from './types';
 
 export interface SixpackOptions {
   /** The server, e.g. `https://ab.example.com` or `https://example.com/sixpack/`. */
@@ -39,8 +40,8 @@ export interface SixpackOptions {
   ip?: string;
   /** Honour `?sixpack-force-EXP=ALT`; default true. */
   allowUrlForce?: boolean;
-  /** The page URL for URL forcing; default `location.href`. */
-  url?: string;
+  /** The page URL for URL forcing (or a function giving the current one); default `location.href`. */
+  url?: string | (() => string | undefined);
   fetch?: typeof fetch;
   /** Default: `indexedDbQueue()` where IndexedDB exists, else `memoryQueue()`. */
   queue?: RequestQueue;
@@ -63,7 +64,8 @@ export interface ParticipateResult {
   alternative: string;
   experiment: string;
   clientId: string;
-  source: 'server' | 'force' | 'sticky' | 'fallback';
+  /** `disabled`: experiments are off for this client (`enabled: false`, QA mode, a bot); nothing was sent. */
+  source: 'server' | 'force' | 'sticky' | 'fallback' | 'disabled';
   error?: SixpackError;
 }
 
@@ -79,7 +81,8 @@ export type SixpackErrorCode =
   | 'timeout'
   | 'network'
   | 'http'
-  | 'bad-response';
+  | 'bad-response'
+  | 'disabled';
 
 export class SixpackError extends Error {
   override name = 'SixpackError';
@@ -102,6 +105,13 @@ export interface SixpackClient {
   destroy(): void;
 }
 
+/** What a Sixpack server answers (only the fields read here). */
+interface SixpackBody {
+  status?: string;
+  message?: string;
+  alternative?: { name?: string };
+}
+
 /** CLIENTSPEC's experiment rule (spaces allowed); the server's rule for alternatives and KPIs. */
 const EXPERIMENT_RE = /^[a-z0-9][a-z0-9\-_ ]*$/i;
 const NAME_RE = /^[a-z0-9][a-z0-9\-_]*$/i;
@@ -114,6 +124,18 @@ function check(re: RegExp, value: unknown, code: SixpackErrorCode, what: string)
 
 /** 4xx answers are final (except timeout / rate limit); no status means it never got an answer. */
 const retryable = (e: SixpackError) => !(e.status! < 500) || e.status == 408 || e.status == 429;
+
+/** Throws a {@link SixpackError} for invalid names, fewer than 2 alternatives or a traffic fraction outside (0, 1]. */
+export function validateParticipation(experiment: unknown, alternatives: unknown, trafficFraction?: number): void {
+  check(EXPERIMENT_RE, experiment, 'invalid-name', 'experiment name');
+  if (!Array.isArray(alternatives) || alternatives.length < 2) {
+    throw new SixpackError('invalid-alternatives', 'need 2 alternatives or more, got ' + JSON.stringify(alternatives));
+  }
+  for (const a of alternatives) check(NAME_RE, a, 'invalid-alternatives', 'alternative name');
+  if (trafficFraction !== undefined && !(trafficFraction > 0 && trafficFraction <= 1)) {
+    throw new SixpackError('invalid-traffic-fraction', `invalid traffic fraction ${trafficFraction}, not in (0, 1]`);
+  }
+}
 
 export function createSixpackClient(clientId: string, options: SixpackOptions): SixpackClient {
   const { timeoutMs = 1000, log, stickyStore } = options;
@@ -132,24 +154,16 @@ export function createSixpackClient(clientId: string, options: SixpackOptions): 
   }
 
   /** GET with CORS and no cookies; resolves with Sixpack's JSON or throws a SixpackError. */
-  async function request(path: string): Promise<any> {
-    const abort = new AbortController();
-    const timer = setTimeout(() => abort.abort(), timeoutMs);
-    let res: Response;
-    let text: string;
+  async function request(path: string): Promise<SixpackBody> {
+    let res: FetchedText;
     try {
-      res = await (options.fetch || fetch)(base + path, { mode: 'cors', credentials: 'omit', signal: abort.signal });
-      text = await res.text();
+      res = await fetchText(base + path, { mode: 'cors', credentials: 'omit' }, timeoutMs, options.fetch);
     } catch (e) {
-      throw abort.signal.aborted
-        ? new SixpackError('timeout', `no answer within ${timeoutMs} ms`)
-        : new SixpackError('network', String((e as Error).cause || e));
-    } finally {
-      clearTimeout(timer);
+      throw e instanceof FetchTimeoutError ? new SixpackError('timeout', e.message) : new SixpackError('network', String((e as Error).cause || e));
     }
-    let body: any;
+    let body: SixpackBody | undefined;
     try {
-      body = JSON.parse(text);
+      body = JSON.parse(res.text);
     } catch {}
     if (!res.ok) throw new SixpackError('http', `HTTP ${res.status}${body?.message ? ': ' + body.message : ''}`, res.status);
     if (body?.status != 'ok') throw new SixpackError('bad-response', 'not Sixpack JSON', res.status);
@@ -170,7 +184,7 @@ export function createSixpackClient(clientId: string, options: SixpackOptions): 
       .then(() => stickyStore?.getAssignments(STICKY_ATTRIBUTE, clientId))
       .then(
         (doc) => Object(doc?.assignments),
-        (error) => (log?.('splitflap: sticky store failed', { error }), {}),
+        (error) => (log?.('Sixpack: sticky store failed', { error }), {}),
       );
 
   /** Read-merge-write, one at a time, so concurrent experiments never overwrite each other. */
@@ -184,25 +198,19 @@ export function createSixpackClient(clientId: string, options: SixpackOptions): 
           assignments: { ...assignments, [stickyKey(experiment)]: alternative } as Record<string, string>,
         });
       }
-    }).catch((error) => log?.('splitflap: sticky store failed', { error })));
+    }).catch((error) => log?.('Sixpack: sticky store failed', { error })));
 
   return {
     async participate(experiment, alternatives, o = {}) {
-      check(EXPERIMENT_RE, experiment, 'invalid-name', 'experiment name');
-      if (!Array.isArray(alternatives) || alternatives.length < 2) {
-        throw new SixpackError('invalid-alternatives', 'need 2 alternatives or more, got ' + JSON.stringify(alternatives));
-      }
-      for (const a of alternatives) check(NAME_RE, a, 'invalid-alternatives', 'alternative name');
+      validateParticipation(experiment, alternatives, o.trafficFraction);
       const tf = o.trafficFraction;
-      if (tf !== undefined && !(tf > 0 && tf <= 1)) {
-        throw new SixpackError('invalid-traffic-fraction', `invalid traffic fraction ${tf}, not in (0, 1]`);
-      }
       outbox.start();
       const result = (alternative: string, source: ParticipateResult['source'], error?: SixpackError): ParticipateResult =>
         ({ alternative, experiment, clientId, source, error });
 
       // URL forcing is for QA: shown, never sent.
-      const page = options.url ?? (typeof location != 'undefined' ? location.href : '');
+      const given = typeof options.url == 'function' ? options.url() : options.url;
+      const page = given ?? (typeof location != 'undefined' ? location.href : '');
       const forced = options.allowUrlForce !== false && new URLSearchParams(page.split('#')[0]!.split('?')[1]).get('sixpack-force-' + experiment);
       if (forced && alternatives.includes(forced)) return result(forced, 'force');
 
@@ -223,13 +231,13 @@ export function createSixpackClient(clientId: string, options: SixpackOptions): 
           (answer = request(url)
             .then(async (body) => {
               const alternative = body.alternative?.name;
-              if (!alternatives.includes(alternative)) throw new SixpackError('bad-response', 'unknown alternative ' + alternative, 200);
+              if (!alternative || !alternatives.includes(alternative)) throw new SixpackError('bad-response', 'unknown alternative ' + alternative, 200);
               // A forced answer is not the visitor's own assignment: not remembered.
               if (stickyStore && o.force == null) await remember(experiment, alternative);
               return { alternative };
             })
             .catch((error: SixpackError) => {
-              log?.('splitflap: Sixpack participate failed', { experiment, error });
+              log?.('Sixpack participate failed', { experiment, error });
               if (retryable(error) && !o.prefetch) void outbox.retryLater(url);
               return { error };
             })),
@@ -240,7 +248,8 @@ export function createSixpackClient(clientId: string, options: SixpackOptions): 
       const remembered = o.force == null && (await recall())[stickyKey(experiment)];
       if (alternatives.includes(remembered as string)) return result(remembered as string, 'sticky');
       const { alternative, error } = await answer;
-      return alternative ? result(alternative, 'server') : result(alternatives[0]!, 'fallback', error);
+      // A forced answer is not the visitor's own assignment: say so, as a URL force does.
+      return alternative ? result(alternative, o.force != null ? 'force' : 'server') : result(alternatives[0]!, 'fallback', error);
     },
 
     async convert(experiment, o = {}) {

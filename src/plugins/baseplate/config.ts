@@ -9,10 +9,10 @@
  * the loader rejects the experiment instead, and where it raises on mismatched types in a
  * comparison, the comparison is false.
  */
-import type { ExperimentDefinition } from './client';
-import { isObject } from './conditions';
-import { sha1Hex } from './digest';
-import type { Experiment, ExperimentResult } from './types';
+import type { NamedExperiment as ExperimentDefinition } from './index';
+import { isObject } from '../../conditions';
+import { sha1Hex } from '../../internal/digest';
+import type { Experiment, ExperimentResult } from '../../types';
 
 /** Baseplate's experiment types (`type` is matched case-insensitively); `unknown` always gives null. */
 export type VariantExperimentType =

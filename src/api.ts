@@ -1,0 +1,166 @@
+/**
+ * The core client's public shape: its options and methods. Plugins add their own options (to
+ * their factory) and methods (merged onto the client); see plugin.ts.
+ */
+import type { CookieOptions } from './identity';
+import type { HydrationSnapshot } from './hydration';
+import type { Plugin } from './plugin';
+import type {
+  Attributes,
+  ContextualBanditDefinition,
+  Experiment,
+  ExperimentResult,
+  ExposureCallback,
+  FeatureDefinitions,
+  FeatureResult,
+  Logger,
+  SavedGroups,
+  StickyAssignmentDocs,
+  StickyBucketStore,
+} from './types';
+
+/** Map of feature keys to value types, declared once by an app for typed keys and values. */
+export type FeatureMap = Record<string, unknown>;
+
+/** Literal types widened (`'a'` → string), so a fallback's type is the value's type. */
+export type WidenPrimitives<T> = T extends string ? string : T extends number ? number : T extends boolean ? boolean : T;
+
+/** Options of `createClient`. GrowthBook's context options of the same names mean the same. */
+export interface ClientOptions<Plugins extends readonly Plugin[] = readonly Plugin[]> {
+  /** Capabilities beyond local evaluation: `remote()`, `sixpack()`, `bandits()`, `edx()`, … */
+  plugins?: Plugins;
+  /** The visitor's id; default: read from the cookie, else generated and written to it. */
+  clientId?: string;
+  /** Cookie holding the client id; `false` never touches cookies. */
+  cookie?: CookieOptions | false;
+  /** Targeting and hashing attributes; default `{ id: clientId }`. Given attributes are used as they are. */
+  attributes?: Attributes;
+  /** Feature definitions in GrowthBook's payload format (compiled per feature on first use). */
+  features?: FeatureDefinitions;
+  savedGroups?: SavedGroups;
+  /** Experiment key → forced variation index (QA, dev tools). */
+  forcedVariations?: Record<string, number>;
+  /** Feature key → forced value. */
+  forcedFeatures?: Record<string, unknown> | Map<string, unknown>;
+  /** Experiment key → fields overriding the experiment's definition. */
+  overrides?: Record<string, Partial<Experiment>>;
+  /** Group memberships for experiments' `groups`. */
+  groups?: Record<string, boolean>;
+  contextualBandits?: Record<string, ContextualBanditDefinition>;
+  /** QA mode: nobody is bucketed except by forced variations. */
+  qaMode?: boolean;
+  /** `false` turns every experiment off (variation 0, no exposure). */
+  enabled?: boolean;
+  /** The page URL for URL targeting and `?experiment-key=N` overrides; default `location.href` in browsers. */
+  url?: string;
+  /**
+   * Honour `?experiment-key=N` in `url`. Default: true in browsers, false where there is no
+   * `window` (on a server any request could otherwise pick its own variation).
+   */
+  allowUrlOverrides?: boolean;
+  /** Treat bot user agents as not in any experiment; default true. A RegExp replaces the built-in pattern. */
+  excludeBots?: boolean | RegExp;
+  /** The visitor's user agent; default `navigator.userAgent` in browsers. Pass it on servers. */
+  userAgent?: string;
+  /**
+   * Where sticky buckets are kept. Default: IndexedDB in browsers (falling back to localStorage,
+   * then memory); none on servers (pass `memoryStickyBucketStore()` to keep them per client).
+   * `false` turns sticky bucketing off.
+   */
+  stickyBucketStore?: StickyBucketStore | false;
+  /** Sticky docs known up front (e.g. from SSR), by `attributeName||attributeValue`. */
+  stickyBucketAssignmentDocs?: StickyAssignmentDocs;
+  /** Longest `ready()` waits for stored sticky buckets and plugins' start-up tasks; default 500 ms. */
+  readyTimeoutMs?: number;
+  /** Called once per visitor, experiment and variation when the visitor is put into an experiment. */
+  onExposure?: ExposureCallback;
+  /** Alias of `onExposure` (GrowthBook's name). */
+  trackingCallback?: ExposureCallback;
+  /** Receives problems Splitflap recovered from; default `console.warn`. */
+  log?: Logger;
+  /**
+   * Start from a server's {@link Client.getSnapshotForHydration}: everything that decides a result
+   * (id, attributes, features, forced values, sticky docs, url, the bot decision) wins over the
+   * options above, so the first render matches the server's markup without waiting.
+   */
+  hydrate?: HydrationSnapshot;
+}
+
+/** Options of {@link Client.evalFeature} and {@link Client.run}. */
+export interface EvalOptions {
+  /**
+   * `true` (default): report the exposure and record the sticky bucket now. `false`: neither.
+   * A function: neither, but each assignment that would have been reported is passed to it, so
+   * a UI can report it later with {@link Client.trackExposure} (when the result is really shown).
+   */
+  track?: boolean | ExposureCallback;
+  /**
+   * Evaluate against the state the client was created with from `options.hydrate`, ignoring
+   * sticky buckets or payloads that arrived since, so a hydrating render matches the server's.
+   * Without `hydrate` this is the current state.
+   */
+  hydrating?: boolean;
+}
+
+/** What `getSnapshot()` returns: a new object whenever any result may have changed. */
+export interface ClientSnapshot {
+  readonly version: number;
+  /** Whether `ready()` has resolved (stored sticky buckets and start-up tasks are in, or timed out). */
+  readonly ready: boolean;
+}
+
+/**
+ * A Splitflap client: one per visitor (per request on servers). Every method is safe to call at
+ * any time; evaluation never throws into the app.
+ */
+export interface Client<F extends FeatureMap = FeatureMap> {
+  /** The visitor's stable id (cookie `sixpack_client_id` in browsers). */
+  readonly clientId: string;
+  /**
+   * Resolves when stored sticky buckets and plugins' start-up tasks (a remote payload, …) are in,
+   * or after `readyTimeoutMs`, whichever is first. Never rejects.
+   */
+  ready(): Promise<void>;
+  /** Evaluate feature `key`: its value and why (`source`). */
+  evalFeature<K extends keyof F & string>(key: K, options?: EvalOptions): FeatureResult<F[K] | null>;
+  /** Whether feature `key` evaluates to a truthy value. */
+  isOn<K extends keyof F & string>(key: K): boolean;
+  /** Whether feature `key` evaluates to a falsy value (or is unknown). */
+  isOff<K extends keyof F & string>(key: K): boolean;
+  /**
+   * The value of feature `key`, or `fallback` when it is unknown, null, or of another type than
+   * `fallback` (a string flag read as a number would otherwise leak into the app).
+   */
+  getFeatureValue<K extends keyof F & string, V extends F[K]>(key: K, fallback: V): WidenPrimitives<V>;
+  /** Run an inline experiment. Visitors not in it get variation 0 with `inExperiment: false`. */
+  run<T>(experiment: Experiment<T>, options?: EvalOptions): ExperimentResult<T>;
+  /** The current attributes (a copy). */
+  getAttributes(): Attributes;
+  /** Replace the visitor's attributes; sticky buckets of new identities are loaded. */
+  setAttributes(attributes: Attributes): void;
+  /** Replace the feature definitions (and saved groups, when given). Malformed parts are dropped and logged. */
+  setFeatures(features: FeatureDefinitions, savedGroups?: SavedGroups): void;
+  /** Replace the forced variations (experiment key → variation index). */
+  setForcedVariations(forced: Record<string, number>): void;
+  /** Replace the forced feature values (feature key → value). */
+  setForcedFeatures(forced: Record<string, unknown> | Map<string, unknown>): void;
+  /** Set the URL used for URL targeting and overrides (e.g. after a client-side navigation). */
+  setURL(url: string): void;
+  /** Set (or clear) the exposure callback; exposures recorded before it are delivered now. */
+  setOnExposure(callback: ExposureCallback | undefined): void;
+  /** The sticky docs this client knows, by `attributeName||attributeValue`. */
+  getStickyBucketAssignmentDocs(): StickyAssignmentDocs;
+  /**
+   * Report an assignment handed to an `EvalOptions.track` function: the exposure (deduplicated
+   * as usual: once per identity, experiment and variation) and the sticky bucket.
+   */
+  trackExposure(experiment: Experiment, result: ExperimentResult): void;
+  /** A small JSON-safe snapshot for `createClient({ hydrate })` in the browser (SSR). */
+  getSnapshotForHydration(options?: { features?: boolean }): HydrationSnapshot;
+  /** Listen for changes that may change results. Returns the unsubscribe function. */
+  subscribe(listener: () => void): () => void;
+  /** A value that changes (by identity) exactly when results may have changed. */
+  getSnapshot(): ClientSnapshot;
+  /** Drop listeners and the exposure callback; plugins stop their timers and requests. */
+  destroy(): void;
+}

@@ -1,0 +1,196 @@
+/**
+ * The script-tag build (`dist/splitflap.global.js`): the global `Splitflap`, with what a page
+ * without a build step needs: local evaluation, remote payloads, Sixpack mode and declarative
+ * markup (goal URLs included). Bandit code is a second file, `splitflap.bandits.js`, loaded from
+ * this tag's own base URL only on a page that has a bandit experiment.
+ *
+ * Configured by `data-*` attributes on its own <script> tag or by `window.splitflapConfig` set
+ * before it (tag managers, where `document.currentScript` is missing), it starts a client as
+ * `Splitflap.client` and applies declarative markup (src/plugins/dom). Callbacks queued in
+ * `window.splitflapQueue` run once it has loaded, with `(Splitflap.client, Splitflap)`; later
+ * pushes run at once. A second copy of the tag on the same page does nothing but warn.
+ */
+import type { Client } from '../api';
+import { createClient } from '../client';
+import { resolveClientId } from '../identity';
+import { defaultLog } from '../log';
+import type { Plugin, PluginHost } from '../plugin';
+import type { BanditConfig, ExposureCallback, FeatureDefinitions, Logger } from '../types';
+import type { BanditMethods, BanditsOptions } from '../plugins/bandits';
+import { markup } from '../plugins/dom/markup';
+import { remote } from '../plugins/remote';
+import { sixpack, type SixpackMethods } from '../plugins/sixpack';
+
+export { createClient } from '../client';
+export { evalCondition } from '../conditions';
+export { chooseVariation, getBucketRanges, getEqualWeights, hash, inNamespace } from '../hash';
+export { getQueryStringOverride } from '../url';
+export { BOT_PATTERN, isBot } from '../bots';
+export { generateClientId } from '../identity';
+export { memoryStickyBucketStore } from '../sticky';
+export { indexedDbStickyBucketStore, localStorageStickyBucketStore } from '../sticky-stores';
+export { markup } from '../plugins/dom/markup';
+export { remote } from '../plugins/remote';
+export { sixpack } from '../plugins/sixpack';
+
+/** Options of the script tag (`data-*` attributes) and of `window.splitflapConfig` (camelCased). */
+export interface ScriptConfig {
+  /** A GrowthBook-format payload URL (`data-features-url`). */
+  featuresUrl?: string;
+  /** An inline payload's `features`, as an object or JSON text (`data-features`). */
+  features?: Record<string, unknown> | string;
+  /** A Sixpack-compatible server; experiments not in the payload go there (`data-sixpack-url`). */
+  sixpackUrl?: string;
+  /** The client id cookie; default `sixpack_client_id` (`data-cookie-name`). */
+  cookieName?: string;
+  /** Targeting attributes, an object or JSON text, merged over `{ id: clientId }` (`data-attributes`). */
+  attributes?: Record<string, unknown> | string;
+  /** `true`/`""`: hide the page until decided; `"elements"`: only the marked elements; `false`: off. */
+  antiFlicker?: boolean | string;
+  /** The longest the page stays hidden, in ms; default 500. */
+  antiFlickerTimeout?: number | string;
+  /** Experiment → goal URL (or `{ url, kpi }`), an object or JSON text (`data-goals`). */
+  goals?: Record<string, string | { url: string; kpi?: string }> | string;
+  /** `window.splitflapConfig` only: exposure callback (e.g. to push to a dataLayer). */
+  onExposure?: ExposureCallback;
+  /** `window.splitflapConfig` only: where recovered problems are reported; default `console.warn`. */
+  log?: Logger;
+}
+
+/** The client the script tag drives: Sixpack methods when `sixpackUrl` is set, bandit methods once loaded. */
+export type PageClient = Client & Partial<SixpackMethods> & Partial<BanditMethods>;
+
+const KEYS = ['featuresUrl', 'features', 'sixpackUrl', 'cookieName', 'attributes', 'antiFlicker', 'antiFlickerTimeout', 'goals'] as const;
+const fn = <T>(value: T) => (typeof value == 'function' ? value : undefined);
+/** Set on `window` by the first copy of the tag. */
+const LOADED = '__splitflapLoaded';
+/** Set on `window` by `splitflap.bandits.js`. */
+const BANDITS = 'SplitflapBandits';
+
+/**
+ * The configuration: `window.splitflapConfig` overridden by known `data-*` attributes of the
+ * script tag; `undefined` when neither says anything (the page then only uses the API).
+ */
+export function readConfig(script: Element | null, fromWindow: unknown): ScriptConfig | undefined {
+  let config: Record<string, unknown> | undefined = fromWindow && typeof fromWindow == 'object' ? { ...fromWindow } : undefined;
+  const data = script && (script as HTMLElement).dataset;
+  for (const key of KEYS) if (data && data[key] != null) (config ||= {})[key] = data[key];
+  return config;
+}
+
+/**
+ * Run the callbacks queued in `window.splitflapQueue` with `args()`, and replace the queue with an
+ * object whose `push` runs callbacks at once. A callback that throws is logged and skipped.
+ */
+export function runQueue(win: Record<string, unknown>, args: () => unknown[]): void {
+  const run = (callback: unknown) => {
+    try {
+      if (typeof callback == 'function') callback(...args());
+    } catch (error) {
+      console.warn('[splitflap] A splitflapQueue callback threw', error);
+    }
+  };
+  const queued = win.splitflapQueue;
+  win.splitflapQueue = { push: (...callbacks: unknown[]) => void callbacks.forEach(run) };
+  if (Array.isArray(queued)) queued.forEach(run);
+}
+
+/** Whether a payload has an experiment rule with `bandit` settings. */
+const hasBanditRule = (features: FeatureDefinitions | undefined) =>
+  !!features && Object.keys(features).some((key) => {
+    const rules = features[key] && features[key].rules;
+    return Array.isArray(rules) && rules.some((rule) => rule && rule.bandit);
+  });
+
+/** The page's client, once started from the script tag, `window.splitflapConfig` or {@link start}. */
+export let client: PageClient | undefined;
+let script: HTMLScriptElement | null = null;
+
+/** Start the page's client and apply declarative markup. Once per page: later calls return the same client. */
+export function start(config: ScriptConfig = {}): PageClient {
+  if (client) return client;
+  const log: Logger = fn(config.log) || defaultLog;
+  /** An object from the config, parsed if it is JSON text; anything else is logged and ignored. */
+  const object = <T extends object>(name: 'features' | 'attributes' | 'goals'): T | undefined => {
+    let value: unknown = config[name];
+    if (value == null) return;
+    try {
+      if (typeof value == 'string') value = JSON.parse(value);
+    } catch {}
+    if (value && typeof value == 'object' && !Array.isArray(value)) return value as T;
+    log(`Ignored ${name}: not a JSON object`, { value: config[name] });
+  };
+  const cookie = config.cookieName ? { name: config.cookieName } : undefined;
+  const clientId = resolveClientId(undefined, cookie);
+
+  // Bandit code is a second file: loaded once a bandit experiment shows up, then plugged into this client.
+  let host: PluginHost | undefined;
+  const inlineBandits: Record<string, BanditConfig> = {};
+  let loading: Promise<void> | undefined;
+  const loadBandits = () =>
+    (loading ||= new Promise<void>((resolve, reject) => {
+      const tag = document.createElement('script');
+      tag.src = new URL('splitflap.bandits.js', (script && script.src) || location.href).href;
+      tag.onload = () => resolve();
+      tag.onerror = () => reject(new Error('could not load ' + tag.src));
+      document.head.appendChild(tag);
+    }).then(
+      () => {
+        const loaded = (window as unknown as Record<string, { bandits?: (o: BanditsOptions) => Plugin<BanditMethods> }>)[BANDITS];
+        Object.assign(host!.client, loaded.bandits!({ experiments: inlineBandits })(host!));
+      },
+      (error: unknown) => log('Bandit experiments run with their own weights', { error }),
+    ));
+  const plugins: Plugin[] = [
+    (captured) => {
+      host = captured;
+      const check = (features: FeatureDefinitions | undefined) => hasBanditRule(features) && captured.addStartupTask(loadBandits());
+      check(captured.getFeatures());
+      captured.onFeaturesChange(check);
+    },
+  ];
+  if (config.featuresUrl) plugins.push(remote({ url: config.featuresUrl }));
+  if (config.sixpackUrl) plugins.push(sixpack({ baseUrl: config.sixpackUrl }));
+  plugins.push(
+    markup({
+      antiFlicker: config.antiFlicker,
+      antiFlickerTimeout: config.antiFlickerTimeout,
+      goals: object('goals'),
+      onBandit(name, bandit) {
+        inlineBandits[name] = bandit;
+        void loadBandits();
+      },
+    }),
+  );
+  return (client = createClient({
+    clientId,
+    cookie,
+    features: object('features'),
+    // Decide only once the payload is in (or failed): an experiment missing from a payload that is
+    // merely late must not go to Sixpack. Anti-flicker still reveals the page at its own timeout.
+    readyTimeoutMs: config.featuresUrl ? 5000 : undefined,
+    // Spread, not assign: a `__proto__` key from JSON stays a plain property.
+    attributes: { id: clientId, ...object('attributes') },
+    onExposure: fn(config.onExposure),
+    log: fn(config.log),
+    plugins,
+  }));
+}
+
+if (typeof document != 'undefined') {
+  const win = window as unknown as Record<string, unknown>;
+  if (win[LOADED]) {
+    console.warn('[splitflap] The script tag is on this page twice; the second copy does nothing.');
+  } else {
+    win[LOADED] = true;
+    script = document.currentScript as HTMLScriptElement | null;
+    const config = readConfig(script, win.splitflapConfig);
+    try {
+      if (config) start(config);
+    } catch (error) {
+      console.warn('[splitflap] Could not start', error);
+    }
+    // After this script has run, so the global `Splitflap` exists when the callbacks do.
+    Promise.resolve().then(() => runQueue(win, () => [client, win.Splitflap]));
+  }
+}

@@ -1,0 +1,179 @@
+/**
+ * Payload intake. A feature is validated and compiled on its first evaluation, not when the
+ * payload arrives: a server that parses a 2,000-feature payload per request and reads five flags
+ * compiles five. Compiled features are cached per payload object (payloads are treated as
+ * immutable: pass a new object, as a fetch does, to change definitions). A malformed feature or
+ * rule is dropped with a log line (the feature then falls back to its default value, or
+ * `unknownFeature`); nothing here throws.
+ */
+import { isObject } from './conditions';
+import { getBucketRanges, weightsFit } from './hash';
+import type { Experiment, FeatureDefinition, FeatureDefinitions, FeatureRule, Logger, VariationRange } from './types';
+
+/** A rule plus, for experiment rules, its experiment and bucket ranges built once. */
+export interface CompiledRule {
+  rule: FeatureRule;
+  exp?: Experiment;
+  ranges?: VariationRange[];
+}
+
+/** A validated feature, ready for `evalFeature`. */
+export interface CompiledFeature {
+  defaultValue: unknown;
+  rules: CompiledRule[];
+}
+
+/** `typeof`, with arrays and null told apart. */
+const typeOf = (value: unknown): string => (Array.isArray(value) ? 'array' : value === null ? 'null' : typeof value);
+
+const isNumber = (value: unknown): boolean => typeof value === 'number';
+const isRange = (value: unknown): boolean => Array.isArray(value) && value.length === 2 && value.every(isNumber);
+
+/**
+ * Each rule field evaluation relies on, with the type it must have when present and, for lists
+ * whose items evaluation dereferences, a check of each item (a malformed item would otherwise
+ * throw or pass silently).
+ */
+const RULE_FIELDS: [field: string, type: string, item?: (item: unknown) => boolean][] = [];
+const fields = (type: string, names: string, item?: (item: unknown) => boolean) => {
+  for (const field of names.split(' ')) RULE_FIELDS.push([field, type, item]);
+};
+fields('string', 'id key seed hashAttribute fallbackAttribute contextualBanditRef');
+fields('number', 'coverage hashVersion bucketVersion minBucketVersion startTs stopTs globalOverride');
+fields('boolean', 'enabled');
+fields('object', 'condition bandit');
+fields('array', 'variations contextualVariations meta namespace range');
+fields('array', 'weights', isNumber);
+fields('array', 'ranges', isRange);
+fields('array', 'filters', (f) => isObject(f) && typeof f.seed === 'string' && Array.isArray(f.ranges) && f.ranges.every(isRange));
+fields('array', 'parentConditions', (p) => isObject(p) && typeof p.id === 'string');
+
+/** Why `rule` cannot be used, or '' when every field has the type evaluation relies on. */
+function ruleProblem(rule: Record<string, unknown>): string {
+  for (const [field, type, item] of RULE_FIELDS) {
+    const value = rule[field];
+    if (value !== undefined && (typeOf(value) !== type || (item && !(value as unknown[]).every(item)))) return field;
+  }
+  const namespace = rule.namespace as unknown[] | undefined;
+  if (namespace && !(typeof namespace[0] === 'string' && isNumber(namespace[1]) && isNumber(namespace[2]))) return 'namespace';
+  if (rule.range && !isRange(rule.range)) return 'range';
+  return '';
+}
+
+/** The rule fields GrowthBook copies onto a rule's experiment (and so into results). */
+const EXPERIMENT_FIELDS = (
+  'coverage weights hashAttribute fallbackAttribute disableStickyBucketing bucketVersion minBucketVersion ' +
+  'namespace meta ranges name phase seed hashVersion filters condition' +
+  // Splitflap's experiment controls (kill switch, schedule, global override, descriptions).
+  ' enabled startTs stopTs globalOverride owner version bandit'
+).split(' ');
+/** Copied even when falsy: 0 and false mean something here. */
+const KEEP_FALSY = new Set(['coverage', 'bucketVersion', 'minBucketVersion', 'enabled', 'globalOverride']);
+
+function ruleExperiment(featureKey: string, rule: FeatureRule): Experiment | undefined {
+  const variations = rule.contextualVariations || rule.variations;
+  if (!variations) return undefined;
+  const exp: Experiment = { variations, key: rule.key || featureKey };
+  const target = exp as unknown as Record<string, unknown>;
+  const source = rule as unknown as Record<string, unknown>;
+  // Copy fields the way GrowthBook does, so results deep-equal its own.
+  for (const field of EXPERIMENT_FIELDS) {
+    const value = source[field];
+    if (KEEP_FALSY.has(field) ? value !== undefined : value) target[field] = value;
+  }
+  return exp;
+}
+
+function compileFeature(key: string, definition: unknown, log: Logger): CompiledFeature | null {
+  if (!isObject(definition)) {
+    log('Ignored bad feature', { feature: key });
+    return null;
+  }
+  const { rules: given, defaultValue } = definition as FeatureDefinition;
+  const rules: CompiledRule[] = [];
+  if (given !== undefined && !Array.isArray(given)) log('Ignored bad rules', { feature: key });
+  else {
+    for (const rule of given || []) {
+      const problem = isObject(rule) ? ruleProblem(rule) : 'rule';
+      if (problem) {
+        log('Ignored bad rule', { feature: key, field: problem });
+        continue;
+      }
+      const exp = 'force' in rule ? undefined : ruleExperiment(key, rule);
+      if (exp && exp.weights && !weightsFit(exp.weights, exp.variations.length)) {
+        log('Bad weights; using equal weights', { feature: key });
+      }
+      const ranges = exp && !exp.ranges ? getBucketRanges(exp.variations.length, exp.coverage, exp.weights) : undefined;
+      rules.push({ rule, exp, ranges });
+    }
+  }
+  return { defaultValue, rules };
+}
+
+/** Feature definitions as evaluation reads them: compiled on first use. */
+export interface FeatureSet {
+  /** The definitions as given (for the hydration snapshot and plugins). */
+  readonly definitions: FeatureDefinitions | undefined;
+  /** The compiled feature `key`, or undefined when there is none (or it is malformed). */
+  get(key: string): CompiledFeature | undefined;
+}
+
+/** Compiled features per payload object: servers share one payload across per-request clients. */
+const compiledByPayload = new WeakMap<object, Map<string, CompiledFeature | null>>();
+const EMPTY: FeatureSet = { definitions: undefined, get: () => undefined };
+
+/** A {@link FeatureSet} over `features` (anything: a bad payload is logged and counts as empty). */
+export function featureSet(features: unknown, log: Logger): FeatureSet {
+  if (features == null) return EMPTY;
+  if (!isObject(features)) {
+    log('Ignored bad features', { features });
+    return EMPTY;
+  }
+  let compiled = compiledByPayload.get(features);
+  if (!compiled) compiledByPayload.set(features, (compiled = new Map()));
+  const cache = compiled;
+  return {
+    definitions: features as FeatureDefinitions,
+    get(key) {
+      let feature = cache.get(key);
+      if (feature === undefined) {
+        // Own keys only: `constructor` or `__proto__` never resolve to something inherited.
+        let definition: unknown;
+        try {
+          definition = Object.prototype.hasOwnProperty.call(features, key) ? features[key] : undefined;
+          feature = definition === undefined ? null : compileFeature(key, definition, log);
+        } catch (error) {
+          log('Ignored bad feature', { feature: key, error });
+          feature = null;
+        }
+        cache.set(key, feature);
+      }
+      return feature || undefined;
+    },
+  };
+}
+
+/** The attributes the experiment rules of `features` hash on, found once per payload object. */
+const hashAttributesByPayload = new WeakMap<object, string[]>();
+export function hashAttributes(features: FeatureDefinitions | undefined): string[] {
+  if (!features) return ['id'];
+  let names = hashAttributesByPayload.get(features);
+  if (!names) {
+    const found = new Set(['id']);
+    try {
+      for (const key of Object.keys(features)) {
+        const rules = isObject(features[key]) ? features[key].rules : undefined;
+        if (!Array.isArray(rules)) continue;
+        for (const rule of rules) {
+          if (!isObject(rule) || 'force' in rule) continue;
+          if (typeof rule.hashAttribute === 'string') found.add(rule.hashAttribute);
+          if (typeof rule.fallbackAttribute === 'string') found.add(rule.fallbackAttribute);
+        }
+      }
+    } catch {
+      // A hostile payload (throwing getters): the identities found so far are enough.
+    }
+    hashAttributesByPayload.set(features, (names = [...found]));
+  }
+  return names;
+}

@@ -1,0 +1,92 @@
+/**
+ * `splitflap/sixpack`: Sixpack mode, `participate`/`convert` against a Sixpack-compatible server,
+ * with the control on any failure and a durable queue for conversions (see client.ts, queue.ts).
+ *
+ * ```ts
+ * const client = createClient({ plugins: [sixpack({ baseUrl: 'https://ab.example.com' })] });
+ * const { alternative } = await client.participate('button-color', ['grey', 'red']);
+ * ```
+ */
+import type { Plugin } from '../../plugin';
+import { stickyAttributeKey, stickyExperimentKey } from '../../sticky';
+import {
+  createSixpackClient,
+  SixpackError,
+  validateParticipation,
+  type ConvertResult,
+  type ParticipateOptions,
+  type ParticipateResult,
+  type SixpackClient,
+  type SixpackOptions,
+} from './client';
+
+export { createSixpackClient, SixpackError } from './client';
+export type { ConvertResult, ParticipateOptions, ParticipateResult, SixpackClient, SixpackErrorCode, SixpackOptions } from './client';
+export { indexedDbQueue, memoryQueue } from './queue';
+export type { Delivery, QueuedRequest, RequestQueue } from './queue';
+
+/** Sixpack answers live in a sticky doc of their own: `sixpack_client_id||<id>`, key `sixpack:<experiment>__0`. */
+const SIXPACK_ATTRIBUTE = 'sixpack_client_id';
+const sixpackKey = (experiment: string) => stickyExperimentKey('sixpack:' + experiment);
+
+/** What {@link sixpack} adds to the client. */
+export interface SixpackMethods {
+  /**
+   * The visitor's alternative of `experiment` from the server. The first alternative is the
+   * control, returned on any failure (`source: 'fallback'`, with `error`) and, without a request,
+   * while experiments are off (`enabled: false`, QA mode, bots: `source: 'disabled'`). Rejects
+   * only on programmer errors: invalid names or fewer than 2 alternatives (a `SixpackError`).
+   */
+  participate(experiment: string, alternatives: string[], options?: ParticipateOptions): Promise<ParticipateResult>;
+  /** Count a conversion (optionally for a KPI); queued and retried until the server has it. Nothing is sent while experiments are off. */
+  convert(experiment: string, options?: { kpi?: string }): Promise<ConvertResult>;
+  /**
+   * The alternative of `experiment` this client already knows (remembered in the sticky store,
+   * answered earlier, or from `hydrate`), synchronously; `undefined` if none yet. `hydrating`
+   * reads the state the client was hydrated with.
+   */
+  getParticipation(experiment: string, options?: { hydrating?: boolean }): string | undefined;
+}
+
+/** Sixpack mode against `options.baseUrl`. */
+export function sixpack(options: Omit<SixpackOptions, 'stickyStore' | 'log'>): Plugin<SixpackMethods> {
+  return (host) => {
+    let client: SixpackClient | undefined;
+    const connection = () =>
+      (client ||= createSixpackClient(host.clientId, { userAgent: host.userAgent, url: host.getURL, ...options, log: host.log, stickyStore: host.stickyStore }));
+    const docKey = stickyAttributeKey(SIXPACK_ATTRIBUTE, host.clientId);
+    const getParticipation = (experiment: string, o?: { hydrating?: boolean }) => {
+      const doc = host.getStickyDocs(o && o.hydrating)[docKey];
+      return doc ? doc.assignments[sixpackKey(experiment)] : undefined;
+    };
+    // Remembered answers render at once: their doc loads with the visitor's own.
+    host.watchStickyIdentity(SIXPACK_ATTRIBUTE, host.clientId);
+    host.onDestroy(() => client && client.destroy());
+    // Deliver what an earlier page left in the queue (a conversion made while offline).
+    if (typeof window != 'undefined' && host.experimentsEnabled) connection().flush();
+    return {
+      participate(experiment, alternatives, participateOptions) {
+        if (!host.experimentsEnabled) {
+          try {
+            validateParticipation(experiment, alternatives, participateOptions && participateOptions.trafficFraction);
+          } catch (error) {
+            return Promise.reject(error);
+          }
+          return Promise.resolve({ alternative: alternatives[0], experiment, clientId: host.clientId, source: 'disabled' as const });
+        }
+        return connection()
+          .participate(experiment, alternatives, participateOptions)
+          .then((result) => {
+            // Answers the visitor really has are kept in memory too (and so in the hydration snapshot).
+            if ((result.source == 'server' || result.source == 'sticky') && getParticipation(experiment) !== result.alternative) {
+              host.rememberStickyDoc({ attributeName: SIXPACK_ATTRIBUTE, attributeValue: host.clientId, assignments: { [sixpackKey(experiment)]: result.alternative } });
+            }
+            return result;
+          });
+      },
+      convert: (experiment, convertOptions) =>
+        host.experimentsEnabled ? connection().convert(experiment, convertOptions) : Promise.resolve({ status: 'rejected' as const, error: new SixpackError('disabled', 'experiments are off for this client') }),
+      getParticipation,
+    };
+  };
+}

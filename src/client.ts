@@ -64,7 +64,8 @@ export function createClient<F extends FeatureMap = FeatureMap, const P extends 
   const bots = options.excludeBots;
   const store =
     options.stickyBucketStore ||
-    (options.stickyBucketStore !== false && inBrowser && typeof indexedDB != 'undefined' ? indexedDbStickyBucketStore({ log }) : undefined);
+    // In browsers without IndexedDB the store falls back to localStorage, then memory, by itself.
+    (options.stickyBucketStore !== false && inBrowser ? indexedDbStickyBucketStore({ log }) : undefined);
 
   const ctx: EvalContext = {
     attributes: safeCopy(options.attributes || { id: clientId }),

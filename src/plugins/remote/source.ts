@@ -102,12 +102,14 @@ export function createPayloadSource(options: PayloadSourceOptions): PayloadSourc
   let pending: Promise<boolean> | undefined, started: Promise<void> | undefined, timer: ReturnType<typeof setInterval>;
   // IndexedDB failing (private mode, blocked, quota) switches to memory for good, with one line.
   // An injected cache failing only costs the cache.
-  const run = storageChain<PayloadCache>(
-    'payload cache',
-    options.cache ? [['the given cache', () => options.cache!]] : typeof indexedDB != 'undefined' ? [['IndexedDB', idb], ['memory', () => memory]] : [['memory', () => memory]],
-    log,
-  );
-  const cache = <T>(op: (c: PayloadCache) => Promise<T>): Promise<T | undefined> => run(op).catch(() => undefined);
+  // Chosen on first use: creating a source touches no storage.
+  let run: (<T>(op: (c: PayloadCache) => Promise<T>) => Promise<T>) | undefined;
+  const cache = <T>(op: (c: PayloadCache) => Promise<T>): Promise<T | undefined> =>
+    (run ||= storageChain<PayloadCache>(
+      'payload cache',
+      options.cache ? [['the given cache', () => options.cache!]] : typeof indexedDB != 'undefined' ? [['IndexedDB', idb], ['memory', () => memory]] : [['memory', () => memory]],
+      log,
+    ))(op).catch(() => undefined);
 
   const deliver = (entry: CachedPayload, source: 'cache' | 'network') => {
     const changed = entry.hash != last?.hash;

@@ -52,7 +52,11 @@ export interface SixpackMethods {
 export function sixpack(options: Omit<SixpackOptions, 'stickyStore' | 'log'>): Plugin<SixpackMethods> {
   return (host) => {
     let client: SixpackClient | undefined;
-    const connection = () =>
+    const connection = () => {
+      if (!options || typeof options.baseUrl != 'string' || !options.baseUrl) throw new TypeError('sixpack() needs a baseUrl');
+      return connectionTo();
+    };
+    const connectionTo = () =>
       (client ||= createSixpackClient(host.clientId, { userAgent: host.userAgent, url: host.getURL, ...options, log: host.log, stickyStore: host.stickyStore }));
     const docKey = stickyAttributeKey(SIXPACK_ATTRIBUTE, host.clientId);
     const getParticipation = (experiment: string, o?: { hydrating?: boolean }) => {
@@ -63,7 +67,7 @@ export function sixpack(options: Omit<SixpackOptions, 'stickyStore' | 'log'>): P
     host.watchStickyIdentity(SIXPACK_ATTRIBUTE, host.clientId);
     host.onDestroy(() => client && client.destroy());
     // Deliver what an earlier page left in the queue (a conversion made while offline).
-    if (typeof window != 'undefined' && host.experimentsEnabled) connection().flush();
+    if (typeof window != 'undefined' && host.experimentsEnabled && options && options.baseUrl) connection().flush();
     return {
       participate(experiment, alternatives, participateOptions) {
         if (!host.experimentsEnabled) {
@@ -74,8 +78,8 @@ export function sixpack(options: Omit<SixpackOptions, 'stickyStore' | 'log'>): P
           }
           return Promise.resolve({ alternative: alternatives[0], experiment, clientId: host.clientId, source: 'disabled' as const });
         }
-        return connection()
-          .participate(experiment, alternatives, participateOptions)
+        return Promise.resolve()
+          .then(() => connection().participate(experiment, alternatives, participateOptions))
           .then((result) => {
             // Answers the visitor really has are kept in memory too (and so in the hydration snapshot).
             if ((result.source == 'server' || result.source == 'sticky') && getParticipation(experiment) !== result.alternative) {
@@ -85,7 +89,7 @@ export function sixpack(options: Omit<SixpackOptions, 'stickyStore' | 'log'>): P
           });
       },
       convert: (experiment, convertOptions) =>
-        host.experimentsEnabled ? connection().convert(experiment, convertOptions) : Promise.resolve({ status: 'rejected' as const, error: new SixpackError('disabled', 'experiments are off for this client') }),
+        host.experimentsEnabled ? Promise.resolve().then(() => connection().convert(experiment, convertOptions)) : Promise.resolve({ status: 'rejected' as const, error: new SixpackError('disabled', 'experiments are off for this client') }),
       getParticipation,
     };
   };

@@ -49,8 +49,11 @@ export interface EvalContext {
   enabled?: boolean;
   /** Sticky docs by `attr||value`; absent means sticky bucketing is off. */
   stickyDocs?: StickyAssignmentDocs;
-  /** Every hashed, in-experiment result is appended here (sticky persistence and exposure). */
-  assigned?: [Experiment, ExperimentResult][];
+  /**
+   * Every hashed, in-experiment result is appended here, as experiment then result (a flat list:
+   * no pair allocated per evaluation), for sticky persistence and exposure.
+   */
+  assigned?: (Experiment | ExperimentResult)[];
 }
 
 /** The fields that pick the identity an experiment or rollout hashes. */
@@ -94,6 +97,9 @@ export interface PrerequisiteWalk {
 }
 
 const newWalk = (): PrerequisiteWalk => ({ path: [], done: new Map(), cycles: 0 });
+
+/** Run an inline experiment (no feature): what `client.run` evaluates. */
+export const runInlineExperiment = (ctx: EvalContext, exp: Experiment): ExperimentResult => runExperiment(ctx, exp, null);
 
 /** Evaluate feature `id`; `walk` is given when `id` is a prerequisite of another evaluation. */
 export function evalFeature(ctx: EvalContext, id: string, walk?: PrerequisiteWalk): FeatureResult {
@@ -439,6 +445,6 @@ export function runExperiment(
   if (ctx.qaMode || exp.status === 'stopped') return experimentResult(ctx, exp, featureId);
 
   const result = experimentResult(ctx, exp, featureId, assigned, n, foundSticky);
-  if (ctx.assigned) ctx.assigned.push([exp, result]);
+  if (ctx.assigned) ctx.assigned.push(exp, result);
   return result;
 }

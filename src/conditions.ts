@@ -4,7 +4,9 @@
  * Departures, all on malformed input only: nothing throws (the rule is simply false), only
  * own properties are ever read, and malformed `$or`/`$and`/`$nor`/`$not` never match.
  */
-import type { Attributes, ConditionInterface, SavedGroups } from './types';
+import { defaultLog } from './log';
+import { compileSafeRegex, type SafeRegex } from './regex';
+import type { Attributes, ConditionInterface, Logger, SavedGroups } from './types';
 
 export type { Attributes, ConditionInterface, SavedGroups };
 
@@ -14,8 +16,10 @@ const NO_GROUPS: SavedGroups = Object.freeze({}) as SavedGroups;
 // Regexes and padded versions repeat across every evaluation; caching them keeps the hot path
 // allocation-free. Bounded because attribute values (e.g. app versions) are unbounded.
 const CACHE_LIMIT = 500;
-const regexCache = new Map<string, RegExp | null>();
-const regexiCache = new Map<string, RegExp | null>();
+/** A pattern's verdict (see regex.ts), cached per pattern string, and whether its problem was logged. */
+type CachedRegex = SafeRegex & { logged?: boolean };
+const regexCache = new Map<string, CachedRegex>();
+const regexiCache = new Map<string, CachedRegex>();
 const versionCache = new Map<string, string>();
 
 function remember<T>(cache: Map<string, T>, key: string, make: (key: string) => T): T {
@@ -29,17 +33,34 @@ function remember<T>(cache: Map<string, T>, key: string, make: (key: string) => 
   return value;
 }
 
-// A failed compile is cached as null so a bad pattern costs one try/catch, not one per call.
 // GrowthBook escapes unescaped `/` first; without the `u` flag `\/` and `/` are the same, so we don't.
-function compile(pattern: string, flags: string): RegExp | null {
-  try {
-    return new RegExp(pattern, flags);
-  } catch {
-    return null;
+const compileCase = (pattern: string): CachedRegex => compileSafeRegex(pattern, false);
+const compileNoCase = (pattern: string): CachedRegex => compileSafeRegex(pattern, true);
+
+/** Where the current `evalCondition` call reports problems (set for the length of the call: evaluation is synchronous). */
+let log: Logger = defaultLog;
+
+/**
+ * `$regex`/`$regexi`: a refused pattern (invalid, or able to backtrack catastrophically) never
+ * matches, nor does an input longer than the pattern's safe length; each is logged once per pattern.
+ */
+function testRegex(cache: Map<string, CachedRegex>, pattern: string, actual: unknown, ignoreCase: boolean): boolean {
+  const compiled = remember(cache, pattern, ignoreCase ? compileNoCase : compileCase);
+  if (compiled.regex === null) {
+    if (!compiled.logged) log('Regex never matches: ' + compiled.refused, { pattern });
+    compiled.logged = true;
+    return false;
   }
+  // A template literal stringifies as `test` does (a symbol throws), so a missing attribute is
+  // tested as "null", as in GrowthBook.
+  const text = `${actual as string}`;
+  if (text.length > compiled.maxInputLength) {
+    if (!compiled.logged) log('Input too long for regex: no match', { pattern, length: text.length, maxInputLength: compiled.maxInputLength });
+    compiled.logged = true;
+    return false;
+  }
+  return compiled.regex.test(text);
 }
-const compileCase = (pattern: string) => compile(pattern, '');
-const compileNoCase = (pattern: string) => compile(pattern, 'i');
 
 const VERSION_STRIP = /(^v|\+.*$)/g;
 const VERSION_SPLIT = /[-.]/;
@@ -236,12 +257,9 @@ function evalOperator(op: string, actual: unknown, expected: unknown, groups: Sa
     case '$not': return !matchValue(expected, actual, groups, false);
     case '$type': return typeOf(actual) === expected;
     case '$regex':
-    case '$regexi': {
-      if (typeof expected !== 'string') return false;
-      const re = op === '$regex' ? remember(regexCache, expected, compileCase) : remember(regexiCache, expected, compileNoCase);
-      // `test` stringifies its argument, so a missing attribute is tested as "null", as in GrowthBook.
-      return re !== null && re.test(actual as string);
-    }
+      return typeof expected === 'string' && testRegex(regexCache, expected, actual, false);
+    case '$regexi':
+      return typeof expected === 'string' && testRegex(regexiCache, expected, actual, true);
     case '$inGroup':
     case '$notInGroup': {
       const values = groupValues(groups, expected);
@@ -258,15 +276,22 @@ function evalOperator(op: string, actual: unknown, expected: unknown, groups: Sa
  * version (`$v…`) and saved-group (`$inGroup`/`$notInGroup`, looked up in `savedGroups`) operators.
  * `{}` matches everyone. Never throws: malformed input (a non-object condition, an unknown
  * operator, an invalid regex, an unstringifiable value) makes the condition false.
+ * A regex that could backtrack catastrophically never matches, nor does one tested on an input
+ * longer than its safe length (see regex.ts); `log` hears of each such pattern once.
  */
 export function evalCondition(
   attributes: Attributes,
   condition: ConditionInterface,
   savedGroups?: SavedGroups,
+  logger: Logger = defaultLog,
 ): boolean {
+  const outer = log;
+  log = logger;
   try {
     return matches(attributes, condition, savedGroups || NO_GROUPS);
   } catch {
     return false;
+  } finally {
+    log = outer;
   }
 }

@@ -19,6 +19,7 @@ import type {
   FeatureResultSource,
   FeatureRule,
   Filter,
+  Logger,
   ParentCondition,
   SavedGroups,
   StickyAssignmentDocs,
@@ -52,6 +53,8 @@ export interface EvalContext {
   onBandit?: (exp: Experiment) => void;
   /** Called with every hashed, in-experiment result (sticky persistence and exposure). */
   onAssignment?: (experiment: Experiment, result: ExperimentResult) => void;
+  /** Hears of targeting problems evaluation recovered from (a refused regex); default `console.warn`. */
+  log?: Logger;
 }
 
 /** The fields that pick the identity an experiment or rollout hashes. */
@@ -78,7 +81,7 @@ export function featureResult(
 
 /** Whether the visitor meets `condition` (none: everyone does). */
 const matches = (ctx: EvalContext, condition: ConditionInterface | undefined): boolean =>
-  evalCondition(ctx.attributes, condition || {}, ctx.savedGroups);
+  evalCondition(ctx.attributes, condition || {}, ctx.savedGroups, ctx.log);
 
 /**
  * The prerequisite walk of one top-level evaluation. `path` holds the features whose
@@ -173,7 +176,7 @@ function failedPrerequisite(
       failed = 'cyclicPrerequisite';
       break;
     }
-    if (!evalCondition({ value: parentResult.value }, parent.condition || {}, ctx.savedGroups)) {
+    if (!evalCondition({ value: parentResult.value }, parent.condition || {}, ctx.savedGroups, ctx.log)) {
       failed = parent.gate ? 'prerequisite' : true;
       break;
     }

@@ -2,8 +2,9 @@
  * Regression tests for evaluation defects where one field of a payload (which comes from a
  * server and may be wrong) could freeze or fool evaluation. Each test failed before its fix.
  */
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { evalCondition } from '../../src/conditions';
+import { compileSafeRegex } from '../../src/regex';
 import { createClient, type FeatureDefinitions } from '../../src/index';
 import { runExperiment, type EvalContext } from '../../src/evaluate';
 import type { Experiment, ParentCondition, StickyAssignmentDocs } from '../../src/types';
@@ -193,5 +194,90 @@ describe('prerequisites: the memo never changes an answer', () => {
     }
     // The graphs really do exercise cycles.
     expect(cycles).toBeGreaterThan(1000);
+  });
+});
+
+describe('regexes: patterns that can backtrack catastrophically never match; inputs are bounded', () => {
+  const regex = (pattern: string, input: unknown, log = vi.fn()) => evalCondition({ s: input }, { s: { $regex: pattern } }, {}, log);
+  const regexi = (pattern: string, input: unknown, log = vi.fn()) => evalCondition({ s: input }, { s: { $regexi: pattern } }, {}, log);
+
+  it('(a+)+$ never matches, even where it would, and is logged once (40 characters never returned)', () => {
+    const log = vi.fn();
+    expect(new RegExp('(a+)+$').test('aaa')).toBe(true);
+    for (let i = 0; i < 3; i++) expect(regex('(a+)+$', 'aaa', log)).toBe(false);
+    expect(regex('(a+)+$', 'a'.repeat(40) + '!', log)).toBe(false);
+    expect(log).toHaveBeenCalledTimes(1);
+    expect(log).toHaveBeenCalledWith(expect.stringContaining('never matches'), { pattern: '(a+)+$' });
+  });
+
+  it('refuses nested quantifiers and ambiguous repeated alternations, with either flag', () => {
+    for (const [pattern, input] of [
+      ['(a+)+$', 'aa'],
+      ['(a*)*b', 'ab'],
+      ['(a|a)*b', 'ab'],
+      ['(a|ab)+c', 'abc'],
+      ['(.*a){20}', 'a'.repeat(20)],
+      ['(\\w+\\s?)+$', 'hello world'],
+      ['^(([a-z])+.)+[A-Z]([a-z])+$', 'ab.Cd'],
+      ['(?:x+x+)+y', 'xxy'],
+      ['(?=a*)+a', 'a'],
+      ['(a)(?:\\1)+', 'aaa'],
+      ['a?'.repeat(30) + 'a'.repeat(30), 'a'.repeat(30)],
+    ]) {
+      expect({ pattern, native: new RegExp(pattern).test(input) }).toEqual({ pattern, native: true });
+      expect({ pattern, regex: regex(pattern, input), regexi: regexi(pattern, input) }).toEqual({ pattern, regex: false, regexi: false });
+    }
+    // Case folding makes literal alternatives overlap.
+    expect(regex('^(a|A)+$', 'aA')).toBe(true);
+    expect(regexi('^(a|A)+$', 'aA')).toBe(false);
+  });
+
+  it('everyday targeting patterns answer as the plain RegExp does', () => {
+    const cases: [string, string][] = [
+      ['^(US|CA|GB)$', 'CA'],
+      ['Chrome/\\d+', 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 Chrome/120.0.0.0 Safari/537.36'],
+      ['iPhone|iPad', 'Mozilla/5.0 (iPad; CPU OS 17_0 like Mac OS X)'],
+      ['^https?://(www\\.)?example\\.com/', 'https://www.example.com/pricing?utm=1'],
+      ['@example\\.com$', 'ann@example.com'],
+      ['^[a-z0-9._%+-]+@[a-z0-9.-]+\\.[a-z]{2,}$', 'first.last+tag@mail.example.co.uk'],
+      ['^(\\d{1,3}\\.){3}\\d{1,3}$', '192.168.0.1'],
+      ['\\.(jpg|png)$', 'photo.png'],
+      ['^/blog/', '/blog/2024/hello'],
+      ['.*foo.*', 'xxfooyy'],
+      ['.*foo.*', 'fo\nod'],
+      ['.*foo', 'a\nfoo'],
+      ['^.*foo', 'a\nfoo'],
+      ['foo.*$', 'foo\nbar'],
+      ['.*', ''],
+      ['\\bbeta\\b', 'open beta program'],
+      ['(?<=v)\\d', 'v2'],
+    ];
+    for (const [pattern, input] of cases) {
+      for (const flags of ['', 'i']) {
+        const expected = new RegExp(pattern, flags).test(input);
+        const actual = flags ? regexi(pattern, input) : regex(pattern, input);
+        expect({ pattern, flags, input, actual }).toEqual({ pattern, flags, input, actual: expected });
+      }
+    }
+  });
+
+  it("an input longer than the pattern's safe length does not match, logged once; at the limit it does", () => {
+    const pattern = '[a-z.]+\\.com';
+    const limit = compileSafeRegex(pattern, false).maxInputLength;
+    expect(limit).toBeGreaterThan(200);
+    expect(limit).toBeLessThan(5000);
+    const log = vi.fn();
+    const atLimit = 'a'.repeat(limit - 4) + '.com';
+    expect(regex(pattern, atLimit, log)).toBe(true);
+    expect(regex(pattern, 'a' + atLimit, log)).toBe(false);
+    expect(regex(pattern, 'aa' + atLimit, log)).toBe(false);
+    expect(log).toHaveBeenCalledTimes(1);
+    expect(log).toHaveBeenCalledWith(expect.stringContaining('too long'), { pattern, length: limit + 1, maxInputLength: limit });
+  });
+
+  it('a payload regex cannot hold a client hostage (it did for 3.8 s at 28 characters)', () => {
+    const features = { f: { defaultValue: false, rules: [{ force: true, condition: { ua: { $regex: '^(a+)+$' } } }] } };
+    const client = quietClient(features, { attributes: { id: 'v1', ua: 'a'.repeat(40) + '!' } });
+    expect(client.isOn('f')).toBe(false);
   });
 });

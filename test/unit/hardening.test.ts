@@ -2,6 +2,7 @@
  * Regression tests for evaluation defects where one field of a payload (which comes from a
  * server and may be wrong) could freeze or fool evaluation. Each test failed before its fix.
  */
+import { evalCondition as growthbookEvalCondition } from '@growthbook/growthbook';
 import { describe, expect, it, vi } from 'vitest';
 import { evalCondition } from '../../src/conditions';
 import { compileSafeRegex } from '../../src/regex';
@@ -279,5 +280,54 @@ describe('regexes: patterns that can backtrack catastrophically never match; inp
     const features = { f: { defaultValue: false, rules: [{ force: true, condition: { ua: { $regex: '^(a+)+$' } } }] } };
     const client = quietClient(features, { attributes: { id: 'v1', ua: 'a'.repeat(40) + '!' } });
     expect(client.isOn('f')).toBe(false);
+  });
+});
+
+describe('set operators on two arrays take linear time, with GrowthBook\'s answers', () => {
+  /** An array that counts reads of its elements (and of anything else). */
+  function counted(items: unknown[]): { list: unknown[]; reads: () => number } {
+    let reads = 0;
+    const list = new Proxy(items, { get: (target, key, receiver) => (reads++, Reflect.get(target, key, receiver)) });
+    return { list, reads: () => reads };
+  }
+  const strings = (prefix: string, n: number) => Array.from({ length: n }, (_, i) => prefix + i);
+
+  it('$in/$nin/$ini/$nini/$all/$alli read each element a bounded number of times (they read n·m)', () => {
+    const n = 2000;
+    for (const op of ['$in', '$nin', '$ini', '$nini', '$all', '$alli']) {
+      const attribute = counted(strings('a', n));
+      // $all needs every expected item: share the first one so the scan runs to the end.
+      const expected = counted(op.startsWith('$all') ? ['a0', ...strings('b', n - 1)] : strings('b', n));
+      evalCondition({ tags: attribute.list }, { tags: { [op]: expected.list } });
+      expect({ op, reads: attribute.reads() + expected.reads() <= 10 * n }).toEqual({ op, reads: true });
+    }
+  });
+
+  it('30,000 × 30,000 answers (it took 5.3 s)', () => {
+    const attribute = strings('a', 30_000);
+    expect(evalCondition({ tags: attribute }, { tags: { $in: strings('b', 30_000) } })).toBe(false);
+    expect(evalCondition({ tags: attribute }, { tags: { $in: [...strings('b', 29_999), 'a29999'] } })).toBe(true);
+    expect(evalCondition({ tags: attribute }, { tags: { $all: [...attribute].reverse() } })).toBe(true);
+  });
+
+  it('agrees with GrowthBook on 2,000 random pairs of arrays, small and large (seed 6)', () => {
+    const random = mulberry32(6);
+    const pick = <T>(items: T[]): T => items[Math.floor(random() * items.length)];
+    const values: unknown[] = ['a', 'A', 'b', '1', '01', '', 'true', 'null', 0, 1, -0, 1.5, NaN, true, false, null, undefined, [1], ['a'], [], { a: 1 }, {}];
+    // (GrowthBook throws on an undefined $all item, which no JSON payload holds.)
+    const expectedItems: unknown[] = [...values.filter((v) => v !== undefined), { $gt: 0 }, { $in: ['a'] }, { $exists: true }];
+    const list = (items: unknown[]) => Array.from({ length: pick([0, 1, 3, 10, 40]) }, () => pick(items));
+    let matched = 0;
+    for (let i = 0; i < 2000; i++) {
+      const op = pick(['$in', '$nin', '$ini', '$nini', '$all', '$alli']);
+      const attribute = list(values);
+      const expected = list(op.startsWith('$all') ? expectedItems : values);
+      const condition = { tags: { [op]: expected } };
+      const ours = evalCondition({ tags: attribute }, condition);
+      if (ours) matched++;
+      expect({ i, op, attribute, expected, ours }).toEqual({ i, op, attribute, expected, ours: growthbookEvalCondition({ tags: attribute }, condition) });
+    }
+    expect(matched).toBeGreaterThan(400);
+    expect(matched).toBeLessThan(1600);
   });
 });

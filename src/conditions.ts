@@ -286,8 +286,10 @@ function groupValues(groups: SavedGroups, id: unknown): unknown[] | null {
   const entry: unknown = hasOwn.call(groups, id) ? groups[id] : undefined;
   if (entry === undefined) return [];
   if (Array.isArray(entry)) return entry;
-  // GrowthBook's v2 saved-group shape, `{ type: "list", values }`.
-  if (isObject(entry) && entry.type === 'list') return Array.isArray(entry.values) ? entry.values : null;
+  // GrowthBook's v2 saved-group shape, `{ type: "list", values }` (own fields only, like every read here).
+  if (isObject(entry) && hasOwn.call(entry, 'type') && entry.type === 'list') {
+    return hasOwn.call(entry, 'values') && Array.isArray(entry.values) ? entry.values : null;
+  }
   return null;
 }
 

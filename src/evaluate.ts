@@ -60,6 +60,16 @@ export interface EvalContext {
 /** The fields that pick the identity an experiment or rollout hashes. */
 type Hashed = Pick<FeatureRule, 'hashAttribute' | 'fallbackAttribute' | 'disableStickyBucketing'>;
 
+const hasOwn = Object.prototype.hasOwnProperty;
+
+/**
+ * `record[key]` if `record` has it as an own property: options may be plain objects, and an
+ * experiment key or group named `constructor` must not find Object.prototype's.
+ */
+function own<T>(record: Record<string, T> | undefined, key: string): T | undefined {
+  return record && hasOwn.call(record, key) ? record[key] : undefined;
+}
+
 /** Shared by every variation without metadata, so results allocate none. */
 const NO_META: VariationMeta = {};
 
@@ -240,7 +250,7 @@ function isIncludedInRollout(ctx: EvalContext, seed: string, rule: FeatureRule):
 
 /** A copy of `exp` with the weights of the first bandit context the visitor matches. */
 function withContextualBandit(ctx: EvalContext, exp: Experiment, ref: string): Experiment {
-  const definition = ctx.contextualBandits && ctx.contextualBandits[ref];
+  const definition = own(ctx.contextualBandits, ref);
   if (!definition) return exp;
   const copy = { ...exp };
   // No leaf matched: bucket on the rule's marginal weights, reported as leaf -1.
@@ -358,7 +368,7 @@ function included(exp: Experiment): boolean {
 }
 
 function hasGroupOverlap(ctx: EvalContext, groups: string[]): boolean {
-  for (const group of groups) if (ctx.groups && ctx.groups[group]) return true;
+  for (const group of groups) if (own(ctx.groups, group)) return true;
   return false;
 }
 
@@ -380,7 +390,7 @@ export function runExperiment(
   // `enabled: false` is a kill switch: it beats even QA forces.
   if (exp.variations.length < 2 || ctx.enabled === false || exp.enabled === false) return experimentResult(ctx, exp, featureId);
 
-  const override = ctx.overrides && ctx.overrides[key];
+  const override = own(ctx.overrides, key);
   if (override) {
     exp = { ...exp, ...override };
     ranges = undefined;
@@ -393,7 +403,7 @@ export function runExperiment(
   if (qs !== null) return experimentResult(ctx, exp, featureId, qs);
 
   const forced = ctx.forcedVariations;
-  if (forced && key in forced) return experimentResult(ctx, exp, featureId, forced[key]);
+  if (forced && hasOwn.call(forced, key)) return experimentResult(ctx, exp, featureId, forced[key]);
 
   // Everyone gets the global override, as a decision of the experiment, so nobody is "exposed".
   if (exp.globalOverride !== undefined) return experimentResult(ctx, exp, featureId, exp.globalOverride);

@@ -331,3 +331,50 @@ describe('set operators on two arrays take linear time, with GrowthBook\'s answe
     expect(matched).toBeLessThan(1600);
   });
 });
+
+describe('only own properties are read: inherited names never count', () => {
+  const INHERITED = ['constructor', 'toString', 'hasOwnProperty', '__proto__', 'valueOf'];
+  const baseCtx = (extra: Partial<EvalContext>): EvalContext => ({
+    attributes: Object.assign(Object.create(null), { id: 'v1' }),
+    features: new Map(),
+    ...extra,
+  });
+
+  it('an experiment limited to groups ["constructor"] excludes a visitor in no group (it included them)', () => {
+    const client = quietClient({}, { groups: {} });
+    for (const group of INHERITED) {
+      expect({ group, inExperiment: client.run({ key: 'e-' + group, variations: [0, 1], groups: [group] }).inExperiment }).toEqual({ group, inExperiment: false });
+    }
+    // Own memberships still count, including a group literally named "__proto__" (JSON makes it an own key).
+    const member = quietClient({}, { groups: JSON.parse('{"beta": true, "__proto__": true}') });
+    expect(member.run({ key: 'e', variations: [0, 1], groups: ['beta'] }).inExperiment).toBe(true);
+    expect(member.run({ key: 'e2', variations: [0, 1], groups: ['__proto__'] }).inExperiment).toBe(true);
+  });
+
+  it('forced variations, overrides and contextual bandits given as plain objects ignore inherited keys', () => {
+    const exp: Experiment = { key: 'constructor', variations: [0, 1] };
+    const plain = baseCtx({ forcedVariations: {}, overrides: {}, contextualBandits: {}, groups: {} });
+    const result = runExperiment(plain, exp, null);
+    expect(result).toMatchObject({ inExperiment: true, hashUsed: true });
+    expect(result.leafId).toBeUndefined();
+  });
+
+  it('saved groups: a list entry is recognised by its own fields only', () => {
+    const inherited = Object.create({ type: 'list', values: ['x'] }) as unknown[];
+    expect(evalCondition({ id: 'x' }, { id: { $inGroup: 'g' } }, { g: inherited })).toBe(false);
+    expect(evalCondition({ id: 'x' }, { id: { $inGroup: 'g' } }, { g: { type: 'list', values: ['x'] } as unknown as unknown[] })).toBe(true);
+  });
+
+  it('attribute paths through inherited names find nothing, through a client too', () => {
+    const features = (condition: unknown) => ({ f: { defaultValue: 'no', rules: [{ force: 'yes', condition }] } });
+    const read = (condition: unknown, attributes: unknown = { id: 'v1', a: {} }) =>
+      quietClient(features(condition), { attributes }).getFeatureValue('f', '');
+    expect(read({ 'constructor.name': 'Object' })).toBe('no');
+    expect(read({ 'a.constructor.name': 'Object' })).toBe('no');
+    expect(read({ 'a.toString': { $exists: true } })).toBe('no');
+    expect(read(JSON.parse('{"__proto__": {"$exists": true}}'))).toBe('no');
+    expect(read(JSON.parse('{"a.__proto__": {"$exists": true}}'))).toBe('no');
+    expect(read({ 'id.length': 2 })).toBe('no'); // a string's own length is not an attribute path
+    expect(read({ 'a.b': 1 }, { id: 'v1', a: { b: 1 } })).toBe('yes');
+  });
+});

@@ -6,7 +6,8 @@ import { evalCondition as growthbookEvalCondition } from '@growthbook/growthbook
 import { describe, expect, it, vi } from 'vitest';
 import { evalCondition } from '../../src/conditions';
 import { compileSafeRegex } from '../../src/regex';
-import { createClient, type FeatureDefinitions } from '../../src/index';
+import { clientIdSetCookieHeader, createClient, type FeatureDefinitions } from '../../src/index';
+import { resolveClientId } from '../../src/identity';
 import { runExperiment, type EvalContext } from '../../src/evaluate';
 import type { Experiment, ParentCondition, StickyAssignmentDocs } from '../../src/types';
 import { mulberry32 } from '../helpers/random';
@@ -376,5 +377,40 @@ describe('only own properties are read: inherited names never count', () => {
     expect(read(JSON.parse('{"a.__proto__": {"$exists": true}}'))).toBe('no');
     expect(read({ 'id.length': 2 })).toBe('no'); // a string's own length is not an attribute path
     expect(read({ 'a.b': 1 }, { id: 'v1', a: { b: 1 } })).toBe('yes');
+  });
+});
+
+describe('cookie options are validated: no attribute injection through name, domain or days', () => {
+  it('a domain, name or lifetime that would break the header is a RangeError (it was copied in)', () => {
+    for (const domain of ['x.com; Domain=evil.com', 'x.com,evil.com', 'x .com', 'x.com\n', 'x.com\u0000', 'x.com\r\nSet-Cookie: a=b', '"x.com"', 'x..com', 'x.com.']) {
+      expect(() => clientIdSetCookieHeader('id', { domain })).toThrow(RangeError);
+    }
+    for (const name of ['a;b', 'a b', 'a=b', 'a,b', 'a\tb', 'ä', 'a\u007f', '(a)']) {
+      expect(() => clientIdSetCookieHeader('id', { name })).toThrow(RangeError);
+    }
+    for (const days of [NaN, Infinity, -1]) expect(() => clientIdSetCookieHeader('id', { days })).toThrow(RangeError);
+  });
+
+  it('a value of the wrong type is a TypeError', () => {
+    expect(() => clientIdSetCookieHeader('id', { domain: 5 as unknown as string })).toThrow(TypeError);
+    expect(() => clientIdSetCookieHeader('id', { name: {} as unknown as string })).toThrow(TypeError);
+    expect(() => clientIdSetCookieHeader('id', { days: '30' as unknown as number })).toThrow(TypeError);
+  });
+
+  it('valid options still make the header; empty strings mean the defaults', () => {
+    expect(clientIdSetCookieHeader('a b', { name: 'my_id', domain: '.shop.example.co.uk', days: 0.5 }, false)).toBe(
+      'my_id=a%20b; Path=/; Max-Age=43200; SameSite=Lax; Domain=.shop.example.co.uk',
+    );
+    for (const domain of ['localhost', '127.0.0.1', 'xn--bcher-kva.example', 'EXAMPLE.com']) {
+      expect(clientIdSetCookieHeader('id', { domain })).toContain('; Domain=' + domain + ';');
+    }
+    expect(clientIdSetCookieHeader('id', { name: '', domain: '' })).toBe('sixpack_client_id=id; Path=/; Max-Age=34560000; SameSite=Lax; Secure');
+  });
+
+  it('the browser cookie gets the same checks', () => {
+    // Without `document` nothing is read or written, but a bad option is still a mistake.
+    expect(() => resolveClientId(undefined, { domain: 'x.com; Domain=evil.com' })).toThrow(RangeError);
+    expect(resolveClientId(undefined, false)).toMatch(/^[0-9a-f-]{36}$/);
+    expect(resolveClientId('given', { domain: 'x.com; Domain=evil.com' })).toBe('given');
   });
 });

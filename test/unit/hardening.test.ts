@@ -6,7 +6,7 @@ import { evalCondition as growthbookEvalCondition } from '@growthbook/growthbook
 import { describe, expect, it, vi } from 'vitest';
 import { evalCondition } from '../../src/conditions';
 import { compileSafeRegex } from '../../src/regex';
-import { clientIdSetCookieHeader, createClient, type FeatureDefinitions } from '../../src/index';
+import { chooseVariation, clientIdSetCookieHeader, createClient, getBucketRanges, hash, inNamespace, type FeatureDefinitions } from '../../src/index';
 import { resolveClientId } from '../../src/identity';
 import { runExperiment, type EvalContext } from '../../src/evaluate';
 import type { Experiment, ParentCondition, StickyAssignmentDocs } from '../../src/types';
@@ -412,5 +412,33 @@ describe('cookie options are validated: no attribute injection through name, dom
     expect(() => resolveClientId(undefined, { domain: 'x.com; Domain=evil.com' })).toThrow(RangeError);
     expect(resolveClientId(undefined, false)).toMatch(/^[0-9a-f-]{36}$/);
     expect(resolveClientId('given', { domain: 'x.com; Domain=evil.com' })).toBe('given');
+  });
+});
+
+describe('found by the fuzzer: malformed values give the documented fallbacks', () => {
+  it('the pure building blocks answer malformed arguments instead of throwing', () => {
+    const objects = [null, {}, [], Symbol('s'), 10n, Object.create(null), true] as never[];
+    for (const value of [...objects, 5, undefined] as never[]) {
+      expect(hash(value, 'id', 1)).toBeNull();
+      expect(hash('seed', value, 2)).toBeNull();
+      expect(chooseVariation(0.5, value)).toBe(-1);
+      expect(chooseVariation(value, [[0, 1]])).toBe(-1);
+      expect(inNamespace('id', value)).toBe(false);
+      expect(inNamespace('id', ['ns', value, 1] as never)).toBe(false);
+    }
+    for (const value of objects) {
+      // (A number namespace id hashes as GrowthBook's `'__' + id`.)
+      expect(inNamespace('id', [value, 0, 1] as never)).toBe(false);
+      expect(getBucketRanges(value)).toEqual([]);
+      expect(getBucketRanges(2, value)).toEqual([[0, 0], [0.5, 0.5]]);
+      expect(getBucketRanges(2, 1, value)).toEqual([[0, 0.5], [0.5, 1]]);
+    }
+    for (const n of [2.5, NaN, Infinity, -1, 1e12]) expect(getBucketRanges(n)).toEqual([]);
+    expect(getBucketRanges(2, 1, [0.5, '0.5'] as never)).toEqual([[0, 0.5], [0.5, 1]]);
+    expect(chooseVariation(0.5, [null, [0.4, 0.6]] as never)).toBe(1);
+    // Well-formed arguments answer as before.
+    expect(hash('seed', 'id', 1)).toBeGreaterThanOrEqual(0); // (exact values: the conformance vectors)
+    expect(inNamespace('id', ['ns', 0, 1])).toBe(true);
+    expect(getBucketRanges(2, 0.5, [0.25, 0.75])).toEqual([[0, 0.125], [0.25, 0.625]]);
   });
 });

@@ -195,6 +195,11 @@ function failedPrerequisite(
   return failed;
 }
 
+/** An attribute value usable as an identity: a non-empty string or a non-zero number (anything else is no identity). */
+function identityValue(value: unknown): string | number | undefined {
+  return (typeof value === 'string' || typeof value === 'number') && value ? value : undefined;
+}
+
 /**
  * The attribute used for hashing and its value. The fallback attribute (e.g. an anonymous id
  * while `id` is unknown) is only used with sticky bucketing, which keeps the visitor in place
@@ -206,15 +211,15 @@ function hashAttributeOf(
   fallback?: string,
 ): { hashAttribute: string; hashValue: string | number } {
   let hashAttribute = attribute || 'id';
-  let hashValue = ctx.attributes[hashAttribute];
+  let hashValue = identityValue(ctx.attributes[hashAttribute]);
   if (!hashValue && fallback) {
-    const fallbackValue = ctx.attributes[fallback];
+    const fallbackValue = identityValue(ctx.attributes[fallback]);
     if (fallbackValue) {
       hashAttribute = fallback;
       hashValue = fallbackValue;
     }
   }
-  return { hashAttribute, hashValue: hashValue ? (hashValue as string | number) : '' };
+  return { hashAttribute, hashValue: hashValue || '' };
 }
 
 function usesSticky(ctx: EvalContext, hashed: Hashed): boolean {
@@ -267,10 +272,11 @@ function withContextualBandit(ctx: EvalContext, exp: Experiment, ref: string): E
   return copy;
 }
 
-/** The sticky doc of the identity `attribute` names, if any. */
+/** The sticky doc of the identity `attribute` names, if any (one without assignments is none). */
 function stickyDoc(ctx: EvalContext, attribute: string | undefined): StickyAssignmentsDocument | undefined {
   const { hashAttribute, hashValue } = hashAttributeOf(ctx, attribute);
-  return hashValue ? ctx.stickyDocs![stickyAttributeKey(hashAttribute, hashValue)] : undefined;
+  const doc = hashValue ? ctx.stickyDocs![stickyAttributeKey(hashAttribute, hashValue)] : undefined;
+  return doc && typeof doc.assignments === 'object' && doc.assignments !== null ? doc : undefined;
 }
 
 /** The variation key the identity `attribute` names has stored under `expKey`, if any. */

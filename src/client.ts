@@ -96,6 +96,7 @@ export function createClient<F extends FeatureMap = FeatureMap, const P extends 
     enabled: options.enabled !== false && (!!hydrate || bots === false || !isBot(userAgent, bots === true ? null : bots)),
     stickyDocs: options.stickyBucketStore === false ? undefined : stickyDocsCopy(options.stickyBucketAssignmentDocs),
     assigned: [],
+    log,
   };
   /** The state `hydrate` gave, frozen (setters replace the fields, sticky docs are copied). */
   const hydrationCtx: EvalContext | undefined = hydrate && { ...ctx, stickyDocs: ctx.stickyDocs && { ...ctx.stickyDocs } };

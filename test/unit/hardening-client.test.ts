@@ -6,10 +6,14 @@
  * test/integration/hardening-client.test.ts.
  */
 import { IDBFactory } from 'fake-indexeddb';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createClient, type Attributes, type ClientOptions, type StickyAssignmentDocs } from '../../src/index';
 import { baseplate, type NamedExperiment } from '../../src/plugins/baseplate';
 import { edx, type EdxExperiment } from '../../src/plugins/edx';
+import { createSixpackClient } from '../../src/plugins/sixpack/client';
+import { DEFAULT_QUEUE_LIMIT, indexedDbQueue, memoryQueue } from '../../src/plugins/sixpack/queue';
 
 /** Values a payload, a config file or an app's own code may hand over where something else was meant. */
 const HOSTILE = { toString: 1 } as unknown as string;
@@ -129,5 +133,138 @@ describe('getBucket (edx) and variant / expose (baseplate) never throw on bad in
     c.expose('e', HOSTILE);
     expect(onExposure).not.toHaveBeenCalled();
     expect(log).toHaveBeenCalledTimes(2);
+  });
+});
+
+/** A URL nothing listens on: a server that is down (connection refused at once). */
+async function downUrl(): Promise<string> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return `http://127.0.0.1:${port}`;
+}
+
+/** A Storage in memory, for the journal in Node (jsdom's would do too). */
+function memoryStorage(): Storage {
+  const data = new Map<string, string>();
+  return {
+    get length() {
+      return data.size;
+    },
+    key: (i) => [...data.keys()][i] ?? null,
+    getItem: (k) => data.get(k) ?? null,
+    setItem: (k, v) => void data.set(k, String(v)),
+    removeItem: (k) => void data.delete(k),
+    clear: () => data.clear(),
+  };
+}
+
+describe('the Sixpack queue is bounded and cheap while the server is down', () => {
+  beforeEach(() => {
+    vi.stubGlobal('indexedDB', new IDBFactory());
+  });
+  afterEach(() => {
+    vi.unstubAllGlobals();
+  });
+
+  it.each([
+    ['IndexedDB', false],
+    ['IndexedDB behind the localStorage journal', true],
+  ])('5,000 converts (%s): one fetch attempt, the newest 1,000 kept in order, the oldest dropped with a log line', async (_name, journal) => {
+    if (journal) vi.stubGlobal('localStorage', memoryStorage());
+    const baseUrl = await downUrl();
+    const attempts: string[] = [];
+    const countingFetch: typeof fetch = (input, init) => (attempts.push(String(input)), fetch(input, init));
+    const log = vi.fn();
+    const queue = indexedDbQueue({ log });
+    const client = createSixpackClient('down-visitor', { baseUrl, fetch: countingFetch, queue, log, timeoutMs: 500 });
+    const results = await Promise.all(Array.from({ length: 5000 }, (_, i) => client.convert(`e${i}`)));
+    client.destroy(); // no retry during the assertions
+
+    // One attempt told the outbox the server is down; the other 4,999 were stored, not sent.
+    expect(attempts.length).toBeLessThanOrEqual(2);
+    const stored = await queue.peekAll();
+    expect(stored).toHaveLength(DEFAULT_QUEUE_LIMIT);
+    expect(stored.map((e) => new URLSearchParams(e.path.split('?')[1]).get('experiment'))).toEqual(
+      Array.from({ length: 1000 }, (_, i) => `e${4000 + i}`),
+    );
+    expect(results.filter((r) => r.status === 'queued')).toHaveLength(1000);
+    expect(results.filter((r) => r.status === 'rejected' && /dropped/.test(String(r.error)))).toHaveLength(4000);
+    const drops = log.mock.calls.filter(([message]) => /dropped the \d+ oldest/.test(message));
+    expect(drops.map(([message]) => message)).toEqual(['Sixpack queue: more than 1000 requests waiting; dropped the 4000 oldest']);
+    if (journal) expect(localStorage.length).toBe(0); // in IndexedDB now: the journal is done with them
+  });
+
+  it('converts awaited one by one while the server is down: one write each, no fetch, bounded by maxQueued', async () => {
+    const baseUrl = await downUrl();
+    let attempts = 0;
+    const countingFetch: typeof fetch = (input, init) => (attempts++, fetch(input, init));
+    const log = vi.fn();
+    const queue = indexedDbQueue({ log });
+    const client = createSixpackClient('down-visitor', { baseUrl, fetch: countingFetch, queue, log, maxQueued: 50 });
+    for (let i = 0; i < 300; i++) expect((await client.convert(`e${i}`)).status).toMatch(/^(queued|rejected)$/);
+    client.destroy();
+    expect(attempts).toBe(1);
+    const stored = await queue.peekAll();
+    expect(stored.map((e) => new URLSearchParams(e.path.split('?')[1]).get('experiment'))).toEqual(Array.from({ length: 50 }, (_, i) => `e${250 + i}`));
+    // Told once when dropping starts (not once per request).
+    expect(log.mock.calls.filter(([message]) => /dropped/.test(message))).toHaveLength(1);
+  });
+
+  it('a bad maxQueued falls back to 1,000 with a log line', async () => {
+    const log = vi.fn();
+    createSixpackClient('v', { baseUrl: 'http://127.0.0.1:9', maxQueued: 0, log, queue: memoryQueue() }).destroy();
+    expect(log).toHaveBeenCalledWith(expect.stringContaining('maxQueued'), { maxQueued: 0 });
+  });
+});
+
+describe('a foreign splitflap-queue database without our store', () => {
+  beforeEach(() => {
+    vi.stubGlobal('indexedDB', new IDBFactory());
+  });
+  afterEach(() => {
+    vi.unstubAllGlobals();
+  });
+
+  /** Another app (or another version of this code) made the database with a store of its own. */
+  async function foreignDatabase(): Promise<void> {
+    const open = indexedDB.open('splitflap-queue', 3);
+    open.onupgradeneeded = () => open.result.createObjectStore('theirs').put('their data', 'k');
+    const db = await new Promise<IDBDatabase>((resolve, reject) => ((open.onsuccess = () => resolve(open.result)), (open.onerror = () => reject(open.error))));
+    db.close();
+  }
+
+  it('gets the requests store added in a version upgrade: the queue stays durable (it fell back to memory and lost the conversion on reload)', async () => {
+    await foreignDatabase();
+    const log = vi.fn();
+    const page1 = indexedDbQueue({ log });
+    await page1.add([{ id: '1.a', path: 'convert?experiment=x&client_id=c' }]);
+    expect(log).not.toHaveBeenCalled(); // no "using memory"
+    // A reload: a new queue on the same database finds it.
+    expect(await indexedDbQueue({ log }).peekAll()).toEqual([{ id: '1.a', path: 'convert?experiment=x&client_id=c' }]);
+    // Their store and data are untouched.
+    const open = indexedDB.open('splitflap-queue');
+    const db = await new Promise<IDBDatabase>((resolve) => (open.onsuccess = () => resolve(open.result)));
+    expect([...db.objectStoreNames].sort()).toEqual(['requests', 'theirs']);
+    expect(db.version).toBe(4);
+    const read = db.transaction('theirs').objectStore('theirs').get('k');
+    expect(await new Promise((resolve) => (read.onsuccess = () => resolve(read.result)))).toBe('their data');
+    db.close();
+  });
+
+  it("does not block the other app's later upgrade, and reopens after it", async () => {
+    await foreignDatabase();
+    const queue = indexedDbQueue({ log: () => {} });
+    await queue.add([{ id: '1.a', path: 'convert?experiment=x' }]); // holds a connection at version 4
+    const upgrade = indexedDB.open('splitflap-queue', 5);
+    const blocked = vi.fn();
+    upgrade.onblocked = blocked;
+    upgrade.onupgradeneeded = () => upgrade.result.createObjectStore('theirs-too');
+    const db = await new Promise<IDBDatabase>((resolve) => (upgrade.onsuccess = () => resolve(upgrade.result)));
+    db.close();
+    expect(blocked).not.toHaveBeenCalled();
+    await queue.add([{ id: '2.b', path: 'convert?experiment=y' }]);
+    expect((await indexedDbQueue().peekAll()).map((e) => e.id)).toEqual(['1.a', '2.b']);
   });
 });

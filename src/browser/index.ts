@@ -51,6 +51,10 @@ export interface ScriptConfig {
   antiFlickerTimeout?: number | string;
   /** Experiment → goal URL (or `{ url, kpi }`), an object or JSON text (`data-goals`). */
   goals?: Record<string, string | { url: string; kpi?: string }> | string;
+  /** `false` (or `data-enabled="false"`): every experiment shows its control and nothing goes to Sixpack (e.g. before consent). */
+  enabled?: boolean | string;
+  /** `true` (or `data-qa-mode`): nobody is bucketed except through forced variations; nothing goes to Sixpack. */
+  qaMode?: boolean | string;
   /** `window.splitflapConfig` only: exposure callback (e.g. to push to a dataLayer). */
   onExposure?: ExposureCallback;
   /** `window.splitflapConfig` only: where recovered problems are reported; default `console.warn`. */
@@ -60,7 +64,9 @@ export interface ScriptConfig {
 /** The client the script tag drives: Sixpack methods when `sixpackUrl` is set, bandit methods once loaded. */
 export type PageClient = Client & Partial<SixpackMethods> & Partial<BanditMethods>;
 
-const KEYS = ['featuresUrl', 'features', 'sixpackUrl', 'cookieName', 'attributes', 'antiFlicker', 'antiFlickerTimeout', 'goals'] as const;
+const KEYS = ['featuresUrl', 'features', 'sixpackUrl', 'cookieName', 'attributes', 'antiFlicker', 'antiFlickerTimeout', 'goals', 'enabled', 'qaMode'] as const;
+/** A boolean option from JS or from an attribute: `""` and `"true"` are true, `"false"` is false. */
+const flag = (value: unknown): boolean | undefined => (value == null ? undefined : value !== false && value !== 'false');
 const fn = <T>(value: T) => (typeof value == 'function' ? value : undefined);
 /** Set on `window` by the first copy of the tag. */
 const LOADED = '__splitflapLoaded';
@@ -171,6 +177,8 @@ export function start(config: ScriptConfig = {}): PageClient {
     readyTimeoutMs: config.featuresUrl ? 5000 : undefined,
     // Spread, not assign: a `__proto__` key from JSON stays a plain property.
     attributes: { id: clientId, ...object('attributes') },
+    enabled: flag(config.enabled),
+    qaMode: flag(config.qaMode),
     onExposure: fn(config.onExposure),
     log: fn(config.log),
     plugins,

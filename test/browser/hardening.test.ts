@@ -33,16 +33,73 @@ function watchErrors(tab: Page): string[] {
   return errors;
 }
 
+/**
+ * Payload rules that made createClient / setFeatures throw before the core dropped bad rules,
+ * next to valid ones that must keep working.
+ */
+const HOSTILE_FEATURES = {
+  ab: { defaultValue: 'plain', rules: [{ key: 'ab', variations: ['plain', 'bold'], weights: [{ toString: 1 }, 0.5] }] },
+  ab2: {
+    defaultValue: 'x',
+    rules: [
+      { key: 'ab2', variations: ['x', 'y'], weights: [{ toString: 1 }, 0.5] },
+      { key: 'ab2', variations: ['x', 'y'], hashVersion: 2 },
+    ],
+  },
+  e: null,
+  experiments: { e: null },
+  'flag-ok': { defaultValue: true },
+};
+const HOSTILE_MARKUP = `
+<div data-experiment="ab"><p data-variant="plain">plain</p><p data-variant="bold" hidden>bold</p></div>
+<div data-experiment="ab2"><p data-variant="x">x</p><p data-variant="y" hidden>y</p></div>
+<p id="flag-ok" data-flag="flag-ok" hidden>on</p>`;
+
+/** Pages of this context note `splitflap:ready`. */
+const trackReady = (context: BrowserContext) =>
+  context.addInitScript(() => document.addEventListener('splitflap:ready', () => ((window as unknown as { ready: boolean }).ready = true)));
+const ready = (tab: Page) => tab.waitForFunction(() => (window as unknown as { ready?: boolean }).ready, undefined, { timeout: 5000 });
+
+/** Visible variants per experiment. */
+const shown = (tab: Page): Promise<Record<string, string[]>> =>
+  tab.evaluate(() => {
+    const out: Record<string, string[]> = {};
+    document.querySelectorAll<HTMLElement>('[data-experiment]').forEach((el) => {
+      out[el.dataset.experiment!] = [...el.querySelectorAll<HTMLElement>('[data-variant]')].filter((v) => !v.hidden).map((v) => v.dataset.variant!);
+    });
+    return out;
+  });
+
 describeInBrowser('client hardening (issue 14) in Chromium', () => {
   let browser: Browser;
   let sixpack: RunningSixpack;
   let site: Awaited<ReturnType<typeof servePages>>;
+  /** Request URLs the Sixpack server answered, in order. */
+  const requests: string[] = [];
 
   beforeAll(async () => {
     browser = await launchChromium();
-    sixpack = await startSixpack();
+    sixpack = await startSixpack({ log: (line) => requests.push(line.split(' ')[1]!) });
     const tag = `<script src="/splitflap.global.js" data-sixpack-url="${sixpack.url}"></script>`;
+    const buyButton = (experiment: string) => `<div data-experiment="${experiment}" data-alternatives="control,treatment">
+  <button data-variant="control" data-convert="${experiment}">Buy</button>
+  <button data-variant="treatment" data-convert="${experiment}" hidden>Buy!</button>
+</div>`;
+    const countEvents = `<script>window.converts = 0; document.addEventListener('splitflap:convert', function () { window.converts++; });</script>`;
+    const hostileFeatures = JSON.stringify(HOSTILE_FEATURES).replaceAll("'", '&#39;');
     site = await servePages({
+      '/twice': `<!doctype html><html><head>${countEvents}${tag}${tag}</head><body>${buyButton('twice-test')}</body></html>`,
+      '/bad-inline': `<!doctype html><html><head>
+<script>window.splitflapQueue = [function (client) { window.queued = client.isOn('flag-ok'); }];</script>
+<script src="/splitflap.global.js" data-features='${hostileFeatures}'></script></head><body>${HOSTILE_MARKUP}</body></html>`,
+      '/bad-url': `<!doctype html><html><head>
+<script>window.splitflapQueue = [function (client) { client.ready().then(function () { window.queued = client.isOn('flag-ok'); }); }];</script>
+<script src="/splitflap.global.js" data-features-url="/hostile.json"></script></head><body>${HOSTILE_MARKUP}</body></html>`,
+      '/off': `<!doctype html><html><head>${countEvents}<script src="/splitflap.global.js" data-sixpack-url="${sixpack.url}" data-enabled="false"></script></head><body>${buyButton('off-tag')}</body></html>`,
+      '/qa': `<!doctype html><html><head>${countEvents}<script>window.splitflapConfig = { qaMode: true };</script>${tag}</head><body>${buyButton('off-qa')}</body></html>`,
+      '/goals': `<!doctype html><html><head>${tag}</head><body>
+<div data-experiment="goal-test" data-alternatives="control,treatment" data-goal-url="/goal-reached"><p data-variant="control">A</p><p data-variant="treatment" hidden>B</p></div></body></html>`,
+      '/goal-reached': `<!doctype html><html><head>${countEvents}${tag}</head><body><p>Goal</p></body></html>`,
       // A link that converts and navigates: the issue's click-then-navigate.
       '/shop': `<!doctype html><html><head>${tag}</head><body>
 <div data-experiment="nav-convert" data-alternatives="plain,bold">
@@ -51,6 +108,9 @@ describeInBrowser('client hardening (issue 14) in Chromium', () => {
 </div></body></html>`,
       // The next page of the same site, with the tag as on every page, and no experiment.
       '/paid': `<!doctype html><html><head>${tag}</head><body><p>Thanks</p></body></html>`,
+    }, (req, res) => {
+      if (req.url !== '/hostile.json') return false;
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ features: HOSTILE_FEATURES, experiments: { e: null }, savedGroups: 5 }));
     });
   });
   afterAll(async () => {
@@ -90,4 +150,99 @@ describeInBrowser('client hardening (issue 14) in Chromium', () => {
     await context.close();
     expect(errors).toEqual([]);
   }, 60_000);
+
+  it('the script tag twice: one participation per load, one convert request and one event per click, and a warning', async () => {
+    const context = await newContext(browser);
+    await trackReady(context);
+    const tab = await context.newPage();
+    const errors = watchErrors(tab);
+    const warnings: string[] = [];
+    tab.on('console', (message) => message.type() === 'warning' && warnings.push(message.text()));
+    const requestsOf = (endpoint: string) => requests.filter((url) => url.startsWith(`/${endpoint}?`) && url.includes('experiment=twice-test'));
+    for (let load = 1; load <= 2; load++) {
+      if (load === 1) await tab.goto(site.url + '/twice');
+      else await tab.reload();
+      await ready(tab);
+      await expect.poll(() => requestsOf('participate').length).toBe(load);
+      expect(Object.values(await shown(tab))).toEqual([[expect.any(String)]]);
+      await tab.click('[data-convert]:not([hidden])');
+      await expect.poll(() => requestsOf('convert').length).toBe(load);
+      expect(await tab.evaluate(() => (window as unknown as { converts: number }).converts)).toBe(1);
+    }
+    await tab.waitForTimeout(200); // nothing more trickles in
+    expect([requestsOf('participate').length, requestsOf('convert').length]).toEqual([2, 2]);
+    expect(await totals(sixpack, 'twice-test')).toEqual([1, 1]);
+    expect(warnings.filter((w) => w.includes('twice'))).toHaveLength(2); // once per load
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+
+  it.each([
+    ['inline data-features', '/bad-inline'],
+    ['data-features-url', '/bad-url'],
+  ])('a payload with rules that used to throw (%s): no page error, one variant each, valid flags on, queue callbacks run', async (_name, path) => {
+    const context = await newContext(browser);
+    await trackReady(context);
+    const tab = await context.newPage();
+    const errors = watchErrors(tab);
+    await tab.goto(site.url + path);
+    await ready(tab);
+    await tab.waitForFunction(() => (window as unknown as { queued?: boolean }).queued !== undefined);
+    expect(await tab.evaluate(() => (window as unknown as { queued: boolean }).queued)).toBe(true);
+    expect(await tab.evaluate(() => typeof (window as unknown as { Splitflap: { client?: object } }).Splitflap.client)).toBe('object');
+    const variants = await shown(tab);
+    expect(variants.ab).toEqual(['plain']); // its only rule is dropped: the default value
+    expect(variants.ab2).toHaveLength(1); // the valid rule of the two decides
+    expect(await tab.isVisible('#flag-ok')).toBe(true);
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+
+  it.each([
+    ['data-enabled="false"', '/off', 'off-tag'],
+    ['splitflapConfig.qaMode', '/qa', 'off-qa'],
+  ])('experiments off by %s: the control shows, clicks convert locally only, the server hears nothing', async (_name, path, experiment) => {
+    const context = await newContext(browser);
+    await trackReady(context);
+    const tab = await context.newPage();
+    const errors = watchErrors(tab);
+    for (let load = 0; load < 2; load++) {
+      if (load === 0) await tab.goto(site.url + path);
+      else await tab.reload();
+      await ready(tab);
+      expect(await shown(tab)).toEqual({ [experiment]: ['control'] });
+      await tab.click('[data-convert]');
+      expect(await tab.evaluate(() => (window as unknown as { converts: number }).converts)).toBe(1); // the local event still fires
+    }
+    await tab.waitForTimeout(300);
+    expect(requests.filter((url) => url.includes(experiment))).toEqual([]);
+    expect(await counts(sixpack, experiment)).toBeNull(); // the server never heard of it
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+
+  it.each([
+    ['an unparsable value', '{not json'],
+    ['entries of the wrong shape', JSON.stringify([['x', 5], ['y', 'not a url'], null, 'z', ['w', 'http://127.0.0.1/', 7]])],
+  ])('corrupt remembered goals (%s) are dropped and repaired: the goal URL converts', async (_name, corrupt) => {
+    const context = await newContext(browser);
+    await trackReady(context);
+    const tab = await context.newPage();
+    const errors = watchErrors(tab);
+    await tab.goto(site.url + '/paid');
+    await tab.evaluate((value) => localStorage.setItem('splitflap:goals', value), corrupt);
+    const before = await totals(sixpack, 'goal-test');
+    await tab.goto(site.url + '/goals');
+    await ready(tab);
+    await expect.poll(async () => (await totals(sixpack, 'goal-test'))[0]).toBe(before[0] + 1);
+    const remembered = JSON.parse((await tab.evaluate(() => localStorage.getItem('splitflap:goals')))!) as unknown[];
+    expect(remembered).toEqual([['goal-test', site.url + '/goal-reached', null]]);
+    await tab.goto(site.url + '/goal-reached');
+    await ready(tab);
+    await expect.poll(async () => (await totals(sixpack, 'goal-test'))[1]).toBe(before[1] + 1);
+    expect(await tab.evaluate(() => (window as unknown as { converts: number }).converts)).toBe(1);
+    expect(await tab.evaluate(() => localStorage.getItem('splitflap:goals'))).toBe('[]');
+    expect(errors).toEqual([]);
+    await context.close();
+  });
 });

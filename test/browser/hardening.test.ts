@@ -99,6 +99,8 @@ describeInBrowser('client hardening (issue 14) in Chromium', () => {
       '/qa': `<!doctype html><html><head>${countEvents}<script>window.splitflapConfig = { qaMode: true };</script>${tag}</head><body>${buyButton('off-qa')}</body></html>`,
       '/goals': `<!doctype html><html><head>${tag}</head><body>
 <div data-experiment="goal-test" data-alternatives="control,treatment" data-goal-url="/goal-reached"><p data-variant="control">A</p><p data-variant="treatment" hidden>B</p></div></body></html>`,
+      '/blank': '<!doctype html><html><body>no script</body></html>',
+      '/down': `<!doctype html><html><head><script src="/splitflap.global.js" data-sixpack-url="http://127.0.0.1:9"></script></head><body></body></html>`,
       '/goal-reached': `<!doctype html><html><head>${countEvents}${tag}</head><body><p>Goal</p></body></html>`,
       // A link that converts and navigates: the issue's click-then-navigate.
       '/shop': `<!doctype html><html><head>${tag}</head><body>
@@ -243,6 +245,49 @@ describeInBrowser('client hardening (issue 14) in Chromium', () => {
     expect(await tab.evaluate(() => (window as unknown as { converts: number }).converts)).toBe(1);
     expect(await tab.evaluate(() => localStorage.getItem('splitflap:goals'))).toBe('[]');
     expect(errors).toEqual([]);
+    await context.close();
+  });
+
+  it('a foreign splitflap-queue database without our store: the queue adds it and stays durable across a reload', async () => {
+    const context = await newContext(browser);
+    const tab = await context.newPage();
+    const errors = watchErrors(tab);
+    const warnings: string[] = [];
+    tab.on('console', (message) => message.type() === 'warning' && warnings.push(message.text()));
+    await tab.goto(site.url + '/blank');
+    await tab.evaluate(
+      () =>
+        new Promise<void>((resolve) => {
+          const open = indexedDB.open('splitflap-queue', 1);
+          open.onupgradeneeded = () => open.result.createObjectStore('theirs').put('their data', 'k');
+          open.onsuccess = () => (open.result.close(), resolve());
+        }),
+    );
+    // Sixpack is down: the conversion waits in the queue.
+    await tab.goto(site.url + '/down');
+    type Tab = { Splitflap: { client: { convert(e: string): Promise<{ status: string }> } } };
+    expect(await tab.evaluate(() => (window as unknown as Tab).Splitflap.client.convert('foreign-db').then((r) => r.status))).toBe('queued');
+    await tab.reload();
+    const stored = await tab.evaluate(
+      () =>
+        new Promise<{ stores: string[]; paths: string[]; theirs: unknown }>((resolve) => {
+          const open = indexedDB.open('splitflap-queue');
+          open.onsuccess = () => {
+            const db = open.result;
+            if (!db.objectStoreNames.contains('requests')) return resolve({ stores: [...db.objectStoreNames], paths: [], theirs: null });
+            const tx = db.transaction(['requests', 'theirs']);
+            const all = tx.objectStore('requests').getAll();
+            const theirs = tx.objectStore('theirs').get('k');
+            tx.oncomplete = () => {
+              db.close();
+              resolve({ stores: [...db.objectStoreNames], paths: all.result.map((e: { path: string }) => e.path.split('&')[0]), theirs: theirs.result });
+            };
+          };
+        }),
+    );
+    expect(stored).toEqual({ stores: ['requests', 'theirs'], paths: ['convert?experiment=foreign-db'], theirs: 'their data' });
+    expect(warnings.filter((w) => /using memory/.test(w))).toEqual([]);
+    expect(errors.filter((e) => !/ERR_CONNECTION_REFUSED|net::/.test(e))).toEqual([]);
     await context.close();
   });
 });

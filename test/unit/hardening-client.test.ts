@@ -13,7 +13,7 @@ import { createClient, type Attributes, type ClientOptions, type StickyAssignmen
 import { baseplate, type NamedExperiment } from '../../src/plugins/baseplate';
 import { edx, type EdxExperiment } from '../../src/plugins/edx';
 import { createSixpackClient } from '../../src/plugins/sixpack/client';
-import { DEFAULT_QUEUE_LIMIT, indexedDbQueue, memoryQueue } from '../../src/plugins/sixpack/queue';
+import { createOutbox, DEFAULT_QUEUE_LIMIT, indexedDbQueue, memoryQueue, type Delivery } from '../../src/plugins/sixpack/queue';
 
 /** Values a payload, a config file or an app's own code may hand over where something else was meant. */
 const HOSTILE = { toString: 1 } as unknown as string;
@@ -266,5 +266,108 @@ describe('a foreign splitflap-queue database without our store', () => {
     expect(blocked).not.toHaveBeenCalled();
     await queue.add([{ id: '2.b', path: 'convert?experiment=y' }]);
     expect((await indexedDbQueue().peekAll()).map((e) => e.id)).toEqual(['1.a', '2.b']);
+  });
+});
+
+describe('the journal: a request is durable, or on the wire, before the caller returns (click-then-navigate)', () => {
+  let storage: Storage;
+  beforeEach(() => {
+    vi.stubGlobal('indexedDB', new IDBFactory());
+    vi.stubGlobal('localStorage', (storage = memoryStorage()));
+  });
+  afterEach(() => {
+    vi.unstubAllGlobals();
+  });
+  const SENT: Delivery = { status: 'sent' };
+  const DOWN: Delivery = { status: 'queued', error: new Error('connection refused') };
+  const journalKeys = () => Array.from({ length: storage.length }, (_, i) => storage.key(i)!).filter((k) => k.startsWith('splitflap-queue:'));
+
+  it('with nothing queued ahead, send journals and starts the request synchronously; an answer clears the journal', async () => {
+    const deliver = vi.fn(async (_path: string) => SENT);
+    const box = createOutbox(indexedDbQueue(), deliver);
+    await box.flush(); // the page's start: the queue is read once, empty
+    const sent = box.send('convert?experiment=buy&client_id=c');
+    // Still in the caller's task (a click handler): journaled and on the wire.
+    expect(journalKeys()).toHaveLength(1);
+    expect(deliver).toHaveBeenCalledWith('convert?experiment=buy&client_id=c');
+    expect(await sent).toEqual(SENT);
+    expect(journalKeys()).toEqual([]);
+    box.destroy();
+  });
+
+  it('a page that goes away before the answer leaves the request in the journal; the next page delivers it, once', async () => {
+    const page1 = createOutbox(indexedDbQueue(), () => new Promise<Delivery>(() => {})); // the navigation: never answered
+    await page1.flush();
+    void page1.send('convert?experiment=buy&client_id=c');
+    page1.destroy();
+    expect(journalKeys()).toHaveLength(1);
+
+    const deliver = vi.fn(async (_path: string) => SENT);
+    const page2 = createOutbox(indexedDbQueue(), deliver);
+    page2.start();
+    await page2.flush();
+    expect(deliver.mock.calls).toEqual([['convert?experiment=buy&client_id=c']]);
+    expect(journalKeys()).toEqual([]);
+    expect(await indexedDbQueue().peekAll()).toEqual([]);
+    page2.destroy();
+  });
+
+  it('a conversion waits for its participation in flight; a participation that failed is delivered before it', async () => {
+    const calls: string[] = [];
+    const answers = [DOWN];
+    const deliver = vi.fn(async (path: string) => (calls.push(path.split('?')[0]!), answers.shift() ?? SENT));
+    const queue = indexedDbQueue();
+    const box = createOutbox(queue, deliver);
+    await box.flush();
+    // The participation is in flight (the caller sends it itself) when the visitor converts.
+    const noted = box.note('participate?experiment=buy&alternatives=a&alternatives=b&client_id=c');
+    expect(noted).toBeDefined();
+    let answer!: () => void;
+    const participation = new Promise<void>((resolve) => (answer = resolve));
+    const converted = box.send('convert?experiment=buy&client_id=c', participation);
+    await new Promise((r) => setTimeout(r, 10));
+    expect(deliver).not.toHaveBeenCalled();
+    // It fails (the server went down): it is queued for a retry, ahead of the conversion.
+    await box.retryLater('participate?experiment=buy&alternatives=a&alternatives=b&client_id=c', noted);
+    answer();
+    expect(await converted).toEqual(DOWN);
+    expect(calls).toEqual(['participate']);
+    expect((await queue.peekAll()).map((e) => e.path.split('?')[0])).toEqual(['participate', 'convert']);
+    await box.flush(); // the server is back
+    expect(calls).toEqual(['participate', 'participate', 'convert']);
+    expect(await queue.peekAll()).toEqual([]);
+    box.destroy();
+  });
+
+  it('with IndexedDB unusable, the journal keeps queued requests across a reload (memory alone lost them)', async () => {
+    vi.stubGlobal('indexedDB', undefined);
+    const log = vi.fn();
+    const page1 = createOutbox(indexedDbQueue({ log }), async () => DOWN);
+    expect((await page1.send('convert?experiment=buy&client_id=c')).status).toBe('queued');
+    page1.destroy();
+    expect(log.mock.calls[0]![0]).toMatch(/using memory/);
+
+    const deliver = vi.fn(async (_path: string) => SENT);
+    const page2 = createOutbox(indexedDbQueue({ log }), deliver);
+    await page2.flush();
+    expect(deliver.mock.calls).toEqual([['convert?experiment=buy&client_id=c']]);
+    expect(journalKeys()).toEqual([]);
+    page2.destroy();
+  });
+
+  it('unusable localStorage: no journal, one log line, requests go through IndexedDB as before', async () => {
+    vi.stubGlobal('localStorage', {
+      get length(): number {
+        throw new DOMException('denied', 'SecurityError');
+      },
+    });
+    const log = vi.fn();
+    const deliver = vi.fn(async (_path: string) => SENT);
+    const box = createOutbox(indexedDbQueue({ log }), deliver);
+    expect(await box.send('convert?experiment=a')).toEqual(SENT);
+    expect(await box.send('convert?experiment=b')).toEqual(SENT);
+    expect(log).toHaveBeenCalledTimes(1);
+    expect(log.mock.calls[0]![0]).toMatch(/journal failed/);
+    box.destroy();
   });
 });

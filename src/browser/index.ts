@@ -55,6 +55,11 @@ export interface ScriptConfig {
   enabled?: boolean | string;
   /** `true` (or `data-qa-mode`): nobody is bucketed except through forced variations; nothing goes to Sixpack. */
   qaMode?: boolean | string;
+  /**
+   * `false` (or `data-allow-url-overrides="false"`): the page URL cannot pick a variation
+   * (`?experiment=1`) or a Sixpack alternative (`?sixpack-force-experiment=alt`). Default true.
+   */
+  allowUrlOverrides?: boolean | string;
   /** `window.splitflapConfig` only: exposure callback (e.g. to push to a dataLayer). */
   onExposure?: ExposureCallback;
   /** `window.splitflapConfig` only: where recovered problems are reported; default `console.warn`. */
@@ -64,7 +69,7 @@ export interface ScriptConfig {
 /** The client the script tag drives: Sixpack methods when `sixpackUrl` is set, bandit methods once loaded. */
 export type PageClient = Client & Partial<SixpackMethods> & Partial<BanditMethods>;
 
-const KEYS = ['featuresUrl', 'features', 'sixpackUrl', 'cookieName', 'attributes', 'antiFlicker', 'antiFlickerTimeout', 'goals', 'enabled', 'qaMode'] as const;
+const KEYS = ['featuresUrl', 'features', 'sixpackUrl', 'cookieName', 'attributes', 'antiFlicker', 'antiFlickerTimeout', 'goals', 'enabled', 'qaMode', 'allowUrlOverrides'] as const;
 /** A boolean option from JS or from an attribute: `""` and `"true"` are true, `"false"` is false. */
 const flag = (value: unknown): boolean | undefined => (value == null ? undefined : value !== false && value !== 'false');
 const fn = <T>(value: T) => (typeof value == 'function' ? value : undefined);
@@ -156,7 +161,8 @@ export function start(config: ScriptConfig = {}): PageClient {
     },
   ];
   if (config.featuresUrl) plugins.push(remote({ url: config.featuresUrl }));
-  if (config.sixpackUrl) plugins.push(sixpack({ baseUrl: config.sixpackUrl }));
+  const allowUrlOverrides = flag(config.allowUrlOverrides);
+  if (config.sixpackUrl) plugins.push(sixpack({ baseUrl: config.sixpackUrl, allowUrlForce: allowUrlOverrides }));
   plugins.push(
     markup({
       antiFlicker: config.antiFlicker,
@@ -177,6 +183,7 @@ export function start(config: ScriptConfig = {}): PageClient {
     readyTimeoutMs: config.featuresUrl ? 5000 : undefined,
     // Spread, not assign: a `__proto__` key from JSON stays a plain property.
     attributes: { id: clientId, ...object('attributes') },
+    allowUrlOverrides,
     enabled: flag(config.enabled),
     qaMode: flag(config.qaMode),
     onExposure: fn(config.onExposure),

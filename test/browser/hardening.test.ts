@@ -6,6 +6,7 @@
  */
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { createClient } from '../../src/index';
 import { startSixpack, type RunningSixpack } from '../helpers/sixpack-server';
 import { describeInBrowser, launchChromium, newContext, servePages } from './harness';
 
@@ -55,6 +56,12 @@ const HOSTILE_MARKUP = `
 <div data-experiment="ab2"><p data-variant="x">x</p><p data-variant="y" hidden>y</p></div>
 <p id="flag-ok" data-flag="flag-ok" hidden>on</p>`;
 
+/** A payload experiment, and a visitor id it hashes into `a`, so only a URL override can show `b`. */
+const URL_FEATURES = { 'url-local': { defaultValue: 'a', rules: [{ key: 'url-local', variations: ['a', 'b'] }] } };
+const URL_VISITOR = Array.from({ length: 100 }, (_, i) => `url-visitor-${i}`).find(
+  (id) => createClient({ clientId: id, cookie: false, stickyBucketStore: false, features: URL_FEATURES }).getFeatureValue('url-local', '') === 'a',
+)!;
+
 /** Pages of this context note `splitflap:ready`. */
 const trackReady = (context: BrowserContext) =>
   context.addInitScript(() => document.addEventListener('splitflap:ready', () => ((window as unknown as { ready: boolean }).ready = true)));
@@ -101,6 +108,14 @@ describeInBrowser('client hardening (issue 14) in Chromium', () => {
 <div data-experiment="goal-test" data-alternatives="control,treatment" data-goal-url="/goal-reached"><p data-variant="control">A</p><p data-variant="treatment" hidden>B</p></div></body></html>`,
       '/blank': '<!doctype html><html><body>no script</body></html>',
       '/down': `<!doctype html><html><head><script src="/splitflap.global.js" data-sixpack-url="http://127.0.0.1:9"></script></head><body></body></html>`,
+      ...Object.fromEntries(
+        ['on', 'off'].map((mode) => [
+          `/url-${mode}`,
+          `<!doctype html><html><head><script src="/splitflap.global.js" data-sixpack-url="${sixpack.url}" data-attributes='{"id":"${URL_VISITOR}"}' data-features='${JSON.stringify(URL_FEATURES)}'${mode === 'off' ? ' data-allow-url-overrides="false"' : ''}></script></head><body>
+<div data-experiment="url-local"><p data-variant="a">a</p><p data-variant="b" hidden>b</p></div>
+<div data-experiment="url-six-${mode}" data-alternatives="control,treatment"><p data-variant="control">c</p><p data-variant="treatment" hidden>t</p></div></body></html>`,
+        ]),
+      ),
       '/goal-reached': `<!doctype html><html><head>${countEvents}${tag}</head><body><p>Goal</p></body></html>`,
       // A link that converts and navigates: the issue's click-then-navigate.
       '/shop': `<!doctype html><html><head>${tag}</head><body>
@@ -288,6 +303,33 @@ describeInBrowser('client hardening (issue 14) in Chromium', () => {
     expect(stored).toEqual({ stores: ['requests', 'theirs'], paths: ['convert?experiment=foreign-db'], theirs: 'their data' });
     expect(warnings.filter((w) => /using memory/.test(w))).toEqual([]);
     expect(errors.filter((e) => !/ERR_CONNECTION_REFUSED|net::/.test(e))).toEqual([]);
+    await context.close();
+  });
+
+  it.each([
+    ['on by default', 'on', 'b'],
+    ['off with data-allow-url-overrides="false"', 'off', 'a'],
+  ])('URL overrides %s', async (_name, mode, local) => {
+    const context = await newContext(browser);
+    await trackReady(context);
+    const tab = await context.newPage();
+    const errors = watchErrors(tab);
+    await tab.goto(`${site.url}/url-${mode}?url-local=1&sixpack-force-url-six-${mode}=treatment`);
+    await ready(tab);
+    const variants = await shown(tab);
+    expect(variants['url-local']).toEqual([local]);
+    if (mode === 'on') {
+      // A forced Sixpack alternative is shown and never sent.
+      expect(variants['url-six-on']).toEqual(['treatment']);
+      await tab.waitForTimeout(200);
+      expect(await counts(sixpack, 'url-six-on')).toBeNull();
+    } else {
+      // The server decides (either alternative, by its hash of a fresh client id) and counts the visitor there.
+      const byAlternative = await counts(sixpack, 'url-six-off');
+      const recorded = Object.keys(byAlternative!).filter((name) => byAlternative![name]![0] === 1);
+      expect(variants['url-six-off']).toEqual(recorded);
+    }
+    expect(errors).toEqual([]);
     await context.close();
   });
 });

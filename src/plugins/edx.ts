@@ -87,15 +87,17 @@ function firstInSession(key: string, fallback: Set<string>): boolean {
 
 /** Open edX buckets for the experiments in `experiments` (and, with defaults, any other key). */
 export function edx(experiments: Record<string, EdxExperiment> = {}): Plugin<EdxMethods> {
+  // A definitions object that is not one (null, a string from a bad config) means "defaults for every key".
+  const definitions: Record<string, unknown> = isObject(experiments) ? experiments : {};
   return (host) => {
     const exposedInSession = new Set<string>();
     return {
       getBucket(experimentKey, options) {
         const { numBuckets = 2, scope = undefined } = isObject(options) ? options : {};
-        const given = typeof experimentKey === 'string' && Object.prototype.hasOwnProperty.call(experiments, experimentKey) ? experiments[experimentKey] : undefined;
+        const given = typeof experimentKey === 'string' && Object.prototype.hasOwnProperty.call(definitions, experimentKey) ? definitions[experimentKey] : undefined;
         const definition: EdxExperiment = isObject(given) ? given : {};
-        if (typeof experimentKey !== 'string' || !(numBuckets >= 1) || !Number.isInteger(numBuckets)) {
-          host.log('getBucket: bad experiment key or numBuckets; control', { experimentKey, numBuckets });
+        if (typeof experimentKey !== 'string' || !Number.isInteger(numBuckets) || !(numBuckets >= 1) || (scope != null && typeof scope !== 'string')) {
+          host.log('getBucket: bad experiment key, numBuckets or scope; control', { experimentKey, numBuckets, scope });
           return 0;
         }
         const key = scope ? experimentKey + '.' + scope : experimentKey;

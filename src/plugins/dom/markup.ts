@@ -50,6 +50,17 @@ export interface MarkupOptions {
 }
 
 const GOALS = 'splitflap:goals';
+
+/** A remembered goal: [experiment, absolute goal URL, kpi?]. */
+type Goal = [string, string, string?];
+const isGoal = (g: unknown): g is Goal => {
+  if (!Array.isArray(g) || g.length < 2 || g.length > 3 || typeof g[0] != 'string' || typeof g[1] != 'string' || (g[2] != null && typeof g[2] != 'string')) return false;
+  try {
+    return !!new URL(g[1]);
+  } catch {
+    return false;
+  }
+};
 const PENDING = 'splitflap-pending';
 
 /** Apply the declarative markup of the page to this client, from now until `client.destroy()`. */
@@ -172,12 +183,25 @@ function applyMarkup(client: Client & Partial<SixpackMethods>, config: MarkupOpt
     return { bandit };
   }
 
-  /** The remembered goals: [experiment, absolute URL, kpi?]. Throws on unusable storage. */
-  const storedGoals = (): [string, string, string?][] => {
-    const list = JSON.parse(localStorage.getItem(GOALS) || '[]');
-    return Array.isArray(list) ? list.filter(Array.isArray) as never : [];
+  /**
+   * The remembered goals: [experiment, absolute URL, kpi?]. Storage is untrusted: an unparsable
+   * value or an entry of another shape is dropped (and the rest written back), so one bad entry
+   * never stops the others. Throws only on unusable storage.
+   */
+  const storedGoals = (): Goal[] => {
+    const text = localStorage.getItem(GOALS);
+    let list: unknown;
+    try {
+      list = JSON.parse(text || '[]');
+    } catch {}
+    const goals = Array.isArray(list) ? list.filter(isGoal) : [];
+    if (text != null && (!Array.isArray(list) || goals.length < list.length)) {
+      log('Dropped corrupt remembered goals', { stored: text });
+      saveGoals(goals);
+    }
+    return goals;
   };
-  const saveGoals = (list: unknown[]) => localStorage.setItem(GOALS, JSON.stringify(list));
+  const saveGoals = (list: Goal[]) => localStorage.setItem(GOALS, JSON.stringify(list));
 
   /** The experiment was shown: remember its goal, if it has one. */
   function seen(name: string, el: HTMLElement): void {

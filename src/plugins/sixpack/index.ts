@@ -88,8 +88,15 @@ export function sixpack(options: Omit<SixpackOptions, 'stickyStore' | 'log'>): P
             return result;
           });
       },
-      convert: (experiment, convertOptions) =>
-        host.experimentsEnabled ? Promise.resolve().then(() => connection().convert(experiment, convertOptions)) : Promise.resolve({ status: 'rejected' as const, error: new SixpackError('disabled', 'experiments are off for this client') }),
+      convert(experiment, convertOptions) {
+        if (!host.experimentsEnabled) return Promise.resolve({ status: 'rejected' as const, error: new SixpackError('disabled', 'experiments are off for this client') });
+        // In the caller's task, not a later one: a click that converts and navigates journals it before the page can go.
+        try {
+          return connection().convert(experiment, convertOptions);
+        } catch (error) {
+          return Promise.reject(error);
+        }
+      },
       getParticipation,
     };
   };

@@ -299,6 +299,7 @@ export function createClient<F extends FeatureMap = FeatureMap, const P extends 
       setFeatures,
       onFeaturesChange: (listener) => (featureListeners.add(listener), () => featureListeners.delete(listener)),
       onAssignment: (listener) => (assignmentListeners.add(listener), () => assignmentListeners.delete(listener)),
+      onExposure: exposures.listen,
       onDestroy: (listener) => void destroyListeners.add(listener),
       addStartupTask,
       setOverrideLayer(name, overrides) {

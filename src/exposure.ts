@@ -13,6 +13,8 @@ export interface Exposures {
   report(experiment: Experiment, result: ExperimentResult, dedupeKey?: string): void;
   /** Set (or clear) the callback; exposures waiting for one are delivered now. */
   setCallback(callback: ExposureCallback | undefined): void;
+  /** Also tell `listener` of every exposure reported from now on (plugins); returns the unsubscribe function. */
+  listen(listener: ExposureCallback): () => void;
 }
 
 /** The dedupe key of an assignment: identity, experiment and variation. */
@@ -21,6 +23,7 @@ export const exposureKey = (experiment: Experiment, result: ExperimentResult): s
 
 export function createExposures(log: Logger, callback: ExposureCallback | undefined): Exposures {
   const reported = new Set<string>();
+  const listeners = new Set<ExposureCallback>();
   let pending: [Experiment, ExperimentResult][] = [];
 
   function deliver(experiment: Experiment, result: ExperimentResult): void {
@@ -44,8 +47,16 @@ export function createExposures(log: Logger, callback: ExposureCallback | undefi
         if (reported.has(dedupeKey)) return;
         reported.add(dedupeKey);
       }
+      listeners.forEach((listener) => {
+        try {
+          listener(experiment, result);
+        } catch (error) {
+          log('An exposure listener threw', { experiment: experiment.key, error });
+        }
+      });
       deliver(experiment, result);
     },
+    listen: (listener) => (listeners.add(listener), () => listeners.delete(listener)),
     setCallback(next) {
       callback = next;
       const waiting = pending;

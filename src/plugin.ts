@@ -13,6 +13,7 @@ import type {
   Attributes,
   Experiment,
   ExperimentResult,
+  ExposureCallback,
   FeatureDefinitions,
   Logger,
   SavedGroups,
@@ -45,6 +46,12 @@ export interface PluginHost {
   onFeaturesChange(listener: (features: FeatureDefinitions | undefined) => void): () => void;
   /** Called once per new assignment (a visitor hashed into an experiment, as reported). */
   onAssignment(listener: (experiment: Experiment, result: ExperimentResult) => void): () => void;
+  /**
+   * Called with every exposure the client reports (the app's `onExposure` gets the same ones):
+   * after the core's dedupe, and for exposures held while stored sticky docs load, once they are
+   * settled. Returns the unsubscribe function.
+   */
+  onExposure(listener: ExposureCallback): () => void;
   /** Called by `client.destroy()`. */
   onDestroy(listener: () => void): void;
   /** `ready()` waits for `task` (within `readyTimeoutMs`). A rejection is logged, never thrown. */

@@ -1,0 +1,162 @@
+/**
+ * What every analytics plugin shares: it observes the client's exposures (the host's
+ * `onExposure`: after the core's dedupe, held while stored sticky docs load) and conversions
+ * (Sixpack's `client.convert`, wrapped, and `splitflap:convert` DOM events), skips exposures the
+ * ledger saw within its window, and hands events to its target's sink. When the page is hidden
+ * or left, exposures still waiting for the ledger go out unchecked (a rare duplicate is better
+ * than a loss) and the sink flushes.
+ */
+import type { Client } from '../../api';
+import { exposureKey } from '../../exposure';
+import type { Plugin, PluginHost } from '../../plugin';
+import type { SixpackMethods } from '../sixpack';
+import { conversionEvent, exposureEvent, type AnalyticsEvent, type ConversionEvent } from './events';
+import { exposureLedger } from './ledger';
+
+/** A day: one exposure per visitor, experiment and variation per day, however often they reload. */
+export const DEFAULT_DEDUPE_WINDOW_MS = 86_400_000;
+
+/** Options every analytics plugin takes. */
+export interface ForwardOptions {
+  /**
+   * Deliver an exposure once per visitor, experiment and variation within this many ms, across
+   * reloads and tabs (IndexedDB); default a day. `0`: only the client's own dedupe (once per
+   * client, i.e. per page load).
+   */
+  dedupeWindowMs?: number;
+  /** Forward conversions too (default true). */
+  conversions?: boolean;
+  /** For tests: the clock of the dedupe window. */
+  now?: () => number;
+}
+
+/** Where a target's events go. */
+export interface Sink {
+  send(event: AnalyticsEvent): void;
+  /** Deliver what is waiting; `leaving`: the page is being hidden or unloaded (beacons only). */
+  flush?(leaving: boolean): Promise<void> | void;
+  /** The client is destroyed. */
+  close?(): void;
+}
+
+/** What every analytics plugin adds to the client. */
+export interface AnalyticsMethods {
+  /**
+   * Deliver what every analytics plugin of this client holds (exposures waiting for the dedupe
+   * check, queued batches) now; resolves when it is sent or has failed (and been logged).
+   */
+  flushAnalytics(): Promise<void>;
+}
+
+type ConvertingClient = Client & Partial<SixpackMethods> & Partial<AnalyticsMethods>;
+
+/** A plugin forwarding this client's exposures and conversions to the sink `connect` makes. */
+export function forwarder(target: string, options: ForwardOptions, connect: (host: PluginHost) => Sink): Plugin<AnalyticsMethods> {
+  return (host) => {
+    const client = host.client as ConvertingClient;
+    const sink = connect(host);
+    const windowMs = options.dedupeWindowMs ?? DEFAULT_DEDUPE_WINDOW_MS;
+    const ledger = windowMs > 0 ? exposureLedger(windowMs, host.log, options.now) : undefined;
+    /** Exposures waiting for the ledger, with the check. */
+    const waiting = new Map<AnalyticsEvent, Promise<void>>();
+    /** The variation this client last showed per experiment, for conversions. */
+    const variations = new Map<string, string>();
+    let stopped = false;
+
+    const send = (event: AnalyticsEvent) => {
+      if (stopped) return;
+      try {
+        sink.send(event);
+      } catch (error) {
+        host.log(`Analytics (${target}): sending failed`, { error });
+      }
+    };
+
+    const stopExposures = host.onExposure((experiment, result) => {
+      variations.set(experiment.key, result.key);
+      const event = exposureEvent(host.clientId, experiment, result);
+      if (!ledger) return send(event);
+      waiting.set(
+        event,
+        ledger.claim(target + '|' + exposureKey(experiment, result)).then(
+          (fresh) => {
+            // Gone from `waiting`: the page was left and it went out unchecked already.
+            if (waiting.delete(event) && fresh) send(event);
+          },
+          (error: unknown) => {
+            host.log(`Analytics (${target}): dedupe failed`, { error });
+            if (waiting.delete(event)) send(event);
+          },
+        ),
+      );
+    });
+
+    const convert = (experiment: unknown, kpi: unknown, source: ConversionEvent['source']) => {
+      if (!host.experimentsEnabled || options.conversions === false || typeof experiment !== 'string' || !experiment) return;
+      const known = variations.get(experiment) ?? (client.getParticipation ? client.getParticipation(experiment) : undefined);
+      send(conversionEvent(host.clientId, experiment, typeof kpi === 'string' && kpi ? kpi : undefined, known, source));
+    };
+
+    // The markup plugin fires `splitflap:convert`, then calls `client.convert`: one conversion.
+    let fromDom: string | undefined;
+    const conversionKey = (experiment: unknown, kpi: unknown) => experiment + '|' + (kpi || '');
+    const wrapConvert = () => {
+      const original = client.convert;
+      if (!original || (original as { forwardsTo?: Set<string> }).forwardsTo?.has(target)) return;
+      const wrapped = Object.assign(
+        (experiment: string, convertOptions?: { kpi?: string }) => {
+          const kpi = convertOptions && convertOptions.kpi;
+          if (fromDom !== undefined && fromDom === conversionKey(experiment, kpi)) fromDom = undefined;
+          else convert(experiment, kpi, 'sixpack');
+          return original(experiment, convertOptions);
+        },
+        { forwardsTo: new Set([...((original as { forwardsTo?: Set<string> }).forwardsTo || []), target]) },
+      );
+      client.convert = wrapped;
+    };
+    wrapConvert();
+    // Listed before sixpack(): its convert is on the client once createClient returns.
+    Promise.resolve().then(() => stopped || wrapConvert());
+
+    const leave = () => {
+      waiting.forEach((_, event) => send(event));
+      waiting.clear();
+      if (sink.flush) Promise.resolve(sink.flush(true)).catch((error: unknown) => host.log(`Analytics (${target}): flush failed`, { error }));
+    };
+    const onVisibility = () => document.visibilityState === 'hidden' && leave();
+    const onDomConversion = (event: Event) => {
+      const detail = (event as CustomEvent<{ experiment?: unknown; kpi?: unknown } | null>).detail;
+      if (!detail) return;
+      convert(detail.experiment, detail.kpi, 'dom');
+      fromDom = conversionKey(detail.experiment, detail.kpi);
+      Promise.resolve().then(() => (fromDom = undefined));
+    };
+    const inBrowser = typeof window != 'undefined' && typeof document != 'undefined';
+    if (inBrowser) {
+      window.addEventListener('pagehide', leave);
+      document.addEventListener('visibilitychange', onVisibility);
+      // Capture: a page handler that stops propagation does not hide the conversion.
+      document.addEventListener('splitflap:convert', onDomConversion, true);
+    }
+
+    host.onDestroy(() => {
+      stopExposures();
+      if (inBrowser) {
+        window.removeEventListener('pagehide', leave);
+        document.removeEventListener('visibilitychange', onVisibility);
+        document.removeEventListener('splitflap:convert', onDomConversion, true);
+      }
+      if (sink.flush) Promise.resolve(sink.flush(false)).catch(() => undefined);
+      if (sink.close) sink.close();
+      stopped = true;
+    });
+
+    const flushOthers = client.flushAnalytics;
+    return {
+      async flushAnalytics() {
+        await Promise.all([...waiting.values(), flushOthers && flushOthers()]);
+        if (sink.flush) await sink.flush(false);
+      },
+    };
+  };
+}

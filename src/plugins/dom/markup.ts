@@ -35,6 +35,7 @@
 import type { Client } from '../../api';
 import type { Plugin } from '../../plugin';
 import type { BanditConfig } from '../../types';
+import { consentGranted } from '../consent/state';
 import type { SixpackMethods } from '../sixpack';
 
 /** Options of {@link markup}. */
@@ -208,7 +209,8 @@ function applyMarkup(client: Client & Partial<SixpackMethods>, config: MarkupOpt
     const data = el.dataset;
     const goal = goals.get(name) as string | { url?: string; kpi?: string } | undefined;
     const [url, kpi] = data.goalUrl ? [data.goalUrl, data.goalKpi] : typeof goal == 'string' ? [goal] : goal ? [goal.url, goal.kpi] : [];
-    if (!url || recorded.has(name)) return;
+    // Without consent nothing is stored: the next scan after a grant remembers it.
+    if (!url || recorded.has(name) || !consentGranted(client)) return;
     recorded.add(name);
     try {
       const list = storedGoals().filter((g) => g[0] != name);

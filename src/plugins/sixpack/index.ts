@@ -9,6 +9,7 @@
  */
 import type { Plugin } from '../../plugin';
 import { stickyAttributeKey, stickyExperimentKey } from '../../sticky';
+import { consentGranted } from '../consent/state';
 import {
   createSixpackClient,
   SixpackError,
@@ -66,8 +67,9 @@ export function sixpack(options: Omit<SixpackOptions, 'stickyStore' | 'log'>): P
     // Remembered answers render at once: their doc loads with the visitor's own.
     host.watchStickyIdentity(SIXPACK_ATTRIBUTE, host.clientId);
     host.onDestroy(() => client && client.destroy());
-    // Deliver what an earlier page left in the queue (a conversion made while offline).
-    if (typeof window != 'undefined' && host.experimentsEnabled && options && options.baseUrl) connection().flush();
+    // Deliver what an earlier page left in the queue (a conversion made while offline); not
+    // before consent, as opening the queue's database would store something.
+    if (typeof window != 'undefined' && host.experimentsEnabled && options && options.baseUrl && consentGranted(host.client)) connection().flush();
     return {
       participate(experiment, alternatives, participateOptions) {
         if (!host.experimentsEnabled) {

@@ -137,29 +137,56 @@ export type RequestClientOptions<Plugins extends readonly Plugin[] = readonly Pl
   VisitorOptions;
 
 /**
- * A client for the visitor behind `request`, and that visitor. The client has the visitor's id,
- * user agent, URL and bot decision; `attributes` get `id` added unless they name one. Send
- * `visitor.setCookie` with the response ({@link withVisitorCookie}), and `await client.ready()`
- * before rendering when plugins load anything (a remote payload, Sixpack answers).
+ * A client for `visitor` (from {@link getVisitor}): its id, user agent, URL and bot decision;
+ * `attributes` get `id` added unless they name one. Visitor options in `options` are ignored
+ * (the visitor is already read).
  */
-export function createRequestClient<F extends FeatureMap = FeatureMap, const P extends readonly Plugin[] = []>(
-  request: RequestLike,
+export function clientForVisitor<F extends FeatureMap = FeatureMap, const P extends readonly Plugin[] = []>(
+  visitor: Visitor,
   options: RequestClientOptions<P> = {},
-): { client: Client<F> & PluginExtensions<P>; visitor: Visitor } {
+): Client<F> & PluginExtensions<P> {
   const { cookie, secure, e2eToken, excludeBots, ...clientOptions } = options;
-  const visitor = getVisitor(request, { cookie, secure, e2eToken, excludeBots });
-  const client = createClient<F, P>({
+  return createClient<F, P>({
     ...clientOptions,
     clientId: visitor.clientId,
     cookie: false,
     userAgent: visitor.userAgent,
     url: clientOptions.url ?? visitor.url,
     attributes: { id: visitor.clientId, ...clientOptions.attributes },
-    // The bot decision is made once, here (an opted-in test run is no bot), and travels in the snapshot.
+    // The bot decision is made once, in getVisitor (an opted-in test run is no bot), and travels in the snapshot.
     enabled: clientOptions.enabled !== false && !visitor.isBot,
     excludeBots: false,
   } as ClientOptions<P>);
-  return { client, visitor };
+}
+
+/**
+ * A client for the visitor behind `request`, and that visitor. Send `visitor.setCookie` with
+ * the response ({@link withVisitorCookie}), and `await client.ready()` before rendering when
+ * plugins load anything (a remote payload, Sixpack answers).
+ */
+export function createRequestClient<F extends FeatureMap = FeatureMap, const P extends readonly Plugin[] = []>(
+  request: RequestLike,
+  options: RequestClientOptions<P> = {},
+): { client: Client<F> & PluginExtensions<P>; visitor: Visitor } {
+  const visitor = getVisitor(request, options);
+  return { client: clientForVisitor<F, P>(visitor, options), visitor };
+}
+
+/**
+ * For a proxy or middleware in front of the app (Next.js `proxy.ts`): the visitor, and the
+ * request headers to forward so the render sees the same visitor on the very first request,
+ * before the browser has the cookie: a new visitor's id in `x-splitflap-id`, the URL in
+ * `x-splitflap-url`. Those two headers, if the browser sent them, are replaced. Send
+ * `visitor.setCookie` with the proxy's response.
+ */
+export function forwardVisitor(request: { headers: Headers; url: string }, options: VisitorOptions = {}): { visitor: Visitor; headers: Headers } {
+  const headers = new Headers(request.headers);
+  headers.delete(VISITOR_ID_HEADER);
+  headers.delete(VISITOR_URL_HEADER);
+  const visitor = getVisitor({ headers, url: request.url }, options);
+  if (visitor.isNew) headers.set(VISITOR_ID_HEADER, visitor.clientId);
+  headers.set(VISITOR_URL_HEADER, request.url);
+  return { visitor, headers };
 }
 
 /**

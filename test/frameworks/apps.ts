@@ -22,7 +22,8 @@ import { createClient, type FeatureDefinitions } from '../../src/index';
 import { describeInBrowser, launchChromium, USER_AGENT } from '../browser/harness';
 
 export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const bin = (name: string) => path.join(root, 'node_modules/.bin', name);
+/** A command installed in the repository's node_modules/.bin. */
+export const bin = (name: string): string => path.join(root, 'node_modules/.bin', name);
 
 export const GOOGLEBOT = 'Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)';
 /** The token the apps are started with (SPLITFLAP_E2E_TOKEN): e2e runs carry it in the `splitflap-e2e` cookie. */
@@ -40,7 +41,8 @@ export interface ExampleApp {
   output: string;
   /** Folders and files (relative to `dir`) not to hash: build outputs, generated files. */
   ignore: string[];
-  build: string[];
+  /** The build's commands, run in order in `dir`. */
+  build: string[][];
   /** The server's command for `port`. */
   start: (port: number) => string[];
   /** The app's payload, to find visitors outside the control. */
@@ -96,7 +98,7 @@ export async function buildApp(app: ExampleApp): Promise<{ cached: boolean; ms: 
   const key = sourceKey(app);
   const started = performance.now();
   if (process.env.CI !== 'true' && existsSync(keyFile) && readFileSync(keyFile, 'utf8') === key) return { cached: true, ms: 0 };
-  await run(app.build, cwd, appEnv(), BUILD_TIMEOUT_MS);
+  for (const command of app.build) await run(command, cwd, appEnv(), BUILD_TIMEOUT_MS);
   writeFileSync(keyFile, key);
   return { cached: false, ms: Math.round(performance.now() - started) };
 }

@@ -3,11 +3,10 @@
  * a streamed Suspense boundary, an edge route and a Node route handler), built with `next build`
  * (Turbopack) and served by `next start` on 127.0.0.1; the checks are in apps.ts.
  */
-import path from 'node:path';
 import { features } from '../../examples/next/lib/features';
-import { defineAppTests, root } from './apps';
+import { bin, defineAppTests } from './apps';
 
-const next = path.join(root, 'node_modules/.bin/next');
+const next = bin('next');
 
 defineAppTests(
   {
@@ -15,7 +14,7 @@ defineAppTests(
     dir: 'examples/next',
     output: '.next',
     ignore: ['.next', 'next-env.d.ts'],
-    build: [next, 'build'],
+    build: [[next, 'build']], // its own type check included
     start: (port) => [next, 'start', '-H', '127.0.0.1', '-p', String(port)],
     features,
   },

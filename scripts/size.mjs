@@ -32,6 +32,8 @@ const rows = [
   { name: 'plugin: splitflap/baseplate', entry: 'src/plugins/baseplate/index.ts' },
   { name: 'plugin: splitflap/decrypt', entry: 'src/plugins/decrypt.ts' },
   { name: 'plugin: splitflap/dom', entry: 'src/plugins/dom/markup.ts' },
+  { name: 'server: splitflap/server', entry: 'src/server.ts' },
+  { name: 'server: splitflap/next', entry: 'src/next/index.ts' },
   { name: 'script tag (splitflap.global.js)', entry: 'src/browser/index.ts', format: 'iife', budget: 12 * KB, ceiling: 15.9 * KB, growthbook: 'gb-auto' },
   { name: 'script tag bandits (splitflap.bandits.js)', entry: 'src/browser/bandits.ts', format: 'iife' },
 ];
@@ -59,7 +61,7 @@ async function measure({ entry, file, format = 'esm' }) {
     outdir,
     globalName: esm ? undefined : 'Splitflap',
     target: 'es2018',
-    external: ['react', 'react-dom', 'react/jsx-runtime'],
+    external: ['react', 'react-dom', 'react/jsx-runtime', 'next', 'next/*'],
     write: false,
     metafile: true,
     logLevel: 'error',

@@ -72,6 +72,8 @@ export const entries = {
   baseplate: 'src/plugins/baseplate/index.ts',
   decrypt: 'src/plugins/decrypt.ts',
   dom: 'src/plugins/dom/markup.ts',
+  openfeature: 'src/plugins/openfeature/index.ts',
+  analytics: 'src/plugins/analytics/index.ts',
 };
 
 export default defineConfig([
@@ -89,7 +91,7 @@ export default defineConfig([
     sourcemap: true,
     clean: true,
     target: 'es2020',
-    external: ['react', 'react-dom'],
+    external: ['react', 'react-dom', /^@openfeature\//],
   },
   {
     // One <script> tag: everything but bandits bundled, minified, exposed as the global `Splitflap`;

@@ -247,7 +247,7 @@ describe('endpoint()', () => {
     await vi.waitFor(() => expect(vi.mocked(sink.fetch)).not.toHaveBeenCalled());
     await client.convert('checkout', { kpi: 'purchase' });
     await vi.waitFor(() => expect(sink.batches).toHaveLength(1));
-    expect(sink.requests[0]).toMatchObject({ method: 'POST', keepalive: true, headers: { 'content-type': 'text/plain;charset=UTF-8' } });
+    expect(sink.requests[0]).toMatchObject({ method: 'POST', keepalive: true, mode: 'no-cors', headers: { 'content-type': 'text/plain;charset=UTF-8' } });
     // Conversions go out at once, exposures after their dedupe check: order by type.
     const byExperiment = (name: string) => sink.batches[0]!.find((event) => event.experiment === name);
     const [color, size, conversion] = [byExperiment('color-test'), byExperiment('size-test'), byExperiment('checkout')];

@@ -91,7 +91,8 @@ export function createClient<F extends FeatureMap = FeatureMap, const P extends 
   const featureListeners = new Set<(features: FeatureDefinitions | undefined) => void>();
   const assignmentListeners = new Set<(experiment: Experiment, result: ExperimentResult) => void>();
   const destroyListeners = new Set<() => void>();
-  const exposures = createExposures(log, options.onExposure || options.trackingCallback);
+  const exposureListeners = new Set<(experiment: Experiment, result: ExperimentResult) => void>();
+  const exposures = createExposures(log, options.onExposure || options.trackingCallback, (experiment, result) => emit(exposureListeners, log, experiment, result));
   /** Override layers from plugins (bandit weights), under the app's own `overrides`. */
   const layers = new Map<string, Record<string, Partial<Experiment>>>();
   const appOverrides = ctx.overrides!;
@@ -272,7 +273,7 @@ export function createClient<F extends FeatureMap = FeatureMap, const P extends 
     setFeatures,
     onFeaturesChange: (listener) => (featureListeners.add(listener), () => featureListeners.delete(listener)),
     onAssignment: (listener) => (assignmentListeners.add(listener), () => assignmentListeners.delete(listener)),
-    onExposure: exposures.listen,
+    onExposure: (listener) => (exposureListeners.add(listener), () => exposureListeners.delete(listener)),
     onDestroy: (listener) => void destroyListeners.add(listener),
     addStartupTask,
     setOverrideLayer(name, overrides) {

@@ -4,17 +4,21 @@
  * - `/splitflap.global.js` (+ `.map`): the script-tag build, bundled in-process by esbuild;
  * - `/plain/`: examples/plain (the script-tag page), `/results/`: examples/results;
  * - `/react/`: the React example, when it was built (a request handler and/or a folder);
- * - `/sixpack/*`: a proxy to the Sixpack server, so pages talk to it on their own origin.
+ * - `/sixpack/*`: a proxy to the Sixpack server, so pages talk to it on their own origin;
+ * - the plain page's payload, live (live-payload.ts): `/plain/features.json` (also
+ *   `/api/features/plain`, GrowthBook's layout), its stream `/sub/plain`, and
+ *   `POST /api/features/plain/flip`, the switch the page's "flip" button uses.
  *
  * The plain and results pages are sent with a strict Content-Security-Policy (no inline script or
  * style), which they work under.
  */
 import { build } from 'esbuild';
-import { createReadStream, existsSync, statSync } from 'node:fs';
+import { createReadStream, existsSync, readFileSync, statSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { createLivePayload } from './live-payload';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '..');
@@ -107,6 +111,7 @@ function proxy(req: http.IncomingMessage, res: http.ServerResponse, target: URL)
 export async function startSite(options: SiteOptions, port = 0): Promise<Site> {
   const sixpack = options.sixpackUrl.replace(/\/*$/, '');
   const sections: Record<string, string> = { plain: path.join(here, 'plain'), results: path.join(here, 'results') };
+  const live = createLivePayload('plain', JSON.parse(readFileSync(path.join(here, 'plain/features.json'), 'utf8')), ['/plain/features.json']);
 
   const server = http.createServer(async (req, res) => {
     try {
@@ -114,6 +119,7 @@ export async function startSite(options: SiteOptions, port = 0): Promise<Site> {
       const [, section = '', ...rest] = url.pathname.split('/');
       if (url.pathname === '/') return void res.writeHead(302, { location: '/plain/' }).end();
       if (url.pathname === '/favicon.ico') return void res.writeHead(204).end();
+      if (live.handle(req, res)) return;
       if (url.pathname === '/splitflap.global.js' || url.pathname === '/splitflap.global.js.map') {
         const map = url.pathname.endsWith('.map');
         res.writeHead(200, { 'content-type': TYPES[map ? '.map' : '.js']!, 'cache-control': 'no-cache' });
@@ -162,6 +168,7 @@ export async function startSite(options: SiteOptions, port = 0): Promise<Site> {
     url: `http://127.0.0.1:${actual}`,
     close: () =>
       new Promise<void>((resolve) => {
+        live.close();
         server.close(() => resolve());
         server.closeAllConnections();
       }),

@@ -6,20 +6,23 @@
  */
 import type { Client, ClientOptions, ClientSnapshot, EvalOptions, FeatureMap } from './api';
 import { isBot } from './bots';
-import { evalFeature, featureResult, runExperiment, type EvalContext } from './evaluate';
+import { evalFeature, featureResult, runInlineExperiment, type EvalContext } from './evaluate';
 import { createExposures, exposureKey } from './exposure';
-import { featureSet, hashAttributes } from './features';
+import { featureSet } from './features';
 import { withHydration } from './hydration';
 import { resolveClientId } from './identity';
 import { defaultLog } from './log';
 import type { Plugin, PluginExtensions, PluginHost } from './plugin';
-import { isStickyDoc, mergeStickyDocs, stickyAttributeKey, stickyValue } from './sticky';
-import { indexedDbStickyBucketStore } from './sticky-stores';
+import { isStickyDoc, mergeStickyDocs, stickyAttributeKey } from './sticky';
+import { indexedDbStickyBucketStore, localStorageStickyBucketStore } from './sticky-stores';
 import { createStickySync } from './sticky-sync';
 import type { Experiment, ExperimentResult, FeatureDefinitions, StickyAssignmentDocs } from './types';
 
 /** A null-prototype copy: names from outside can never reach Object.prototype. */
 const safeCopy = <T>(source?: Record<string, T>): Record<string, T> => Object.assign(Object.create(null), source);
+/** Read-only options left out share one empty object (setters replace them, never mutate). */
+const NONE: Record<string, never> = Object.freeze(Object.create(null));
+const readOnlyCopy = <T>(source?: Record<string, T>): Record<string, T> => (source ? safeCopy(source) : NONE);
 
 /**
  * Sticky docs by `attr||value`, only well-formed ones. A plain object, not a null-prototype one:
@@ -35,6 +38,14 @@ function stickyDocsCopy(docs?: StickyAssignmentDocs): StickyAssignmentDocs {
 
 const toMap = (forced?: Record<string, unknown> | Map<string, unknown>) =>
   forced && new Map(forced instanceof Map ? forced : Object.entries(forced));
+
+const unknownFeature = () => featureResult(null, 'unknownFeature');
+
+/** What `run` gives when evaluation failed: variation 0, not in the experiment. */
+const controlOf = (experiment: Experiment): ExperimentResult => ({
+  key: '0', featureId: null, inExperiment: false, hashUsed: false, variationId: 0, hashAttribute: 'id', hashValue: '', stickyBucketUsed: false,
+  value: (Array.isArray(experiment && experiment.variations) ? experiment.variations : [])[0],
+});
 
 /** Run each listener; one that throws is logged and the rest still run. */
 function emit<A extends unknown[]>(listeners: Set<(...args: A) => void>, log: ClientOptions['log'] & {}, ...args: A): void {
@@ -64,18 +75,20 @@ export function createClient<F extends FeatureMap = FeatureMap, const P extends 
   const bots = options.excludeBots;
   const store =
     options.stickyBucketStore ||
-    // In browsers without IndexedDB the store falls back to localStorage, then memory, by itself.
-    (options.stickyBucketStore !== false && inBrowser ? indexedDbStickyBucketStore({ log }) : undefined);
+    (options.stickyBucketStore !== false && inBrowser
+      ? // A browser without IndexedDB at all starts on localStorage (nothing failed, nothing to log).
+        typeof indexedDB != 'undefined' ? indexedDbStickyBucketStore({ log }) : localStorageStickyBucketStore({ log })
+      : undefined);
 
   const ctx: EvalContext = {
     attributes: safeCopy(options.attributes || { id: clientId }),
     features: featureSet(options.features, log),
     savedGroups: options.savedGroups,
-    groups: safeCopy(options.groups),
-    forcedVariations: safeCopy(options.forcedVariations),
+    groups: readOnlyCopy(options.groups),
+    forcedVariations: readOnlyCopy(options.forcedVariations),
     forcedFeatures: toMap(options.forcedFeatures),
     overrides: safeCopy(options.overrides),
-    contextualBandits: safeCopy(options.contextualBandits),
+    contextualBandits: readOnlyCopy(options.contextualBandits),
     url: options.url ?? (typeof location != 'undefined' ? location.href : undefined),
     allowUrlOverrides: options.allowUrlOverrides ?? inBrowser,
     qaMode: options.qaMode,
@@ -83,6 +96,7 @@ export function createClient<F extends FeatureMap = FeatureMap, const P extends 
     enabled: options.enabled !== false && (!!hydrate || bots === false || !isBot(userAgent, bots === true ? null : bots)),
     stickyDocs: options.stickyBucketStore === false ? undefined : stickyDocsCopy(options.stickyBucketAssignmentDocs),
     assigned: [],
+    log,
   };
   /** The state `hydrate` gave, frozen (setters replace the fields, sticky docs are copied). */
   const hydrationCtx: EvalContext | undefined = hydrate && { ...ctx, stickyDocs: ctx.stickyDocs && { ...ctx.stickyDocs } };
@@ -91,15 +105,14 @@ export function createClient<F extends FeatureMap = FeatureMap, const P extends 
   const featureListeners = new Set<(features: FeatureDefinitions | undefined) => void>();
   const assignmentListeners = new Set<(experiment: Experiment, result: ExperimentResult) => void>();
   const destroyListeners = new Set<() => void>();
-  const exposureListeners = new Set<(experiment: Experiment, result: ExperimentResult) => void>();
-  const exposures = createExposures(log, options.onExposure || options.trackingCallback, (experiment, result) => emit(exposureListeners, log, experiment, result));
+  const exposures = createExposures(log, options.onExposure || options.trackingCallback);
   /** Override layers from plugins (bandit weights), under the app's own `overrides`. */
   const layers = new Map<string, Record<string, Partial<Experiment>>>();
   const appOverrides = ctx.overrides!;
   /** Identities plugins asked to load along with the visitor's (Sixpack answers). */
   const watched: Record<string, string> = {};
   /** The last assignment handled per experiment: repeated evaluations skip all bookkeeping. */
-  const lastAssigned = new Map<string, string>();
+  const lastAssigned = new Map<string, ExperimentResult>();
   let snapshot: ClientSnapshot = { version: 0, ready: !!(hydrate && hydrate.ready) };
   let startup: Promise<unknown> = Promise.resolve();
 
@@ -117,22 +130,27 @@ export function createClient<F extends FeatureMap = FeatureMap, const P extends 
     startup = Promise.all([startup, task.catch((error: unknown) => log('A start-up task failed', { error }))]);
   };
 
-  /** Load stored docs for every identity the features hash on, plus the watched ones. */
+  /**
+   * Load stored docs for every identity the visitor has (each string or number attribute: any of
+   * them may be an experiment's hash attribute), plus the watched ones. A few keys in one read.
+   */
   function loadStickyDocs(): void {
     if (!sync) return;
     const identities: Record<string, string> = { ...watched };
-    for (const name of hashAttributes(ctx.features.definitions)) {
+    for (const name in ctx.attributes) {
       const value = ctx.attributes[name];
-      if (value) identities[name] = stickyValue(value);
+      if (value && (typeof value == 'string' || typeof value == 'number')) identities[name] = '' + value;
     }
     addStartupTask(sync.load(identities));
   }
 
   /** A new hashed assignment: sticky bucket, exposure (held while stored docs load), plugins. */
   function assign(experiment: Experiment, result: ExperimentResult): void {
+    const last = lastAssigned.get(experiment.key);
+    // Repeated evaluations of the same assignment stop here, before any string is built.
+    if (last && last.variationId === result.variationId && last.hashValue === result.hashValue && last.hashAttribute === result.hashAttribute) return;
+    lastAssigned.set(experiment.key, result);
     const key = exposureKey(experiment, result);
-    if (lastAssigned.get(experiment.key) === key) return;
-    lastAssigned.set(experiment.key, key);
     const report = () => exposures.report(experiment, result, key);
     // While stored docs load this may be a returning visitor's provisional variation.
     if (sync && sync.loading) sync.hold(experiment, result, report);
@@ -141,22 +159,28 @@ export function createClient<F extends FeatureMap = FeatureMap, const P extends 
     emit(assignmentListeners, log, experiment, result);
   }
 
-  /** Evaluate with `evaluate`, then hand what it assigned to `track` (default: report it now). */
-  function evaluated<T>(evalOptions: EvalOptions | undefined, evaluate: (context: EvalContext) => T, fallback: () => T): T {
+  /**
+   * `evaluate(context, input)`, then what it assigned goes to `track` (default: reported now).
+   * Module-level functions and an argument, not a closure per call: this is every evaluation's path.
+   */
+  function evaluated<I, T>(evalOptions: EvalOptions | undefined, evaluate: (context: EvalContext, input: I) => T, input: I, fallback: (input: I) => T): T {
     const context = (evalOptions && evalOptions.hydrating && hydrationCtx) || ctx;
     const assigned = context.assigned!;
     assigned.length = 0;
     let result: T;
     try {
-      result = evaluate(context);
+      result = evaluate(context, input);
     } catch (error) {
       log('Evaluation failed', { error });
-      result = fallback();
+      result = fallback(input);
     }
     if (!assigned.length) return result;
     const track = evalOptions ? evalOptions.track : true;
+    // A copy: listeners told of an assignment may evaluate again, which reuses the list.
     const list = assigned.splice(0);
-    for (const [experiment, assignment] of list) {
+    for (let i = 0; i < list.length; i += 2) {
+      const experiment = list[i] as Experiment;
+      const assignment = list[i + 1] as ExperimentResult;
       if (track === undefined || track === true) assign(experiment, assignment);
       else if (track) track(experiment, assignment);
     }
@@ -166,16 +190,12 @@ export function createClient<F extends FeatureMap = FeatureMap, const P extends 
   const setFeatures = (features: FeatureDefinitions, savedGroups?: ClientOptions['savedGroups']) => {
     ctx.features = featureSet(features, log);
     if (savedGroups) ctx.savedGroups = savedGroups;
-    loadStickyDocs();
     emit(featureListeners, log, features);
     notify();
   };
 
-  const runInline = <T>(experiment: Experiment<T>, evalOptions: EvalOptions | undefined, context?: EvalContext): ExperimentResult<T> =>
-    evaluated<ExperimentResult<T>>(evalOptions, (base) => runExperiment(context || base, experiment as Experiment, null) as ExperimentResult<T>, () => ({
-      key: '0', featureId: null, inExperiment: false, hashUsed: false, variationId: 0, hashAttribute: 'id', hashValue: '', stickyBucketUsed: false,
-      value: (Array.isArray(experiment && experiment.variations) ? experiment.variations : [])[0],
-    }));
+  const runInline = <T>(experiment: Experiment<T>, evalOptions: EvalOptions | undefined): ExperimentResult<T> =>
+    evaluated(evalOptions, runInlineExperiment, experiment as Experiment, controlOf) as ExperimentResult<T>;
 
   const client: Client<F> = {
     clientId,
@@ -192,8 +212,7 @@ export function createClient<F extends FeatureMap = FeatureMap, const P extends 
         if (!snapshot.ready) notify(true);
       });
     },
-    evalFeature: (key, evalOptions) =>
-      evaluated(evalOptions, (context) => evalFeature(context, key), () => featureResult(null, 'unknownFeature')) as never,
+    evalFeature: (key, evalOptions) => evaluated(evalOptions, evalFeature, key, unknownFeature) as never,
     isOn: (key) => client.evalFeature(key).on,
     isOff: (key) => client.evalFeature(key).off,
     getFeatureValue(key, fallback) {
@@ -260,53 +279,68 @@ export function createClient<F extends FeatureMap = FeatureMap, const P extends 
     },
   };
 
-  const host: PluginHost = {
-    client,
-    clientId,
-    log,
-    userAgent,
-    stickyStore: store,
-    experimentsEnabled: ctx.enabled !== false && !ctx.qaMode,
-    getURL: () => ctx.url,
-    getAttributes: client.getAttributes,
-    getFeatures: () => ctx.features.definitions,
-    setFeatures,
-    onFeaturesChange: (listener) => (featureListeners.add(listener), () => featureListeners.delete(listener)),
-    onAssignment: (listener) => (assignmentListeners.add(listener), () => assignmentListeners.delete(listener)),
-    onExposure: (listener) => (exposureListeners.add(listener), () => exposureListeners.delete(listener)),
-    onDestroy: (listener) => void destroyListeners.add(listener),
-    addStartupTask,
-    setOverrideLayer(name, overrides) {
-      if (overrides) layers.set(name, overrides);
-      else layers.delete(name);
-      const merged = safeCopy<Partial<Experiment>>();
-      layers.forEach((layer) => Object.assign(merged, layer));
-      for (const key in appOverrides) merged[key] = { ...merged[key], ...appOverrides[key] };
-      ctx.overrides = merged;
-      notify();
-    },
-    run: (experiment, attributes) =>
-      runInline(experiment, undefined, attributes && { ...ctx, attributes: safeCopy({ ...ctx.attributes, ...attributes }) }),
-    expose: exposures.report,
-    getStickyDocs: (hydrating) => ((hydrating && hydrationCtx) || ctx).stickyDocs || {},
-    rememberStickyDoc(doc) {
-      if (!ctx.stickyDocs) return;
-      const key = stickyAttributeKey(doc.attributeName, doc.attributeValue);
-      ctx.stickyDocs[key] = mergeStickyDocs(ctx.stickyDocs[key], doc);
-      notify();
-    },
-    watchStickyIdentity(attributeName, attributeValue) {
-      watched[attributeName] = attributeValue;
-    },
-    notify: () => notify(),
-  };
-  for (const plugin of options.plugins || []) {
-    try {
-      Object.assign(client, plugin(host));
-    } catch (error) {
-      log('A plugin failed to start', { error });
-    }
-  }
+  // Only a client with plugins builds their host (a server's per-request client usually has none).
+  const plugins = options.plugins || [];
+  if (plugins.length) startPlugins();
   loadStickyDocs();
   return client as Client<F> & PluginExtensions<P>;
+
+  function startPlugins(): void {
+    const host: PluginHost = {
+      client,
+      clientId,
+      log,
+      userAgent,
+      stickyStore: store,
+      experimentsEnabled: ctx.enabled !== false && !ctx.qaMode,
+      getURL: () => ctx.url,
+      getAttributes: client.getAttributes,
+      getFeatures: () => ctx.features.definitions,
+      setFeatures,
+      onFeaturesChange: (listener) => (featureListeners.add(listener), () => featureListeners.delete(listener)),
+      onAssignment: (listener) => (assignmentListeners.add(listener), () => assignmentListeners.delete(listener)),
+      onExposure: exposures.listen,
+      onDestroy: (listener) => void destroyListeners.add(listener),
+      addStartupTask,
+      setOverrideLayer(name, overrides) {
+        if (overrides) layers.set(name, overrides);
+        else layers.delete(name);
+        const merged = safeCopy<Partial<Experiment>>();
+        layers.forEach((layer) => Object.assign(merged, layer));
+        for (const key in appOverrides) merged[key] = { ...merged[key], ...appOverrides[key] };
+        ctx.overrides = merged;
+        notify();
+      },
+      run(experiment, attributes) {
+        if (!attributes) return runInline(experiment, undefined);
+        const saved = ctx.attributes;
+        // For this one evaluation only; restored even if it throws.
+        ctx.attributes = safeCopy({ ...saved, ...attributes });
+        try {
+          return runInline(experiment, undefined);
+        } finally {
+          ctx.attributes = saved;
+        }
+      },
+      expose: exposures.report,
+      getStickyDocs: (hydrating) => ((hydrating && hydrationCtx) || ctx).stickyDocs || {},
+      rememberStickyDoc(doc) {
+        if (!ctx.stickyDocs) return;
+        const key = stickyAttributeKey(doc.attributeName, doc.attributeValue);
+        ctx.stickyDocs[key] = mergeStickyDocs(ctx.stickyDocs[key], doc);
+        notify();
+      },
+      watchStickyIdentity(attributeName, attributeValue) {
+        watched[attributeName] = attributeValue;
+      },
+      notify: () => notify(),
+    };
+    for (const plugin of plugins) {
+      try {
+        Object.assign(client, plugin(host));
+      } catch (error) {
+        log('A plugin failed to start', { error });
+      }
+    }
+  }
 }

@@ -4,7 +4,9 @@
  * Departures, all on malformed input only: nothing throws (the rule is simply false), only
  * own properties are ever read, and malformed `$or`/`$and`/`$nor`/`$not` never match.
  */
-import type { Attributes, ConditionInterface, SavedGroups } from './types';
+import { defaultLog } from './log';
+import { compileSafeRegex, type SafeRegex } from './regex';
+import type { Attributes, ConditionInterface, Logger, SavedGroups } from './types';
 
 export type { Attributes, ConditionInterface, SavedGroups };
 
@@ -14,8 +16,10 @@ const NO_GROUPS: SavedGroups = Object.freeze({}) as SavedGroups;
 // Regexes and padded versions repeat across every evaluation; caching them keeps the hot path
 // allocation-free. Bounded because attribute values (e.g. app versions) are unbounded.
 const CACHE_LIMIT = 500;
-const regexCache = new Map<string, RegExp | null>();
-const regexiCache = new Map<string, RegExp | null>();
+/** A pattern's verdict (see regex.ts), cached per pattern string, and whether its problem was logged. */
+type CachedRegex = SafeRegex & { logged?: boolean };
+const regexCache = new Map<string, CachedRegex>();
+const regexiCache = new Map<string, CachedRegex>();
 const versionCache = new Map<string, string>();
 
 function remember<T>(cache: Map<string, T>, key: string, make: (key: string) => T): T {
@@ -29,17 +33,34 @@ function remember<T>(cache: Map<string, T>, key: string, make: (key: string) => 
   return value;
 }
 
-// A failed compile is cached as null so a bad pattern costs one try/catch, not one per call.
 // GrowthBook escapes unescaped `/` first; without the `u` flag `\/` and `/` are the same, so we don't.
-function compile(pattern: string, flags: string): RegExp | null {
-  try {
-    return new RegExp(pattern, flags);
-  } catch {
-    return null;
+const compileCase = (pattern: string): CachedRegex => compileSafeRegex(pattern, false);
+const compileNoCase = (pattern: string): CachedRegex => compileSafeRegex(pattern, true);
+
+/** Where the current `evalCondition` call reports problems (set for the length of the call: evaluation is synchronous). */
+let log: Logger = defaultLog;
+
+/**
+ * `$regex`/`$regexi`: a refused pattern (invalid, or able to backtrack catastrophically) never
+ * matches, nor does an input longer than the pattern's safe length; each is logged once per pattern.
+ */
+function testRegex(cache: Map<string, CachedRegex>, pattern: string, actual: unknown, ignoreCase: boolean): boolean {
+  const compiled = remember(cache, pattern, ignoreCase ? compileNoCase : compileCase);
+  if (compiled.regex === null) {
+    if (!compiled.logged) log('Regex never matches: ' + compiled.refused, { pattern });
+    compiled.logged = true;
+    return false;
   }
+  // A template literal stringifies as `test` does (a symbol throws), so a missing attribute is
+  // tested as "null", as in GrowthBook.
+  const text = `${actual as string}`;
+  if (text.length > compiled.maxInputLength) {
+    if (!compiled.logged) log('Input too long for regex: no match', { pattern, length: text.length, maxInputLength: compiled.maxInputLength });
+    compiled.logged = true;
+    return false;
+  }
+  return compiled.regex.test(text);
 }
-const compileCase = (pattern: string) => compile(pattern, '');
-const compileNoCase = (pattern: string) => compile(pattern, 'i');
 
 const VERSION_STRIP = /(^v|\+.*$)/g;
 const VERSION_SPLIT = /[-.]/;
@@ -149,30 +170,101 @@ function matchValue(expected: unknown, value: unknown, groups: SavedGroups, fold
   return true;
 }
 
+/**
+ * Past this many element pairs, array-vs-array set operators index one side first: O(n + m)
+ * instead of O(n·m) (two 30,000-item arrays took 5 s). Below it a plain scan allocates nothing.
+ */
+const SCAN_LIMIT = 64;
+
+/** Case-folded as `$ini`/`$nini`/`$alli` compare: strings lower-cased, the rest as is. */
+const folded = (value: unknown): unknown => (typeof value === 'string' ? value.toLowerCase() : value);
+
 function contains(list: unknown[], value: unknown, fold: boolean): boolean {
   if (!fold) return list.includes(value);
-  const v = typeof value === 'string' ? value.toLowerCase() : value;
-  for (let i = 0; i < list.length; i++) {
-    const item = list[i];
-    if ((typeof item === 'string' ? item.toLowerCase() : item) === v) return true;
-  }
+  const v = folded(value);
+  for (let i = 0; i < list.length; i++) if (folded(list[i]) === v) return true;
   return false;
 }
 
 // An array attribute is in the list when any of its elements is (an intersection test).
 function isIn(actual: unknown, list: unknown[], fold: boolean): boolean {
   if (!Array.isArray(actual)) return contains(list, actual, fold);
+  if (actual.length * list.length > SCAN_LIMIT) {
+    // A Set compares as `includes` does (SameValueZero); folded items compare with `===`, which NaN never passes.
+    const index = new Set<unknown>();
+    for (let i = 0; i < list.length; i++) {
+      const item = fold ? folded(list[i]) : list[i];
+      if (!fold || item === item) index.add(item);
+    }
+    for (let i = 0; i < actual.length; i++) if (index.has(fold ? folded(actual[i]) : actual[i])) return true;
+    return false;
+  }
   for (let i = 0; i < actual.length; i++) if (contains(list, actual[i], fold)) return true;
   return false;
 }
 
 function hasAll(actual: unknown, expected: unknown[], groups: SavedGroups, fold: boolean): boolean {
   if (!Array.isArray(actual)) return false;
+  if (actual.length * expected.length > SCAN_LIMIT) {
+    const index = new ElementIndex(actual, groups, fold);
+    for (let i = 0; i < expected.length; i++) if (!index.anyMatches(expected[i])) return false;
+    return true;
+  }
   outer: for (let i = 0; i < expected.length; i++) {
     for (let j = 0; j < actual.length; j++) if (matchValue(expected[i], actual[j], groups, fold)) continue outer;
     return false;
   }
   return true;
+}
+
+/**
+ * Answers "does any element match this literal?" as `matchValue` would for each element, from
+ * sets of the elements' coerced forms, each built on first need. Operator conditions still
+ * test every element.
+ */
+class ElementIndex {
+  private strings?: Set<string>;
+  private numbers?: Set<number>;
+  private jsons?: Set<string | undefined>;
+
+  constructor(
+    private readonly elements: unknown[],
+    private readonly groups: SavedGroups,
+    private readonly fold: boolean,
+  ) {}
+
+  /** The set of `coerce(element)` over all elements (holes read as undefined, as the scan does). */
+  private setOf<T>(coerce: (element: unknown) => T): Set<T> {
+    const set = new Set<T>();
+    for (let i = 0; i < this.elements.length; i++) set.add(coerce(this.elements[i]));
+    return set;
+  }
+
+  private some(test: (element: unknown) => boolean): boolean {
+    for (let i = 0; i < this.elements.length; i++) if (test(this.elements[i])) return true;
+    return false;
+  }
+
+  anyMatches(expected: unknown): boolean {
+    const fold = this.fold;
+    switch (typeof expected) {
+      case 'string':
+        this.strings ||= this.setOf((e) => (fold ? String(e).toLowerCase() : String(e)));
+        return this.strings.has(fold ? expected.toLowerCase() : expected);
+      case 'number':
+        this.numbers ||= this.setOf(Number);
+        return expected === expected && this.numbers.has(expected); // NaN equals nothing
+      case 'boolean':
+        return this.some((e) => e !== null && !!e === expected);
+      case 'object':
+        if (expected === null) return this.some((e) => e === null);
+        if (isOperatorObject(expected)) return this.some((e) => matchValue(expected, e, this.groups, fold));
+        this.jsons ||= this.setOf((e) => JSON.stringify(e));
+        return this.jsons.has(JSON.stringify(expected));
+      default:
+        return false;
+    }
+  }
 }
 
 function elemMatch(actual: unknown, expected: unknown, groups: SavedGroups): boolean {
@@ -194,8 +286,10 @@ function groupValues(groups: SavedGroups, id: unknown): unknown[] | null {
   const entry: unknown = hasOwn.call(groups, id) ? groups[id] : undefined;
   if (entry === undefined) return [];
   if (Array.isArray(entry)) return entry;
-  // GrowthBook's v2 saved-group shape, `{ type: "list", values }`.
-  if (isObject(entry) && entry.type === 'list') return Array.isArray(entry.values) ? entry.values : null;
+  // GrowthBook's v2 saved-group shape, `{ type: "list", values }` (own fields only, like every read here).
+  if (isObject(entry) && hasOwn.call(entry, 'type') && entry.type === 'list') {
+    return hasOwn.call(entry, 'values') && Array.isArray(entry.values) ? entry.values : null;
+  }
   return null;
 }
 
@@ -236,12 +330,9 @@ function evalOperator(op: string, actual: unknown, expected: unknown, groups: Sa
     case '$not': return !matchValue(expected, actual, groups, false);
     case '$type': return typeOf(actual) === expected;
     case '$regex':
-    case '$regexi': {
-      if (typeof expected !== 'string') return false;
-      const re = op === '$regex' ? remember(regexCache, expected, compileCase) : remember(regexiCache, expected, compileNoCase);
-      // `test` stringifies its argument, so a missing attribute is tested as "null", as in GrowthBook.
-      return re !== null && re.test(actual as string);
-    }
+      return typeof expected === 'string' && testRegex(regexCache, expected, actual, false);
+    case '$regexi':
+      return typeof expected === 'string' && testRegex(regexiCache, expected, actual, true);
     case '$inGroup':
     case '$notInGroup': {
       const values = groupValues(groups, expected);
@@ -258,15 +349,22 @@ function evalOperator(op: string, actual: unknown, expected: unknown, groups: Sa
  * version (`$v…`) and saved-group (`$inGroup`/`$notInGroup`, looked up in `savedGroups`) operators.
  * `{}` matches everyone. Never throws: malformed input (a non-object condition, an unknown
  * operator, an invalid regex, an unstringifiable value) makes the condition false.
+ * A regex that could backtrack catastrophically never matches, nor does one tested on an input
+ * longer than its safe length (see regex.ts); `log` hears of each such pattern once.
  */
 export function evalCondition(
   attributes: Attributes,
   condition: ConditionInterface,
   savedGroups?: SavedGroups,
+  logger: Logger = defaultLog,
 ): boolean {
+  const outer = log;
+  log = logger;
   try {
     return matches(attributes, condition, savedGroups || NO_GROUPS);
   } catch {
     return false;
+  } finally {
+    log = outer;
   }
 }

@@ -20,6 +20,7 @@ import type {
   FeatureResultSource,
   FeatureRule,
   Filter,
+  Logger,
   ParentCondition,
   SavedGroups,
   StickyAssignmentDocs,
@@ -49,12 +50,27 @@ export interface EvalContext {
   enabled?: boolean;
   /** Sticky docs by `attr||value`; absent means sticky bucketing is off. */
   stickyDocs?: StickyAssignmentDocs;
-  /** Every hashed, in-experiment result is appended here (sticky persistence and exposure). */
-  assigned?: [Experiment, ExperimentResult][];
+  /**
+   * Every hashed, in-experiment result is appended here, as experiment then result (a flat list:
+   * no pair allocated per evaluation), for sticky persistence and exposure.
+   */
+  assigned?: (Experiment | ExperimentResult)[];
+  /** Hears of targeting problems evaluation recovered from (a refused regex); default `console.warn`. */
+  log?: Logger;
 }
 
 /** The fields that pick the identity an experiment or rollout hashes. */
 type Hashed = Pick<FeatureRule, 'hashAttribute' | 'fallbackAttribute' | 'disableStickyBucketing'>;
+
+const hasOwn = Object.prototype.hasOwnProperty;
+
+/**
+ * `record[key]` if `record` has it as an own property: options may be plain objects, and an
+ * experiment key or group named `constructor` must not find Object.prototype's.
+ */
+function own<T>(record: Record<string, T> | undefined, key: string): T | undefined {
+  return record && hasOwn.call(record, key) ? record[key] : undefined;
+}
 
 /** Shared by every variation without metadata, so results allocate none. */
 const NO_META: VariationMeta = {};
@@ -77,7 +93,7 @@ export function featureResult(
 
 /** Whether the visitor meets `condition` (none: everyone does). */
 const matches = (ctx: EvalContext, condition: ConditionInterface | undefined): boolean =>
-  evalCondition(ctx.attributes, condition || {}, ctx.savedGroups);
+  evalCondition(ctx.attributes, condition || {}, ctx.savedGroups, ctx.log);
 
 /**
  * The prerequisite walk of one top-level evaluation. `path` holds the features whose
@@ -94,6 +110,9 @@ export interface PrerequisiteWalk {
 }
 
 const newWalk = (): PrerequisiteWalk => ({ path: [], done: new Map(), cycles: 0 });
+
+/** Run an inline experiment (no feature): what `client.run` evaluates. */
+export const runInlineExperiment = (ctx: EvalContext, exp: Experiment): ExperimentResult => runExperiment(ctx, exp, null);
 
 /** Evaluate feature `id`; `walk` is given when `id` is a prerequisite of another evaluation. */
 export function evalFeature(ctx: EvalContext, id: string, walk?: PrerequisiteWalk): FeatureResult {
@@ -172,13 +191,18 @@ function failedPrerequisite(
       failed = 'cyclicPrerequisite';
       break;
     }
-    if (!evalCondition({ value: parentResult.value }, parent.condition || {}, ctx.savedGroups)) {
+    if (!evalCondition({ value: parentResult.value }, parent.condition || {}, ctx.savedGroups, ctx.log)) {
       failed = parent.gate ? 'prerequisite' : true;
       break;
     }
   }
   if (featureId !== null) walk.path.pop();
   return failed;
+}
+
+/** An attribute value usable as an identity: a non-empty string or a non-zero number (anything else is no identity). */
+function identityValue(value: unknown): string | number | undefined {
+  return (typeof value === 'string' || typeof value === 'number') && value ? value : undefined;
 }
 
 /**
@@ -192,24 +216,15 @@ function hashAttributeOf(
   fallback?: string,
 ): { hashAttribute: string; hashValue: string | number } {
   let hashAttribute = attribute || 'id';
-  let hashValue = ctx.attributes[hashAttribute];
+  let hashValue = identityValue(ctx.attributes[hashAttribute]);
   if (!hashValue && fallback) {
-    const fallbackValue = ctx.attributes[fallback];
+    const fallbackValue = identityValue(ctx.attributes[fallback]);
     if (fallbackValue) {
       hashAttribute = fallback;
       hashValue = fallbackValue;
     }
   }
-  return { hashAttribute, hashValue: !hashValue ? '' : typeof hashValue === 'number' ? hashValue : hashString(hashValue) };
-}
-
-/** A hash input as a string; values that cannot be one (`{ toString: 1 }`) hash as nobody. */
-function hashString(value: unknown): string {
-  try {
-    return String(value);
-  } catch {
-    return '';
-  }
+  return { hashAttribute, hashValue: hashValue || '' };
 }
 
 function usesSticky(ctx: EvalContext, hashed: Hashed): boolean {
@@ -245,7 +260,7 @@ function isIncludedInRollout(ctx: EvalContext, seed: string, rule: FeatureRule):
 
 /** A copy of `exp` with the weights of the first bandit context the visitor matches. */
 function withContextualBandit(ctx: EvalContext, exp: Experiment, ref: string): Experiment {
-  const definition = ctx.contextualBandits && ctx.contextualBandits[ref];
+  const definition = own(ctx.contextualBandits, ref);
   if (!definition) return exp;
   const copy = { ...exp };
   // No leaf matched: bucket on the rule's marginal weights, reported as leaf -1.
@@ -262,10 +277,11 @@ function withContextualBandit(ctx: EvalContext, exp: Experiment, ref: string): E
   return copy;
 }
 
-/** The sticky doc of the identity `attribute` names, if any. */
+/** The sticky doc of the identity `attribute` names, if any (one without assignments is none). */
 function stickyDoc(ctx: EvalContext, attribute: string | undefined): StickyAssignmentsDocument | undefined {
   const { hashAttribute, hashValue } = hashAttributeOf(ctx, attribute);
-  return hashValue ? ctx.stickyDocs![stickyAttributeKey(hashAttribute, hashValue)] : undefined;
+  const doc = hashValue ? ctx.stickyDocs![stickyAttributeKey(hashAttribute, hashValue)] : undefined;
+  return doc && typeof doc.assignments === 'object' && doc.assignments !== null ? doc : undefined;
 }
 
 /** The variation key the identity `attribute` names has stored under `expKey`, if any. */
@@ -363,7 +379,7 @@ function included(exp: Experiment): boolean {
 }
 
 function hasGroupOverlap(ctx: EvalContext, groups: string[]): boolean {
-  for (const group of groups) if (ctx.groups && ctx.groups[group]) return true;
+  for (const group of groups) if (own(ctx.groups, group)) return true;
   return false;
 }
 
@@ -383,7 +399,7 @@ export function runExperiment(
   // `enabled: false` is a kill switch: it beats even QA forces.
   if (exp.variations.length < 2 || ctx.enabled === false || exp.enabled === false) return experimentResult(ctx, exp, featureId);
 
-  const override = ctx.overrides && ctx.overrides[key];
+  const override = own(ctx.overrides, key);
   if (override) {
     exp = { ...exp, ...override };
     ranges = undefined;
@@ -396,7 +412,7 @@ export function runExperiment(
   if (qs !== null) return experimentResult(ctx, exp, featureId, qs);
 
   const forced = ctx.forcedVariations;
-  if (forced && key in forced) return experimentResult(ctx, exp, featureId, forced[key]);
+  if (forced && hasOwn.call(forced, key)) return experimentResult(ctx, exp, featureId, forced[key]);
 
   // Everyone gets the global override, as a decision of the experiment, so nobody is "exposed".
   if (exp.globalOverride !== undefined) return experimentResult(ctx, exp, featureId, exp.globalOverride);
@@ -439,6 +455,6 @@ export function runExperiment(
   if (ctx.qaMode || exp.status === 'stopped') return experimentResult(ctx, exp, featureId);
 
   const result = experimentResult(ctx, exp, featureId, assigned, n, foundSticky);
-  if (ctx.assigned) ctx.assigned.push([exp, result]);
+  if (ctx.assigned) ctx.assigned.push(exp, result);
   return result;
 }

@@ -30,29 +30,33 @@ const isNumber = (value: unknown): boolean => typeof value === 'number';
 const isRange = (value: unknown): boolean => Array.isArray(value) && value.length === 2 && value.every(isNumber);
 
 /**
- * Each rule field evaluation relies on, with the type it must have when present and, for lists
- * whose items evaluation dereferences, a check of each item (a malformed item would otherwise
- * throw or pass silently).
+ * Each rule field evaluation relies on: the type it must have when present and, for lists whose
+ * items evaluation dereferences, a check of each item (a malformed item would otherwise throw or
+ * pass silently). Keyed by field, so a rule is checked by walking its own few keys.
  */
-const RULE_FIELDS: [field: string, type: string, item?: (item: unknown) => boolean][] = [];
+const RULE_FIELDS: Record<string, [type: string, item?: (item: unknown) => boolean]> = Object.create(null);
 const fields = (type: string, names: string, item?: (item: unknown) => boolean) => {
-  for (const field of names.split(' ')) RULE_FIELDS.push([field, type, item]);
+  for (const field of names.split(' ')) RULE_FIELDS[field] = [type, item];
 };
 fields('string', 'id key seed hashAttribute fallbackAttribute contextualBanditRef');
 fields('number', 'coverage hashVersion bucketVersion minBucketVersion startTs stopTs globalOverride');
 fields('boolean', 'enabled');
 fields('object', 'condition bandit');
-fields('array', 'variations contextualVariations meta namespace range');
+fields('array', 'variations contextualVariations meta');
 fields('array', 'weights', isNumber);
 fields('array', 'ranges', isRange);
 fields('array', 'filters', (f) => isObject(f) && typeof f.seed === 'string' && Array.isArray(f.ranges) && f.ranges.every(isRange));
 fields('array', 'parentConditions', (p) => isObject(p) && typeof p.id === 'string');
+RULE_FIELDS.namespace = ['array', undefined];
+RULE_FIELDS.range = ['array', undefined];
 
-/** Why `rule` cannot be used, or '' when every field has the type evaluation relies on. */
+/** Why `rule` cannot be used (the bad field), or '' when every field has the type evaluation relies on. */
 function ruleProblem(rule: Record<string, unknown>): string {
-  for (const [field, type, item] of RULE_FIELDS) {
+  for (const field in rule) {
+    const expected = RULE_FIELDS[field];
     const value = rule[field];
-    if (value !== undefined && (typeOf(value) !== type || (item && !(value as unknown[]).every(item)))) return field;
+    if (!expected || value === undefined) continue;
+    if (typeOf(value) !== expected[0] || (expected[1] && !(value as unknown[]).every(expected[1]))) return field;
   }
   const namespace = rule.namespace as unknown[] | undefined;
   if (namespace && !(typeof namespace[0] === 'string' && isNumber(namespace[1]) && isNumber(namespace[2]))) return 'namespace';
@@ -60,15 +64,17 @@ function ruleProblem(rule: Record<string, unknown>): string {
   return '';
 }
 
-/** The rule fields GrowthBook copies onto a rule's experiment (and so into results). */
-const EXPERIMENT_FIELDS = (
-  'coverage weights hashAttribute fallbackAttribute disableStickyBucketing bucketVersion minBucketVersion ' +
-  'namespace meta ranges name phase seed hashVersion filters condition' +
-  // Splitflap's experiment controls (kill switch, schedule, global override, descriptions).
-  ' enabled startTs stopTs globalOverride owner version bandit'
-).split(' ');
-/** Copied even when falsy: 0 and false mean something here. */
-const KEEP_FALSY = new Set(['coverage', 'bucketVersion', 'minBucketVersion', 'enabled', 'globalOverride']);
+/**
+ * The rule fields GrowthBook copies onto a rule's experiment (and so into results): 2 when even
+ * a falsy value is copied (0 and false mean something there), 1 when only a truthy one is.
+ */
+const EXPERIMENT_FIELDS: Record<string, number> = Object.create(null);
+for (const field of (
+  'weights hashAttribute fallbackAttribute disableStickyBucketing namespace meta ranges name phase seed hashVersion filters condition' +
+  // Splitflap's experiment controls (schedule, descriptions, bandits).
+  ' startTs stopTs owner version bandit'
+).split(' ')) EXPERIMENT_FIELDS[field] = 1;
+for (const field of 'coverage bucketVersion minBucketVersion enabled globalOverride'.split(' ')) EXPERIMENT_FIELDS[field] = 2;
 
 function ruleExperiment(featureKey: string, rule: FeatureRule): Experiment | undefined {
   const variations = rule.contextualVariations || rule.variations;
@@ -77,9 +83,10 @@ function ruleExperiment(featureKey: string, rule: FeatureRule): Experiment | und
   const target = exp as unknown as Record<string, unknown>;
   const source = rule as unknown as Record<string, unknown>;
   // Copy fields the way GrowthBook does, so results deep-equal its own.
-  for (const field of EXPERIMENT_FIELDS) {
+  for (const field in source) {
+    const copied = EXPERIMENT_FIELDS[field];
     const value = source[field];
-    if (KEEP_FALSY.has(field) ? value !== undefined : value) target[field] = value;
+    if (copied === 2 ? value !== undefined : copied && value) target[field] = value;
   }
   return exp;
 }
@@ -151,29 +158,4 @@ export function featureSet(features: unknown, log: Logger): FeatureSet {
       return feature || undefined;
     },
   };
-}
-
-/** The attributes the experiment rules of `features` hash on, found once per payload object. */
-const hashAttributesByPayload = new WeakMap<object, string[]>();
-export function hashAttributes(features: FeatureDefinitions | undefined): string[] {
-  if (!features) return ['id'];
-  let names = hashAttributesByPayload.get(features);
-  if (!names) {
-    const found = new Set(['id']);
-    try {
-      for (const key of Object.keys(features)) {
-        const rules = isObject(features[key]) ? features[key].rules : undefined;
-        if (!Array.isArray(rules)) continue;
-        for (const rule of rules) {
-          if (!isObject(rule) || 'force' in rule) continue;
-          if (typeof rule.hashAttribute === 'string') found.add(rule.hashAttribute);
-          if (typeof rule.fallbackAttribute === 'string') found.add(rule.fallbackAttribute);
-        }
-      }
-    } catch {
-      // A hostile payload (throwing getters): the identities found so far are enough.
-    }
-    hashAttributesByPayload.set(features, (names = [...found]));
-  }
-  return names;
 }

@@ -15,31 +15,39 @@ export function fnv1a32(a: string, b = ''): number {
 /**
  * Deterministic bucket in [0, 1) for `value` under `seed`.
  * Version 1: `fnv(value + seed) % 1000 / 1000`; version 2: `fnv(str(fnv(seed + value))) % 10000 / 10000`
- * (v2 fixes v1's bias between experiments with similar keys). Any other version → `null`.
+ * (v2 fixes v1's bias between experiments with similar keys). Any other version, or a seed or
+ * value that is not a string → `null`.
  */
 export function hash(seed: string, value: string, version: number): number | null {
+  if (typeof seed !== 'string' || typeof value !== 'string') return null;
   if (version === 2) return (fnv1a32(fnv1a32(seed, value) + '') % 10000) / 10000;
   if (version === 1) return (fnv1a32(value, seed) % 1000) / 1000;
   return null;
 }
 
-/** `n` equal weights summing to 1; `[]` for n < 1. */
+/** `n` equal weights summing to 1; `[]` unless n is a positive integer (and a valid array length). */
 export function getEqualWeights(n: number): number[] {
-  if (n <= 0) return [];
+  if (!(Number.isInteger(n) && n > 0 && n <= 0xffffffff)) return [];
   return new Array(n).fill(1 / n);
 }
 
-/** Whether `n` falls in the half-open range `[start, end)`. */
+/** Whether `n` falls in the half-open range `[start, end)`; a range that is not two numbers holds nothing. */
 export function inRange(n: number, range: VariationRange): boolean {
-  return n >= range[0] && n < range[1];
+  if (!Array.isArray(range)) return false;
+  const [start, end] = range;
+  return typeof start === 'number' && typeof end === 'number' && n >= start && n < end;
 }
 
-/** Whether `weights` can be used for `n` variations: one each, summing to 1 (±0.01). */
+/** Whether `weights` can be used for `n` variations: one number each, summing to 1 (±0.01). */
 export function weightsFit(weights: number[], n: number): boolean {
+  if (!Array.isArray(weights) || weights.length !== n) return false;
   let total = 0;
-  // A non-number (from a hand-written payload) would throw or concatenate when summed.
-  for (const weight of weights) total += typeof weight === 'number' ? weight : NaN;
-  return weights.length === n && total >= 0.99 && total <= 1.01;
+  for (let i = 0; i < weights.length; i++) {
+    const weight: unknown = weights[i];
+    if (typeof weight !== 'number') return false;
+    total += weight;
+  }
+  return total >= 0.99 && total <= 1.01;
 }
 
 /**
@@ -48,7 +56,7 @@ export function weightsFit(weights: number[], n: number): boolean {
  * Weights of the wrong length or not summing to ~1 fall back to equal weights.
  */
 export function getBucketRanges(numVariations: number, coverage = 1, weights?: number[]): VariationRange[] {
-  if (!(coverage >= 0)) coverage = 0;
+  if (typeof coverage !== 'number' || !(coverage >= 0)) coverage = 0;
   else if (coverage > 1) coverage = 1;
   let cumulative = 0;
   return (weights && weightsFit(weights, numVariations) ? weights : getEqualWeights(numVariations)).map((weight) => {
@@ -58,14 +66,18 @@ export function getBucketRanges(numVariations: number, coverage = 1, weights?: n
   });
 }
 
-/** Index of the range holding `n`, or -1 when none does (visitor outside coverage). */
+/** Index of the range holding `n`, or -1 when none does (visitor outside coverage, or no ranges). */
 export function chooseVariation(n: number, ranges: VariationRange[]): number {
+  if (typeof n !== 'number' || !Array.isArray(ranges)) return -1;
   for (let i = 0; i < ranges.length; i++) if (inRange(n, ranges[i])) return i;
   return -1;
 }
 
-/** Whether `hashValue` falls inside the namespace's `[start, end)` slice. */
+/** Whether `hashValue` falls inside the namespace's `[start, end)` slice; a malformed namespace holds nobody. */
 export function inNamespace(hashValue: string, namespace: Namespace): boolean {
-  const n = hash('__' + namespace[0], hashValue, 1);
-  return n !== null && n >= namespace[1] && n < namespace[2];
+  if (!Array.isArray(namespace)) return false;
+  const id: unknown = namespace[0];
+  if (typeof id !== 'string' && typeof id !== 'number') return false;
+  const n = hash('__' + id, hashValue, 1);
+  return n !== null && inRange(n, [namespace[1], namespace[2]]);
 }

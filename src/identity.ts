@@ -4,12 +4,17 @@
  */
 import Cookies from 'js-cookie';
 
-/** Where the client id is kept. */
+/**
+ * Where the client id is kept. Invalid options are programming mistakes and throw: a `TypeError`
+ * for a value of the wrong type, a `RangeError` for one that would break the cookie (or smuggle
+ * attributes into it, like `domain: 'x.com; Domain=evil.com'`).
+ */
 export interface CookieOptions {
-  /** Cookie name; default `sixpack_client_id` (the name sixpack-js uses). */
+  /** Cookie name, an HTTP token (letters, digits and ``!#$%&'*+-.^_`|~``); default (also for `''`) `sixpack_client_id`, the name sixpack-js uses. */
   name?: string;
+  /** A host name or IP address, optionally with a leading dot (`.example.com`); default none. */
   domain?: string;
-  /** Lifetime in days; default 400 (the most browsers allow). */
+  /** Lifetime in days, finite and not negative; default 400 (the most browsers allow). */
   days?: number;
 }
 
@@ -18,6 +23,27 @@ export const DEFAULT_COOKIE_NAME = 'sixpack_client_id';
 const DEFAULT_DAYS = 400;
 /** Ids from storage are untrusted: accept only what an id generator could have written. */
 const VALID_ID = /^[\w.:@+-]{1,128}$/;
+
+/** RFC 6265's cookie-name: an HTTP token, so no separators, whitespace or control characters. */
+const COOKIE_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+/** Dot-separated labels of letters, digits and hyphens, optionally after a leading dot. */
+const COOKIE_DOMAIN = /^\.?[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*$/;
+
+function checkText(field: string, value: unknown, pattern: RegExp): void {
+  if (value === undefined || value === '') return;
+  if (typeof value !== 'string') throw new TypeError(`Cookie ${field} must be a string, got ${typeof value}`);
+  if (!pattern.test(value)) throw new RangeError(`Invalid cookie ${field}: ${JSON.stringify(value)}`);
+}
+
+/** Throws on options that would break the cookie or inject attributes into it (see {@link CookieOptions}). */
+function checkCookieOptions(cookie: CookieOptions): void {
+  checkText('name', cookie.name, COOKIE_NAME);
+  checkText('domain', cookie.domain, COOKIE_DOMAIN);
+  const days: unknown = cookie.days;
+  if (days === undefined) return;
+  if (typeof days !== 'number') throw new TypeError(`Cookie days must be a number, got ${typeof days}`);
+  if (!(Number.isFinite(days) && days >= 0)) throw new RangeError(`Invalid cookie days: ${days}`);
+}
 
 /** A new random UUID v4, from `crypto.getRandomValues` (everywhere, unlike `randomUUID`), else Math.random. */
 export function generateClientId(): string {
@@ -62,8 +88,10 @@ export function clientIdFromCookieHeader(header: string | null | undefined, name
 /**
  * A `Set-Cookie` header value persisting `clientId`, for servers that generated it, so the
  * browser keeps the same id (and so renders the same variations) after hydration.
+ * @throws TypeError or RangeError on invalid cookie options (see {@link CookieOptions}).
  */
 export function clientIdSetCookieHeader(clientId: string, cookie: CookieOptions = {}, secure = true): string {
+  checkCookieOptions(cookie);
   const days = cookie.days ?? DEFAULT_DAYS;
   let header = `${cookie.name || DEFAULT_COOKIE_NAME}=${encodeURIComponent(clientId)}; Path=/; Max-Age=${Math.round(days * 86400)}; SameSite=Lax`;
   if (cookie.domain) header += `; Domain=${cookie.domain}`;
@@ -74,9 +102,11 @@ export function clientIdSetCookieHeader(clientId: string, cookie: CookieOptions 
  * The visitor's id: the given one, else the cookie's, else a new UUID written back to the cookie.
  * Without `document` (servers) nothing is read or written. With cookies blocked the new id
  * simply lives in memory for the page's life.
+ * @throws TypeError or RangeError on invalid cookie options (see {@link CookieOptions}).
  */
 export function resolveClientId(given: string | undefined, cookie: CookieOptions | false = {}): string {
   if (given) return given;
+  if (cookie !== false) checkCookieOptions(cookie);
   const id = generateClientId();
   if (typeof document === 'undefined' || cookie === false) return id;
   const name = cookie.name || DEFAULT_COOKIE_NAME;

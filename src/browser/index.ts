@@ -51,6 +51,15 @@ export interface ScriptConfig {
   antiFlickerTimeout?: number | string;
   /** Experiment → goal URL (or `{ url, kpi }`), an object or JSON text (`data-goals`). */
   goals?: Record<string, string | { url: string; kpi?: string }> | string;
+  /** `false` (or `data-enabled="false"`): every experiment shows its control and nothing goes to Sixpack (e.g. before consent). */
+  enabled?: boolean | string;
+  /** `true` (or `data-qa-mode`): nobody is bucketed except through forced variations; nothing goes to Sixpack. */
+  qaMode?: boolean | string;
+  /**
+   * `false` (or `data-allow-url-overrides="false"`): the page URL cannot pick a variation
+   * (`?experiment=1`) or a Sixpack alternative (`?sixpack-force-experiment=alt`). Default true.
+   */
+  allowUrlOverrides?: boolean | string;
   /** `window.splitflapConfig` only: exposure callback (e.g. to push to a dataLayer). */
   onExposure?: ExposureCallback;
   /** `window.splitflapConfig` only: where recovered problems are reported; default `console.warn`. */
@@ -60,7 +69,9 @@ export interface ScriptConfig {
 /** The client the script tag drives: Sixpack methods when `sixpackUrl` is set, bandit methods once loaded. */
 export type PageClient = Client & Partial<SixpackMethods> & Partial<BanditMethods>;
 
-const KEYS = ['featuresUrl', 'features', 'sixpackUrl', 'cookieName', 'attributes', 'antiFlicker', 'antiFlickerTimeout', 'goals'] as const;
+const KEYS = ['featuresUrl', 'features', 'sixpackUrl', 'cookieName', 'attributes', 'antiFlicker', 'antiFlickerTimeout', 'goals', 'enabled', 'qaMode', 'allowUrlOverrides'] as const;
+/** A boolean option from JS or from an attribute: `""` and `"true"` are true, `"false"` is false. */
+const flag = (value: unknown): boolean | undefined => (value == null ? undefined : value !== false && value !== 'false');
 const fn = <T>(value: T) => (typeof value == 'function' ? value : undefined);
 /** Set on `window` by the first copy of the tag. */
 const LOADED = '__splitflapLoaded';
@@ -150,7 +161,8 @@ export function start(config: ScriptConfig = {}): PageClient {
     },
   ];
   if (config.featuresUrl) plugins.push(remote({ url: config.featuresUrl }));
-  if (config.sixpackUrl) plugins.push(sixpack({ baseUrl: config.sixpackUrl }));
+  const allowUrlOverrides = flag(config.allowUrlOverrides);
+  if (config.sixpackUrl) plugins.push(sixpack({ baseUrl: config.sixpackUrl, allowUrlForce: allowUrlOverrides }));
   plugins.push(
     markup({
       antiFlicker: config.antiFlicker,
@@ -171,6 +183,9 @@ export function start(config: ScriptConfig = {}): PageClient {
     readyTimeoutMs: config.featuresUrl ? 5000 : undefined,
     // Spread, not assign: a `__proto__` key from JSON stays a plain property.
     attributes: { id: clientId, ...object('attributes') },
+    allowUrlOverrides,
+    enabled: flag(config.enabled),
+    qaMode: flag(config.qaMode),
     onExposure: fn(config.onExposure),
     log: fn(config.log),
     plugins,

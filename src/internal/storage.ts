@@ -33,7 +33,15 @@ export function idbStore(dbName: string, storeName: string): UseStore {
   };
   return (mode, callback) => {
     db ||= open().then(
-      (opened) => ((opened.onclose = () => (db = undefined)), opened),
+      (opened) => {
+        opened.onclose = () => (db = undefined);
+        // Another tab adding a store needs this connection closed, or its upgrade waits for ever.
+        opened.onversionchange = () => {
+          opened.close();
+          db = undefined;
+        };
+        return opened;
+      },
       (error: unknown) => {
         db = undefined;
         throw error;

@@ -7,6 +7,7 @@ import { evalCondition, isObject } from '../conditions';
 import { inSchedule } from '../evaluate';
 import { md5Hex } from '../internal/digest';
 import type { Plugin } from '../plugin';
+import { consentGranted } from './consent/state';
 import type { Attributes, BucketingOptions, ConditionInterface, Experiment, ExperimentResult, SavedGroups } from '../types';
 
 /**
@@ -71,31 +72,37 @@ export interface EdxMethods {
   getBucket(experimentKey: string, options?: { numBuckets?: number; scope?: string }): number;
 }
 
-/** Whether `key` is new in this browser session (sessionStorage), else in `fallback` (this client). */
-function firstInSession(key: string, fallback: Set<string>): boolean {
+/**
+ * Whether `key` is new to this client (`seen`) and to this browser session (sessionStorage, only
+ * when `storing`: not without the visitor's consent).
+ */
+function firstInSession(key: string, seen: Set<string>, storing: boolean): boolean {
+  const fresh = !seen.has(key);
+  seen.add(key);
+  if (!storing) return fresh;
   const storageKey = 'splitflap:exposed:' + key;
   try {
     if (sessionStorage.getItem(storageKey)) return false;
     sessionStorage.setItem(storageKey, '1');
-    return true;
   } catch {
-    if (fallback.has(key)) return false;
-    fallback.add(key);
-    return true;
+    // No storage: this client's memory decides.
   }
+  return fresh;
 }
 
 /** Open edX buckets for the experiments in `experiments` (and, with defaults, any other key). */
 export function edx(experiments: Record<string, EdxExperiment> = {}): Plugin<EdxMethods> {
+  // A definitions object that is not one (null, a string from a bad config) means "defaults for every key".
+  const definitions: Record<string, unknown> = isObject(experiments) ? experiments : {};
   return (host) => {
     const exposedInSession = new Set<string>();
     return {
       getBucket(experimentKey, options) {
         const { numBuckets = 2, scope = undefined } = isObject(options) ? options : {};
-        const given = typeof experimentKey === 'string' && Object.prototype.hasOwnProperty.call(experiments, experimentKey) ? experiments[experimentKey] : undefined;
+        const given = typeof experimentKey === 'string' && Object.prototype.hasOwnProperty.call(definitions, experimentKey) ? definitions[experimentKey] : undefined;
         const definition: EdxExperiment = isObject(given) ? given : {};
-        if (typeof experimentKey !== 'string' || !(numBuckets >= 1) || !Number.isInteger(numBuckets)) {
-          host.log('getBucket: bad experiment key or numBuckets; control', { experimentKey, numBuckets });
+        if (typeof experimentKey !== 'string' || !Number.isInteger(numBuckets) || !(numBuckets >= 1) || (scope != null && typeof scope !== 'string')) {
+          host.log('getBucket: bad experiment key, numBuckets or scope; control', { experimentKey, numBuckets, scope });
           return 0;
         }
         const key = scope ? experimentKey + '.' + scope : experimentKey;
@@ -108,7 +115,7 @@ export function edx(experiments: Record<string, EdxExperiment> = {}): Plugin<Edx
         // edX gives anonymous users control, unhashed; forced buckets beyond numBuckets are ignored.
         const bucket = forced !== null && forced < numBuckets ? forced : hashValue ? edxBucket(key, hashValue, numBuckets) : -1;
         if (bucket < 0) return 0;
-        if (firstInSession(key + '|' + hashValue, exposedInSession)) {
+        if (firstInSession(key + '|' + hashValue, exposedInSession, consentGranted(host.client))) {
           const experiment: Experiment = { key, variations: Array.from({ length: numBuckets }, (_, i) => i) };
           const result: ExperimentResult = {
             key: String(bucket), value: bucket, variationId: bucket, inExperiment: true, hashUsed: forced === null,

@@ -58,7 +58,7 @@ describe('PluginHost.onExposure', () => {
     client.evalFeature('color');
     expect(seen).toEqual([['color-test', 'b']]);
     expect(app).toHaveBeenCalledTimes(1);
-    expect(log).toHaveBeenCalledWith('A listener threw', { error: expect.objectContaining({ message: 'boom' }) });
+    expect(log).toHaveBeenCalledWith('An exposure listener threw', expect.objectContaining({ experiment: 'color-test' }));
     stop();
     client.run({ key: 'inline', variations: ['a', 'b'] });
     expect(seen).toHaveLength(1);

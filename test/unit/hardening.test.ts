@@ -2,9 +2,12 @@
  * Regression tests for evaluation defects where one field of a payload (which comes from a
  * server and may be wrong) could freeze or fool evaluation. Each test failed before its fix.
  */
-import { describe, expect, it } from 'vitest';
+import { evalCondition as growthbookEvalCondition } from '@growthbook/growthbook';
+import { describe, expect, it, vi } from 'vitest';
 import { evalCondition } from '../../src/conditions';
-import { createClient, type FeatureDefinitions } from '../../src/index';
+import { compileSafeRegex } from '../../src/regex';
+import { chooseVariation, clientIdSetCookieHeader, createClient, getBucketRanges, hash, inNamespace, type FeatureDefinitions } from '../../src/index';
+import { resolveClientId } from '../../src/identity';
 import { runExperiment, type EvalContext } from '../../src/evaluate';
 import { featureSet } from '../../src/features';
 import type { Experiment, ParentCondition, StickyAssignmentDocs } from '../../src/types';
@@ -194,5 +197,273 @@ describe('prerequisites: the memo never changes an answer', () => {
     }
     // The graphs really do exercise cycles.
     expect(cycles).toBeGreaterThan(1000);
+  });
+});
+
+describe('regexes: patterns that can backtrack catastrophically never match; inputs are bounded', () => {
+  const regex = (pattern: string, input: unknown, log = vi.fn()) => evalCondition({ s: input }, { s: { $regex: pattern } }, {}, log);
+  const regexi = (pattern: string, input: unknown, log = vi.fn()) => evalCondition({ s: input }, { s: { $regexi: pattern } }, {}, log);
+
+  it('(a+)+$ never matches, even where it would, and is logged once (40 characters never returned)', () => {
+    const log = vi.fn();
+    expect(new RegExp('(a+)+$').test('aaa')).toBe(true);
+    for (let i = 0; i < 3; i++) expect(regex('(a+)+$', 'aaa', log)).toBe(false);
+    expect(regex('(a+)+$', 'a'.repeat(40) + '!', log)).toBe(false);
+    expect(log).toHaveBeenCalledTimes(1);
+    expect(log).toHaveBeenCalledWith(expect.stringContaining('never matches'), { pattern: '(a+)+$' });
+  });
+
+  it('refuses nested quantifiers and ambiguous repeated alternations, with either flag', () => {
+    for (const [pattern, input] of [
+      ['(a+)+$', 'aa'],
+      ['(a*)*b', 'ab'],
+      ['(a|a)*b', 'ab'],
+      ['(a|ab)+c', 'abc'],
+      ['(.*a){20}', 'a'.repeat(20)],
+      ['(\\w+\\s?)+$', 'hello world'],
+      ['^(([a-z])+.)+[A-Z]([a-z])+$', 'ab.Cd'],
+      ['(?:x+x+)+y', 'xxy'],
+      ['(?=a*)+a', 'a'],
+      ['(a)(?:\\1)+', 'aaa'],
+      ['a?'.repeat(30) + 'a'.repeat(30), 'a'.repeat(30)],
+    ]) {
+      expect({ pattern, native: new RegExp(pattern).test(input) }).toEqual({ pattern, native: true });
+      expect({ pattern, regex: regex(pattern, input), regexi: regexi(pattern, input) }).toEqual({ pattern, regex: false, regexi: false });
+    }
+    // Case folding makes literal alternatives overlap.
+    expect(regex('^(a|A)+$', 'aA')).toBe(true);
+    expect(regexi('^(a|A)+$', 'aA')).toBe(false);
+  });
+
+  it('everyday targeting patterns answer as the plain RegExp does', () => {
+    const cases: [string, string][] = [
+      ['^(US|CA|GB)$', 'CA'],
+      ['Chrome/\\d+', 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 Chrome/120.0.0.0 Safari/537.36'],
+      ['iPhone|iPad', 'Mozilla/5.0 (iPad; CPU OS 17_0 like Mac OS X)'],
+      ['^https?://(www\\.)?example\\.com/', 'https://www.example.com/pricing?utm=1'],
+      ['@example\\.com$', 'ann@example.com'],
+      ['^[a-z0-9._%+-]+@[a-z0-9.-]+\\.[a-z]{2,}$', 'first.last+tag@mail.example.co.uk'],
+      ['^(\\d{1,3}\\.){3}\\d{1,3}$', '192.168.0.1'],
+      ['\\.(jpg|png)$', 'photo.png'],
+      ['^/blog/', '/blog/2024/hello'],
+      ['.*foo.*', 'xxfooyy'],
+      ['.*foo.*', 'fo\nod'],
+      ['.*foo', 'a\nfoo'],
+      ['^.*foo', 'a\nfoo'],
+      ['foo.*$', 'foo\nbar'],
+      ['.*', ''],
+      ['\\bbeta\\b', 'open beta program'],
+      ['(?<=v)\\d', 'v2'],
+    ];
+    for (const [pattern, input] of cases) {
+      for (const flags of ['', 'i']) {
+        const expected = new RegExp(pattern, flags).test(input);
+        const actual = flags ? regexi(pattern, input) : regex(pattern, input);
+        expect({ pattern, flags, input, actual }).toEqual({ pattern, flags, input, actual: expected });
+      }
+    }
+  });
+
+  it("an input longer than the pattern's safe length does not match, logged once; at the limit it does", () => {
+    const pattern = '[a-z.]+\\.com';
+    const limit = compileSafeRegex(pattern, false).maxInputLength;
+    expect(limit).toBeGreaterThan(200);
+    expect(limit).toBeLessThan(5000);
+    const log = vi.fn();
+    const atLimit = 'a'.repeat(limit - 4) + '.com';
+    expect(regex(pattern, atLimit, log)).toBe(true);
+    expect(regex(pattern, 'a' + atLimit, log)).toBe(false);
+    expect(regex(pattern, 'aa' + atLimit, log)).toBe(false);
+    expect(log).toHaveBeenCalledTimes(1);
+    expect(log).toHaveBeenCalledWith(expect.stringContaining('too long'), { pattern, length: limit + 1, maxInputLength: limit });
+  });
+
+  it('a payload regex cannot hold a client hostage (it did for 3.8 s at 28 characters)', () => {
+    const features = { f: { defaultValue: false, rules: [{ force: true, condition: { ua: { $regex: '^(a+)+$' } } }] } };
+    const client = quietClient(features, { attributes: { id: 'v1', ua: 'a'.repeat(40) + '!' } });
+    expect(client.isOn('f')).toBe(false);
+  });
+});
+
+describe('set operators on two arrays take linear time, with GrowthBook\'s answers', () => {
+  /** An array that counts reads of its elements (and of anything else). */
+  function counted(items: unknown[]): { list: unknown[]; reads: () => number } {
+    let reads = 0;
+    const list = new Proxy(items, { get: (target, key, receiver) => (reads++, Reflect.get(target, key, receiver)) });
+    return { list, reads: () => reads };
+  }
+  const strings = (prefix: string, n: number) => Array.from({ length: n }, (_, i) => prefix + i);
+
+  it('$in/$nin/$ini/$nini/$all/$alli read each element a bounded number of times (they read n·m)', () => {
+    const n = 2000;
+    for (const op of ['$in', '$nin', '$ini', '$nini', '$all', '$alli']) {
+      const attribute = counted(strings('a', n));
+      // $all needs every expected item: share the first one so the scan runs to the end.
+      const expected = counted(op.startsWith('$all') ? ['a0', ...strings('b', n - 1)] : strings('b', n));
+      evalCondition({ tags: attribute.list }, { tags: { [op]: expected.list } });
+      expect({ op, reads: attribute.reads() + expected.reads() <= 10 * n }).toEqual({ op, reads: true });
+    }
+  });
+
+  it('30,000 × 30,000 answers (it took 5.3 s)', () => {
+    const attribute = strings('a', 30_000);
+    expect(evalCondition({ tags: attribute }, { tags: { $in: strings('b', 30_000) } })).toBe(false);
+    expect(evalCondition({ tags: attribute }, { tags: { $in: [...strings('b', 29_999), 'a29999'] } })).toBe(true);
+    expect(evalCondition({ tags: attribute }, { tags: { $all: [...attribute].reverse() } })).toBe(true);
+  });
+
+  it('agrees with GrowthBook on 2,000 random pairs of arrays, small and large (seed 6)', () => {
+    const random = mulberry32(6);
+    const pick = <T>(items: T[]): T => items[Math.floor(random() * items.length)];
+    const values: unknown[] = ['a', 'A', 'b', '1', '01', '', 'true', 'null', 0, 1, -0, 1.5, NaN, true, false, null, undefined, [1], ['a'], [], { a: 1 }, {}];
+    // (GrowthBook throws on an undefined $all item, which no JSON payload holds.)
+    const expectedItems: unknown[] = [...values.filter((v) => v !== undefined), { $gt: 0 }, { $in: ['a'] }, { $exists: true }];
+    const list = (items: unknown[]) => Array.from({ length: pick([0, 1, 3, 10, 40]) }, () => pick(items));
+    let matched = 0;
+    for (let i = 0; i < 2000; i++) {
+      const op = pick(['$in', '$nin', '$ini', '$nini', '$all', '$alli']);
+      const attribute = list(values);
+      const expected = list(op.startsWith('$all') ? expectedItems : values);
+      const condition = { tags: { [op]: expected } };
+      const ours = evalCondition({ tags: attribute }, condition);
+      if (ours) matched++;
+      expect({ i, op, attribute, expected, ours }).toEqual({ i, op, attribute, expected, ours: growthbookEvalCondition({ tags: attribute }, condition) });
+    }
+    expect(matched).toBeGreaterThan(400);
+    expect(matched).toBeLessThan(1600);
+  });
+});
+
+describe('only own properties are read: inherited names never count', () => {
+  const INHERITED = ['constructor', 'toString', 'hasOwnProperty', '__proto__', 'valueOf'];
+  const baseCtx = (extra: Partial<EvalContext>): EvalContext => ({
+    attributes: Object.assign(Object.create(null), { id: 'v1' }),
+    features: featureSet(undefined, () => undefined),
+    ...extra,
+  });
+
+  it('an experiment limited to groups ["constructor"] excludes a visitor in no group (it included them)', () => {
+    const client = quietClient({}, { groups: {} });
+    for (const group of INHERITED) {
+      expect({ group, inExperiment: client.run({ key: 'e-' + group, variations: [0, 1], groups: [group] }).inExperiment }).toEqual({ group, inExperiment: false });
+    }
+    // Own memberships still count, including a group literally named "__proto__" (JSON makes it an own key).
+    const member = quietClient({}, { groups: JSON.parse('{"beta": true, "__proto__": true}') });
+    expect(member.run({ key: 'e', variations: [0, 1], groups: ['beta'] }).inExperiment).toBe(true);
+    expect(member.run({ key: 'e2', variations: [0, 1], groups: ['__proto__'] }).inExperiment).toBe(true);
+  });
+
+  it('forced variations, overrides and contextual bandits given as plain objects ignore inherited keys', () => {
+    const exp: Experiment = { key: 'constructor', variations: [0, 1] };
+    const plain = baseCtx({ forcedVariations: {}, overrides: {}, contextualBandits: {}, groups: {} });
+    const result = runExperiment(plain, exp, null);
+    expect(result).toMatchObject({ inExperiment: true, hashUsed: true });
+    expect(result.leafId).toBeUndefined();
+  });
+
+  it('saved groups: a list entry is recognised by its own fields only', () => {
+    const inherited = Object.create({ type: 'list', values: ['x'] }) as unknown[];
+    expect(evalCondition({ id: 'x' }, { id: { $inGroup: 'g' } }, { g: inherited })).toBe(false);
+    expect(evalCondition({ id: 'x' }, { id: { $inGroup: 'g' } }, { g: { type: 'list', values: ['x'] } as unknown as unknown[] })).toBe(true);
+  });
+
+  it('attribute paths through inherited names find nothing, through a client too', () => {
+    const features = (condition: unknown) => ({ f: { defaultValue: 'no', rules: [{ force: 'yes', condition }] } });
+    const read = (condition: unknown, attributes: unknown = { id: 'v1', a: {} }) =>
+      quietClient(features(condition), { attributes }).getFeatureValue('f', '');
+    expect(read({ 'constructor.name': 'Object' })).toBe('no');
+    expect(read({ 'a.constructor.name': 'Object' })).toBe('no');
+    expect(read({ 'a.toString': { $exists: true } })).toBe('no');
+    expect(read(JSON.parse('{"__proto__": {"$exists": true}}'))).toBe('no');
+    expect(read(JSON.parse('{"a.__proto__": {"$exists": true}}'))).toBe('no');
+    expect(read({ 'id.length': 2 })).toBe('no'); // a string's own length is not an attribute path
+    expect(read({ 'a.b': 1 }, { id: 'v1', a: { b: 1 } })).toBe('yes');
+  });
+});
+
+describe('cookie options are validated: no attribute injection through name, domain or days', () => {
+  it('a domain, name or lifetime that would break the header is a RangeError (it was copied in)', () => {
+    for (const domain of ['x.com; Domain=evil.com', 'x.com,evil.com', 'x .com', 'x.com\n', 'x.com\u0000', 'x.com\r\nSet-Cookie: a=b', '"x.com"', 'x..com', 'x.com.']) {
+      expect(() => clientIdSetCookieHeader('id', { domain })).toThrow(RangeError);
+    }
+    for (const name of ['a;b', 'a b', 'a=b', 'a,b', 'a\tb', 'ä', 'a\u007f', '(a)']) {
+      expect(() => clientIdSetCookieHeader('id', { name })).toThrow(RangeError);
+    }
+    for (const days of [NaN, Infinity, -1]) expect(() => clientIdSetCookieHeader('id', { days })).toThrow(RangeError);
+  });
+
+  it('a value of the wrong type is a TypeError', () => {
+    expect(() => clientIdSetCookieHeader('id', { domain: 5 as unknown as string })).toThrow(TypeError);
+    expect(() => clientIdSetCookieHeader('id', { name: {} as unknown as string })).toThrow(TypeError);
+    expect(() => clientIdSetCookieHeader('id', { days: '30' as unknown as number })).toThrow(TypeError);
+  });
+
+  it('valid options still make the header; empty strings mean the defaults', () => {
+    expect(clientIdSetCookieHeader('a b', { name: 'my_id', domain: '.shop.example.co.uk', days: 0.5 }, false)).toBe(
+      'my_id=a%20b; Path=/; Max-Age=43200; SameSite=Lax; Domain=.shop.example.co.uk',
+    );
+    for (const domain of ['localhost', '127.0.0.1', 'xn--bcher-kva.example', 'EXAMPLE.com']) {
+      expect(clientIdSetCookieHeader('id', { domain })).toContain('; Domain=' + domain + ';');
+    }
+    expect(clientIdSetCookieHeader('id', { name: '', domain: '' })).toBe('sixpack_client_id=id; Path=/; Max-Age=34560000; SameSite=Lax; Secure');
+  });
+
+  it('the browser cookie gets the same checks', () => {
+    // Without `document` nothing is read or written, but a bad option is still a mistake.
+    expect(() => resolveClientId(undefined, { domain: 'x.com; Domain=evil.com' })).toThrow(RangeError);
+    expect(resolveClientId(undefined, false)).toMatch(/^[0-9a-f-]{36}$/);
+    expect(resolveClientId('given', { domain: 'x.com; Domain=evil.com' })).toBe('given');
+  });
+});
+
+describe('found by the fuzzer: malformed values give the documented fallbacks', () => {
+  it('the pure building blocks answer malformed arguments instead of throwing', () => {
+    const objects = [null, {}, [], Symbol('s'), 10n, Object.create(null), true] as never[];
+    for (const value of [...objects, 5, undefined] as never[]) {
+      expect(hash(value, 'id', 1)).toBeNull();
+      expect(hash('seed', value, 2)).toBeNull();
+      expect(chooseVariation(0.5, value)).toBe(-1);
+      expect(chooseVariation(value, [[0, 1]])).toBe(-1);
+      expect(inNamespace('id', value)).toBe(false);
+      expect(inNamespace('id', ['ns', value, 1] as never)).toBe(false);
+    }
+    for (const value of objects) {
+      // (A number namespace id hashes as GrowthBook's `'__' + id`.)
+      expect(inNamespace('id', [value, 0, 1] as never)).toBe(false);
+      expect(getBucketRanges(value)).toEqual([]);
+      expect(getBucketRanges(2, value)).toEqual([[0, 0], [0.5, 0.5]]);
+      expect(getBucketRanges(2, 1, value)).toEqual([[0, 0.5], [0.5, 1]]);
+    }
+    for (const n of [2.5, NaN, Infinity, -1, 1e12]) expect(getBucketRanges(n)).toEqual([]);
+    expect(getBucketRanges(2, 1, [0.5, '0.5'] as never)).toEqual([[0, 0.5], [0.5, 1]]);
+    expect(chooseVariation(0.5, [null, [0.4, 0.6]] as never)).toBe(1);
+    // Well-formed arguments answer as before.
+    expect(hash('seed', 'id', 1)).toBeGreaterThanOrEqual(0); // (exact values: the conformance vectors)
+    expect(inNamespace('id', ['ns', 0, 1])).toBe(true);
+    expect(getBucketRanges(2, 0.5, [0.25, 0.75])).toEqual([[0, 0.125], [0.25, 0.625]]);
+  });
+
+  it('a hash attribute that is no string or number leaves the visitor out, instead of failing the feature', () => {
+    const features = { f: { defaultValue: 'default', rules: [{ key: 'e', variations: ['a', 'b'] }, { force: 'forced' }] } };
+    const cyclic: Record<string, unknown> = {};
+    cyclic.self = cyclic;
+    for (const id of [cyclic, 10n, Symbol('id'), Object.create(null), { a: 1 }, [1, 2]]) {
+      const log = vi.fn();
+      const client = createClient({ clientId: 'v1', cookie: false, features, attributes: { id }, log });
+      expect(client.evalFeature('f')).toMatchObject({ value: 'forced', source: 'force' });
+      expect(client.run({ key: 'inline', variations: [0, 1] }).inExperiment).toBe(false);
+      expect(log).not.toHaveBeenCalled();
+    }
+    expect(quietClient(features, { attributes: { id: 42 } }).evalFeature('f').source).toBe('experiment');
+  });
+
+  it('sticky docs without assignments are ignored, not fatal', () => {
+    // (createClient does not validate stickyBucketAssignmentDocs yet: see the fuzzer's KNOWN_CLIENT_DEFECTS.)
+    const ctx: EvalContext = {
+      attributes: Object.assign(Object.create(null), { id: 'v1' }),
+      features: featureSet(undefined, () => undefined),
+      stickyDocs: { 'id||v1': { attributeName: 'id', attributeValue: 'v1' } as never },
+    };
+    expect(runExperiment(ctx, { key: 'e', variations: ['a', 'b'], minBucketVersion: 1 }, null)).toMatchObject({ inExperiment: true, stickyBucketUsed: false });
   });
 });

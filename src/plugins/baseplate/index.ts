@@ -46,9 +46,11 @@ function eventExperiment(name: string, definition: NamedExperiment, variations: 
 
 /** `variant()`/`expose()` over `experiments` (e.g. from {@link loadBaseplateConfig}). */
 export function baseplate(experiments: Record<string, NamedExperiment>): Plugin<BaseplateMethods> {
+  // Not an object (null, a string from a bad config): no experiments, so every variant() is null.
+  const definitions: Record<string, unknown> = isObject(experiments) ? experiments : {};
   return (host) => {
     const definitionOf = (name: string): NamedExperiment | undefined => {
-      const definition = typeof name === 'string' && Object.prototype.hasOwnProperty.call(experiments, name) ? experiments[name] : undefined;
+      const definition = typeof name === 'string' && Object.prototype.hasOwnProperty.call(definitions, name) ? definitions[name] : undefined;
       return isObject(definition) ? definition : undefined;
     };
     return {
@@ -71,9 +73,20 @@ export function baseplate(experiments: Record<string, NamedExperiment>): Plugin<
         }
       },
       expose(name, variant) {
+        if (typeof name !== 'string' || typeof variant !== 'string') {
+          host.log('expose() needs an experiment name and a variant name; ignored', { experiment: name, variant });
+          return;
+        }
         const definition = definitionOf(name) || {};
         const experiment = eventExperiment(name, definition, [variant]);
         const hashAttribute = typeof definition.hashAttribute === 'string' ? definition.hashAttribute : 'id';
+        let hashValue = '';
+        try {
+          hashValue = stickyValue(host.getAttributes()[hashAttribute] ?? '');
+        } catch (error) {
+          // A BigInt or cyclic attribute value: the event still goes out, without a hash value.
+          host.log('expose(): the hash attribute cannot be written as text', { experiment: name, error });
+        }
         host.expose(experiment, {
           key: variant,
           value: variant,
@@ -81,7 +94,7 @@ export function baseplate(experiments: Record<string, NamedExperiment>): Plugin<
           inExperiment: true,
           hashUsed: false,
           hashAttribute,
-          hashValue: stickyValue(host.getAttributes()[hashAttribute] ?? ''),
+          hashValue,
           featureId: null,
           stickyBucketUsed: false,
         });

@@ -35,6 +35,7 @@
 import type { Client } from '../../api';
 import type { Plugin } from '../../plugin';
 import type { BanditConfig } from '../../types';
+import { consentGranted } from '../consent/state';
 import type { SixpackMethods } from '../sixpack';
 
 /** Options of {@link markup}. */
@@ -50,6 +51,17 @@ export interface MarkupOptions {
 }
 
 const GOALS = 'splitflap:goals';
+
+/** A remembered goal: [experiment, absolute goal URL, kpi?]. */
+type Goal = [string, string, string?];
+const isGoal = (g: unknown): g is Goal => {
+  if (!Array.isArray(g) || g.length < 2 || g.length > 3 || typeof g[0] != 'string' || typeof g[1] != 'string' || (g[2] != null && typeof g[2] != 'string')) return false;
+  try {
+    return !!new URL(g[1]);
+  } catch {
+    return false;
+  }
+};
 const PENDING = 'splitflap-pending';
 
 /** Apply the declarative markup of the page to this client, from now until `client.destroy()`. */
@@ -172,19 +184,33 @@ function applyMarkup(client: Client & Partial<SixpackMethods>, config: MarkupOpt
     return { bandit };
   }
 
-  /** The remembered goals: [experiment, absolute URL, kpi?]. Throws on unusable storage. */
-  const storedGoals = (): [string, string, string?][] => {
-    const list = JSON.parse(localStorage.getItem(GOALS) || '[]');
-    return Array.isArray(list) ? list.filter(Array.isArray) as never : [];
+  /**
+   * The remembered goals: [experiment, absolute URL, kpi?]. Storage is untrusted: an unparsable
+   * value or an entry of another shape is dropped (and the rest written back), so one bad entry
+   * never stops the others. Throws only on unusable storage.
+   */
+  const storedGoals = (): Goal[] => {
+    const text = localStorage.getItem(GOALS);
+    let list: unknown;
+    try {
+      list = JSON.parse(text || '[]');
+    } catch {}
+    const goals = Array.isArray(list) ? list.filter(isGoal) : [];
+    if (text != null && (!Array.isArray(list) || goals.length < list.length)) {
+      log('Dropped corrupt remembered goals', { stored: text });
+      saveGoals(goals);
+    }
+    return goals;
   };
-  const saveGoals = (list: unknown[]) => localStorage.setItem(GOALS, JSON.stringify(list));
+  const saveGoals = (list: Goal[]) => localStorage.setItem(GOALS, JSON.stringify(list));
 
   /** The experiment was shown: remember its goal, if it has one. */
   function seen(name: string, el: HTMLElement): void {
     const data = el.dataset;
     const goal = goals.get(name) as string | { url?: string; kpi?: string } | undefined;
     const [url, kpi] = data.goalUrl ? [data.goalUrl, data.goalKpi] : typeof goal == 'string' ? [goal] : goal ? [goal.url, goal.kpi] : [];
-    if (!url || recorded.has(name)) return;
+    // Without consent nothing is stored: the next scan after a grant remembers it.
+    if (!url || recorded.has(name) || !consentGranted(client)) return;
     recorded.add(name);
     try {
       const list = storedGoals().filter((g) => g[0] != name);

@@ -1,7 +1,8 @@
 /**
  * `splitflap/remote`: feature definitions from a URL serving a GrowthBook-format payload.
  * Cached (IndexedDB in browsers, process memory on servers), stale-while-revalidate, ETag
- * revalidation, optional polling; encrypted payloads are decrypted with `decryptionKey`.
+ * revalidation, optional polling or a live stream (live.ts); encrypted payloads are decrypted
+ * with `decryptionKey`. Without the visitor's consent (`withConsent`) the cache stays in memory.
  *
  * ```ts
  * const client = createClient({ plugins: [remote({ url: '/features.json' })] });
@@ -10,10 +11,14 @@
  */
 import type { Plugin } from '../../plugin';
 import type { FeatureDefinitions, SavedGroups } from '../../types';
+import { consentGranted } from '../consent/state';
+import { followPayloadStream, type Live } from './live';
 import { createPayloadSource, type PayloadCache, type RemotePayload } from './source';
 
 export { createPayloadSource, memoryPayloadCache } from './source';
 export type { CachedPayload, PayloadCache, PayloadSource, PayloadSourceOptions, RemotePayload } from './source';
+export { createEventParser, openEventStream, StreamError } from './sse';
+export type { OpenStreamOptions, StreamEvent, StreamHandlers } from './sse';
 
 /** Options of {@link remote}. */
 export interface RemoteOptions {
@@ -21,8 +26,16 @@ export interface RemoteOptions {
   url: string;
   /** How long a cached payload counts as fresh; default 60 s. */
   cacheTtlMs?: number;
-  /** Poll the URL this often (long-lived pages and servers); default off. */
+  /** Poll the URL this often (long-lived pages and servers); default off (60 s with `stream`, while no stream is open). */
   refreshMs?: number;
+  /**
+   * Follow a Server-Sent Events stream of payload changes, GrowthBook's protocol (event
+   * `features` with the payload, `features-updated` to refetch). `true`: the stream a GrowthBook
+   * proxy serves next to the payload (`…/api/features/KEY` → `…/sub/KEY`), followed when the
+   * payload's response says `x-sse-support: enabled`; a string: the stream's URL. Reconnects
+   * with backoff, pauses while the tab is hidden, polls (`refreshMs`) when no stream is offered.
+   */
+  stream?: boolean | string;
   /** Abort a fetch (body included) after this many ms; default 5,000. */
   timeoutMs?: number;
   /** Default: IndexedDB (database `splitflap-payloads`) in browsers, else a Map shared by the process. */
@@ -57,15 +70,48 @@ export function remote(options: RemoteOptions): Plugin<RemoteMethods> {
         host.log('Could not use the payload', { url: options.url, error });
       }
     };
+    const { stream } = options;
     const source = createPayloadSource({
       ...options,
+      // With a stream, polling is the fallback the stream follower runs.
+      refreshMs: stream ? undefined : options.refreshMs,
       log: host.log,
       onPayload: (payload) => void (applying = apply(payload)),
+      persist: () => consentGranted(host.client),
     });
-    host.addStartupTask(source.start().then(() => applying));
-    host.onDestroy(source.destroy);
+    const started = source.start().then(() => applying);
+    host.addStartupTask(started);
+    let live: Live | undefined;
+    let dead = false;
+    if (stream) {
+      const url = stream === true ? growthBookStreamUrl(options.url) : stream;
+      if (!url) host.log('remote: stream: true needs a GrowthBook payload URL (…/api/features/KEY); polling instead', { url: options.url });
+      void started.then(() => {
+        if (dead) return;
+        live = followPayloadStream({
+          url,
+          fetch: options.fetch,
+          log: host.log,
+          pollMs: options.refreshMs || 60_000,
+          refresh: source.refresh,
+          accept: source.accept,
+          available: stream === true ? () => source.streamOffered : undefined,
+        });
+      });
+    }
+    host.onDestroy(() => {
+      dead = true;
+      source.destroy();
+      if (live) live.destroy();
+    });
     return {
       refreshFeatures: () => source.refresh().then((changed) => Promise.resolve(applying).then(() => changed)),
     };
   };
+}
+
+/** The stream a GrowthBook proxy serves for a payload URL (`…/api/features/KEY` → `…/sub/KEY`), if it is one. */
+export function growthBookStreamUrl(payloadUrl: string): string | undefined {
+  const match = /^(.*)\/api\/features\/([^/?#]+)/.exec(payloadUrl);
+  return match ? match[1] + '/sub/' + match[2] : undefined;
 }

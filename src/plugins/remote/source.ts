@@ -29,6 +29,8 @@ export interface CachedPayload {
   etag?: string;
   fetchedAt: number;
   hash: string;
+  /** The response said `x-sse-support: enabled` (GrowthBook's sign that a stream is offered). */
+  sse?: boolean;
 }
 
 /** Where payloads are cached, keyed by URL. May reject; a failure only costs the cache. */
@@ -53,6 +55,8 @@ export interface PayloadSourceOptions {
   now?: () => number;
   /** Called with each payload that differs from the last one delivered. */
   onPayload: (payload: RemotePayload, source: 'cache' | 'network') => void;
+  /** While this returns false, payloads are cached in memory only (no consent to store yet). */
+  persist?: () => boolean;
 }
 
 export interface PayloadSource {
@@ -60,6 +64,13 @@ export interface PayloadSource {
   start(): Promise<void>;
   /** Fetches now (sharing a request in flight); `true` when the payload changed. Never rejects. */
   refresh(): Promise<boolean>;
+  /**
+   * Take a payload pushed by the server (a stream's `features` event), as JSON text: checked,
+   * cached and delivered like a fetched one. `true` when it changed. Never throws.
+   */
+  accept(text: string): boolean;
+  /** Whether the last payload response offered a stream (`x-sse-support: enabled`). */
+  readonly streamOffered: boolean;
   /** Stops polling and notifications. */
   destroy(): void;
 }
@@ -72,7 +83,7 @@ export function memoryPayloadCache(): PayloadCache {
 
 // Process-wide, so a server creating a client per request fetches once per TTL (and per outage logs once).
 const memory = /* @__PURE__ */ memoryPayloadCache();
-const inflight = new Map<string, Promise<{ status: number; etag: string | null; text: string }>>();
+const inflight = new Map<string, Promise<{ status: number; etag: string | null; text: string; sse: boolean }>>();
 const failing = new Set<string>();
 
 // Features, plain or encrypted; anything else is an error body or the wrong URL.
@@ -86,6 +97,7 @@ const load = (fetchImpl: typeof fetch | undefined, url: string, etag: string | u
     status: response.status,
     etag: response.headers.get('etag'),
     text: response.text,
+    sse: response.headers.get('x-sse-support') == 'enabled',
   }));
 
 // Our own database: idb-keyval's default store belongs to the app. Opened on first use.
@@ -105,11 +117,11 @@ export function createPayloadSource(options: PayloadSourceOptions): PayloadSourc
   // Chosen on first use: creating a source touches no storage.
   let run: (<T>(op: (c: PayloadCache) => Promise<T>) => Promise<T>) | undefined;
   const cache = <T>(op: (c: PayloadCache) => Promise<T>): Promise<T | undefined> =>
-    (run ||= storageChain<PayloadCache>(
+    (options.persist && !options.persist() ? op(memory) : (run ||= storageChain<PayloadCache>(
       'payload cache',
       options.cache ? [['the given cache', () => options.cache!]] : typeof indexedDB != 'undefined' ? [['IndexedDB', idb], ['memory', () => memory]] : [['memory', () => memory]],
       log,
-    ))(op).catch(() => undefined);
+    ))(op)).catch(() => undefined);
 
   const deliver = (entry: CachedPayload, source: 'cache' | 'network') => {
     const changed = entry.hash != last?.hash;
@@ -130,12 +142,10 @@ export function createPayloadSource(options: PayloadSourceOptions): PayloadSourc
       if (!p) inflight.set(key, (p = load(options.fetch, url, etag, timeoutMs).finally(() => inflight.delete(key))));
       const r = await p;
       let changed = false;
-      if (r.status == 304 && last) last = { ...last, fetchedAt: now() };
+      if (r.status == 304 && last) last = { ...last, fetchedAt: now(), sse: r.sse };
       else {
         if (r.status < 200 || r.status > 299) throw 'HTTP ' + r.status;
-        const payload = JSON.parse(r.text);
-        if (!valid(payload)) throw 'no features';
-        changed = deliver({ payload, etag: r.etag || undefined, fetchedAt: now(), hash: digest(r.text) }, 'network');
+        changed = take(r.text, r.etag || undefined, r.sse);
       }
       failing.delete(url);
       await cache((c) => c.set(url, last!));
@@ -147,10 +157,32 @@ export function createPayloadSource(options: PayloadSourceOptions): PayloadSourc
     }
   };
 
+  /** A payload's JSON text, checked and delivered; throws what is wrong with it. */
+  const take = (text: string, etag: string | undefined, sse: boolean | undefined) => {
+    const payload = JSON.parse(text);
+    if (!valid(payload)) throw 'no features';
+    return deliver({ payload, etag, fetchedAt: now(), hash: digest(text), sse }, 'network');
+  };
+
   const refresh = () => (dead ? Promise.resolve(false) : (pending ||= fetchNow().finally(() => (pending = undefined))));
 
   return {
     refresh,
+    accept(text) {
+      if (dead) return false;
+      try {
+        // The stream's payload has no ETag: the next revalidation fetches it whole, once.
+        const changed = take(text, undefined, last ? last.sse : true);
+        void cache((c) => c.set(url, last!));
+        return changed;
+      } catch (e) {
+        log(`features: the stream for ${url} sent an unusable payload (${e}); keeping the last payload`);
+        return false;
+      }
+    },
+    get streamOffered() {
+      return !!(last && last.sse);
+    },
     start: () =>
       (started ||= (async () => {
         if (options.refreshMs && !dead) (timer = setInterval(refresh, options.refreshMs)).unref?.();

@@ -27,7 +27,7 @@
 import { fetchText, FetchTimeoutError, type FetchedText } from '../../internal/fetch';
 import { stickyExperimentKey } from '../../sticky';
 import type { Logger, StickyBucketStore } from '../../types';
-import { createOutbox, type Delivery, indexedDbQueue, memoryQueue, type RequestQueue } from './queue';
+import { createOutbox, DEFAULT_QUEUE_LIMIT, type Delivery, indexedDbQueue, memoryQueue, type RequestQueue } from './queue';
 
 export interface SixpackOptions {
   /** The server, e.g. `https://ab.example.com` or `https://example.com/sixpack/`. */
@@ -45,6 +45,8 @@ export interface SixpackOptions {
   fetch?: typeof fetch;
   /** Default: `indexedDbQueue()` where IndexedDB exists, else `memoryQueue()`. */
   queue?: RequestQueue;
+  /** The most requests kept for delivery while the server is unreachable; beyond it the oldest are dropped, with a log line. Default 1,000. */
+  maxQueued?: number;
   log?: Logger;
   /** Remembers the server's answers so a reload renders them at once. */
   stickyStore?: StickyBucketStore;
@@ -157,7 +159,8 @@ export function createSixpackClient(clientId: string, options: SixpackOptions): 
   async function request(path: string): Promise<SixpackBody> {
     let res: FetchedText;
     try {
-      res = await fetchText(base + path, { mode: 'cors', credentials: 'omit' }, timeoutMs, options.fetch);
+      // keepalive: a request made just before the page navigates away (a click that converts) still goes out.
+      res = await fetchText(base + path, { mode: 'cors', credentials: 'omit', keepalive: true }, timeoutMs, options.fetch);
     } catch (e) {
       throw e instanceof FetchTimeoutError ? new SixpackError('timeout', e.message) : new SixpackError('network', String((e as Error).cause || e));
     }
@@ -176,7 +179,14 @@ export function createSixpackClient(clientId: string, options: SixpackOptions): 
       (error: SixpackError) => ({ status: retryable(error) ? 'queued' : 'rejected', error }),
     );
 
-  const outbox = createOutbox(options.queue || (typeof indexedDB != 'undefined' ? indexedDbQueue({ log }) : memoryQueue()), deliver, log);
+  let limit = options.maxQueued ?? DEFAULT_QUEUE_LIMIT;
+  if (!(Number.isInteger(limit) && limit >= 1)) {
+    log?.('Sixpack: maxQueued must be a positive integer; using ' + DEFAULT_QUEUE_LIMIT, { maxQueued: limit });
+    limit = DEFAULT_QUEUE_LIMIT;
+  }
+  const outbox = createOutbox(options.queue || (typeof indexedDB != 'undefined' ? indexedDbQueue({ log }) : memoryQueue()), deliver, log, limit);
+  /** Participations in flight by experiment: a conversion of the experiment is sent after its participation. */
+  const participating = new Map<string, Promise<unknown>>();
 
   /** The remembered assignments; a store that fails or holds junk just means no memory. */
   const recall = (): Promise<Record<string, unknown>> =>
@@ -226,23 +236,40 @@ export function createSixpackClient(clientId: string, options: SixpackOptions): 
       // Identical concurrent calls share one request. It never rejects.
       let answer = inflight.get(url);
       if (!answer) {
+        // Journaled while in flight (not a prefetch, which is never counted): a page that goes away
+        // before the answer leaves it for the next page, ahead of any conversion made meanwhile.
+        const noted = o.prefetch ? undefined : outbox.note(url);
         inflight.set(
           url,
           (answer = request(url)
-            .then(async (body) => {
-              const alternative = body.alternative?.name;
-              if (!alternative || !alternatives.includes(alternative)) throw new SixpackError('bad-response', 'unknown alternative ' + alternative, 200);
+            .then(
+              (body) => {
+                outbox.forget(noted);
+                const alternative = body.alternative?.name;
+                if (!alternative || !alternatives.includes(alternative)) throw new SixpackError('bad-response', 'unknown alternative ' + alternative, 200);
+                return alternative;
+              },
+              (error: SixpackError) => {
+                if (retryable(error) && !o.prefetch) void outbox.retryLater(url, noted);
+                else outbox.forget(noted);
+                throw error;
+              },
+            )
+            .then(async (alternative) => {
               // A forced answer is not the visitor's own assignment: not remembered.
               if (stickyStore && o.force == null) await remember(experiment, alternative);
               return { alternative };
             })
             .catch((error: SixpackError) => {
               log?.('Sixpack participate failed', { experiment, error });
-              if (retryable(error) && !o.prefetch) void outbox.retryLater(url);
               return { error };
             })),
         );
-        answer.then(() => inflight.delete(url));
+        if (!o.prefetch) participating.set(experiment, answer);
+        answer.then(() => {
+          inflight.delete(url);
+          if (participating.get(experiment) === answer) participating.delete(experiment);
+        });
       }
       // Render the remembered answer at once; the request still goes out, so the server keeps counting.
       const remembered = o.force == null && (await recall())[stickyKey(experiment)];
@@ -252,11 +279,13 @@ export function createSixpackClient(clientId: string, options: SixpackOptions): 
       return alternative ? result(alternative, o.force != null ? 'force' : 'server') : result(alternatives[0]!, 'fallback', error);
     },
 
-    async convert(experiment, o = {}) {
+    async convert(experiment, o) {
+      const kpi = o ? o.kpi : undefined;
       check(EXPERIMENT_RE, experiment, 'invalid-name', 'experiment name');
-      if (o.kpi !== undefined) check(NAME_RE, o.kpi, 'invalid-kpi', 'KPI');
+      if (kpi !== undefined) check(NAME_RE, kpi, 'invalid-kpi', 'KPI');
       outbox.start();
-      return outbox.send(path('convert', { experiment, client_id: clientId, kpi: o.kpi })) as Promise<ConvertResult>;
+      // Synchronously journaled (and, with nothing ahead of it, on the wire) before this returns.
+      return outbox.send(path('convert', { experiment, client_id: clientId, kpi }), participating.get(experiment)) as Promise<ConvertResult>;
     },
 
     flush() {

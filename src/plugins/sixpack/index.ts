@@ -9,6 +9,7 @@
  */
 import type { Plugin } from '../../plugin';
 import { stickyAttributeKey, stickyExperimentKey } from '../../sticky';
+import { consentGranted } from '../consent/state';
 import {
   createSixpackClient,
   SixpackError,
@@ -66,8 +67,9 @@ export function sixpack(options: Omit<SixpackOptions, 'stickyStore' | 'log'>): P
     // Remembered answers render at once: their doc loads with the visitor's own.
     host.watchStickyIdentity(SIXPACK_ATTRIBUTE, host.clientId);
     host.onDestroy(() => client && client.destroy());
-    // Deliver what an earlier page left in the queue (a conversion made while offline).
-    if (typeof window != 'undefined' && host.experimentsEnabled && options && options.baseUrl) connection().flush();
+    // Deliver what an earlier page left in the queue (a conversion made while offline); not
+    // before consent, as opening the queue's database would store something.
+    if (typeof window != 'undefined' && host.experimentsEnabled && options && options.baseUrl && consentGranted(host.client)) connection().flush();
     return {
       participate(experiment, alternatives, participateOptions) {
         if (!host.experimentsEnabled) {
@@ -88,8 +90,15 @@ export function sixpack(options: Omit<SixpackOptions, 'stickyStore' | 'log'>): P
             return result;
           });
       },
-      convert: (experiment, convertOptions) =>
-        host.experimentsEnabled ? Promise.resolve().then(() => connection().convert(experiment, convertOptions)) : Promise.resolve({ status: 'rejected' as const, error: new SixpackError('disabled', 'experiments are off for this client') }),
+      convert(experiment, convertOptions) {
+        if (!host.experimentsEnabled) return Promise.resolve({ status: 'rejected' as const, error: new SixpackError('disabled', 'experiments are off for this client') });
+        // In the caller's task, not a later one: a click that converts and navigates journals it before the page can go.
+        try {
+          return connection().convert(experiment, convertOptions);
+        } catch (error) {
+          return Promise.reject(error);
+        }
+      },
       getParticipation,
     };
   };

@@ -1,0 +1,114 @@
+/**
+ * `splitflap/devtools`: a small panel listing every feature and experiment the page evaluated,
+ * with its value, source, rule and variant, updated live; and forcing a flag value or a variant
+ * for this browser tab (kept in sessionStorage, never sent anywhere, cleared with one button).
+ *
+ * ```ts
+ * createClient({ plugins: [devtools({ urlParam: 'splitflap-devtools' })] }); // open with ?splitflap-devtools
+ * ```
+ *
+ * Off unless enabled: `enabled: true`, or the URL parameter the app allows. It records what is
+ * evaluated by wrapping the client's `evalFeature` and `run` (and `onAssignment` for what other
+ * plugins run), and forces through `setForcedFeatures` / `setForcedVariations`, over the app's
+ * own forced values. Forced results are never hashed assignments: no exposure, no sticky bucket.
+ * Nothing happens outside browsers.
+ */
+import type { Client, EvalOptions } from '../../api';
+import type { Plugin } from '../../plugin';
+import type { Experiment, ExperimentResult, FeatureResult } from '../../types';
+import { createPanel, type PanelModel } from './panel';
+import { devtoolsRequested, readForced, writeForced, type ForcedValues } from './session';
+
+export { devtoolsRequested, readForced, type ForcedValues } from './session';
+
+/** Options of {@link devtools}. */
+export interface DevtoolsOptions {
+  /** Show the panel's button on every page load (staging, local development). Default false. */
+  enabled?: boolean;
+  /**
+   * A URL parameter that turns the panel on for the rest of the tab's session (`?name`), and off
+   * again (`?name=0`). Default: none, so only `enabled` shows it.
+   */
+  urlParam?: string;
+  /** Open the panel at once, not just its button. */
+  open?: boolean;
+}
+
+/** The panel for this client, if enabled (see {@link DevtoolsOptions}). */
+export function devtools(options: DevtoolsOptions = {}): Plugin {
+  return (host) => {
+    if (typeof document == 'undefined') return;
+    if (!options.enabled && !devtoolsRequested(options.urlParam, host.getURL())) return;
+    const client = host.client;
+    // The app's own forced values stay under the ones forced here.
+    const snapshot = client.getSnapshotForHydration({ features: false });
+    const appFeatures = snapshot.forcedFeatures || {};
+    const appVariations = snapshot.forcedVariations || {};
+    let forced: ForcedValues = readForced();
+    const apply = () => {
+      client.setForcedFeatures({ ...appFeatures, ...forced.features });
+      client.setForcedVariations({ ...appVariations, ...forced.variations });
+    };
+    const change = (update: (values: ForcedValues) => void) => {
+      update(forced);
+      writeForced(forced);
+      apply();
+    };
+
+    const features = new Map<string, FeatureResult>();
+    const experiments = new Map<string, { experiment: Experiment; result: ExperimentResult }>();
+    const recordExperiment = (experiment: Experiment, result: ExperimentResult) => {
+      if (!experiment || typeof experiment.key != 'string' || !result) return;
+      const last = experiments.get(experiment.key);
+      if (last && last.result.variationId === result.variationId && last.result.inExperiment === result.inExperiment && last.experiment === experiment) return;
+      experiments.set(experiment.key, { experiment, result });
+      panel.schedule();
+    };
+
+    const model: PanelModel = {
+      features: () => features,
+      experiments: () => experiments,
+      forced: () => forced,
+      forceFeature: (key, value) => change((values) => (value === undefined ? delete values.features[key] : (values.features[key] = value))),
+      forceVariation: (key, index) => change((values) => (index === undefined ? delete values.variations[key] : (values.variations[key] = index))),
+      clearForced() {
+        forced = { features: Object.create(null), variations: Object.create(null) };
+        writeForced(forced);
+        apply();
+      },
+    };
+    const panel = createPanel(model, { open: options.open });
+    const unsubscribe = client.subscribe(panel.schedule);
+    const stopAssignments = host.onAssignment(recordExperiment);
+    host.onDestroy(() => {
+      unsubscribe();
+      stopAssignments();
+      panel.destroy();
+    });
+
+    const evalFeature = client.evalFeature;
+    const run = client.run;
+    const recording: Pick<Client, 'evalFeature' | 'run'> = {
+      evalFeature(key: string, evalOptions?: EvalOptions) {
+        const result = evalFeature(key, evalOptions);
+        const last = features.get(key);
+        if (!last || last.value !== result.value || last.source !== result.source || last.ruleId !== result.ruleId || last.experimentResult?.key !== result.experimentResult?.key) {
+          features.set(key, result);
+          panel.schedule();
+        }
+        if (result.experiment && result.experimentResult) recordExperiment(result.experiment, result.experimentResult);
+        return result;
+      },
+      run<T>(experiment: Experiment<T>, evalOptions?: EvalOptions) {
+        const result = run(experiment, evalOptions);
+        recordExperiment(experiment as Experiment, result as ExperimentResult);
+        return result;
+      },
+    };
+    // Once the recording methods are on the client: everything the page shows is evaluated
+    // again through them (forcing tells subscribers too).
+    const hasForced = Object.keys(forced.features).length + Object.keys(forced.variations).length > 0;
+    queueMicrotask(hasForced ? apply : host.notify);
+    return recording;
+  };
+}

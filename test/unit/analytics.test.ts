@@ -19,8 +19,10 @@ import {
   type AnalyticsEvent,
   type Gtag,
 } from '../../src/plugins/analytics';
+import { withConsent } from '../../src/plugins/consent';
 import { markup } from '../../src/plugins/dom/markup';
 import type { Plugin } from '../../src/plugin';
+import type { SixpackMethods } from '../../src/plugins/sixpack';
 import type { FeatureDefinitions, Logger } from '../../src/types';
 
 const features: FeatureDefinitions = {
@@ -55,7 +57,9 @@ function pageClient<const P extends readonly Plugin[]>(plugins: P, options: Omit
 /** A stand-in for sixpack(): `convert` and `getParticipation`, recording calls. */
 function fakeSixpack(participations: Record<string, string> = {}) {
   const calls: [string, { kpi?: string } | undefined][] = [];
-  const plugin: Plugin<{ convert(experiment: string, options?: { kpi?: string }): Promise<{ status: 'sent' }>; getParticipation(experiment: string): string | undefined }> = () => ({
+  type Methods = Pick<SixpackMethods, 'participate' | 'getParticipation'> & { convert(experiment: string, options?: { kpi?: string }): Promise<{ status: 'sent' }> };
+  const plugin: Plugin<Methods> = () => ({
+    participate: async (experiment, alternatives) => ({ alternative: participations[experiment] ?? alternatives[0]!, experiment, clientId: 'visitor-1', source: 'server' as const }),
     convert: async (experiment, options) => (calls.push([experiment, options]), { status: 'sent' as const }),
     getParticipation: (experiment) => participations[experiment],
   });
@@ -181,6 +185,69 @@ describe('ga4()', () => {
     expect(() => client.evalFeature('color')).not.toThrow();
     await client.flushAnalytics();
     expect(client.log).toHaveBeenCalledWith('Analytics (ga4): sending failed', expect.anything());
+  });
+});
+
+describe('with withConsent (splitflap/consent)', () => {
+  /** Whether anything reached the ledger's IndexedDB database. */
+  const ledgerWritten = () =>
+    new Promise<boolean>((resolve) => {
+      const open = indexedDB.open('splitflap-exposures');
+      open.onsuccess = () => {
+        const db = open.result;
+        if (!db.objectStoreNames.contains('delivered')) return db.close(), resolve(false);
+        const count = db.transaction('delivered').objectStore('delivered').count();
+        count.onsuccess = () => (db.close(), resolve(count.result > 0));
+      };
+    });
+
+  for (const order of ['sixpack first', 'analytics first'] as const) {
+    it(`nothing is delivered or stored before the grant; then each exposure and conversion once (${order})`, async () => {
+      const gtag = vi.fn<Gtag>();
+      const six = fakeSixpack({ checkout: 'two-step' });
+      const plugins = order === 'sixpack first' ? [six.plugin, markup(), ga4({ gtag })] : [ga4({ gtag }), six.plugin, markup()];
+      const client = createClient(withConsent({ consent: 'pending' }, { clientId: 'visitor-1', cookie: false, stickyBucketStore: false, features, log: vi.fn(), plugins }));
+      clients.push(client);
+      await Promise.resolve();
+      client.evalFeature('color');
+      void client.convert('checkout', { kpi: 'purchase' });
+      document.body.innerHTML = '<button data-convert="color-test">Buy</button>';
+      document.querySelector('button')!.click();
+      await (client as unknown as { flushAnalytics(): Promise<void> }).flushAnalytics();
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      expect(gtag).not.toHaveBeenCalled();
+      expect(six.calls).toEqual([]);
+      expect(await ledgerWritten()).toBe(false);
+
+      client.setConsent('granted');
+      await (client as unknown as { flushAnalytics(): Promise<void> }).flushAnalytics();
+      await vi.waitFor(() => expect(six.calls).toHaveLength(2));
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      const sent = gtag.mock.calls.map(([, name, params]) => [name, params.experiment_id, params.conversion_source]);
+      expect(sent).toHaveLength(3);
+      expect(sent).toEqual(
+        expect.arrayContaining([
+          ['experiment_viewed', 'color-test', undefined],
+          ['experiment_converted', 'checkout', 'sixpack'],
+          ['experiment_converted', 'color-test', 'dom'],
+        ]),
+      );
+      expect(await ledgerWritten()).toBe(true);
+    });
+  }
+
+  it('a denial drops what waited, and nothing is delivered after it', async () => {
+    const gtag = vi.fn<Gtag>();
+    const client = createClient(withConsent({ consent: 'pending' }, { clientId: 'visitor-1', cookie: false, stickyBucketStore: false, features, log: vi.fn(), plugins: [ga4({ gtag })] }));
+    clients.push(client);
+    client.evalFeature('color');
+    document.dispatchEvent(new CustomEvent('splitflap:convert', { detail: { experiment: 'goal' } }));
+    client.setConsent('denied');
+    client.run({ key: 'later', variations: [0, 1] });
+    document.dispatchEvent(new CustomEvent('splitflap:convert', { detail: { experiment: 'goal' } }));
+    await (client as unknown as { flushAnalytics(): Promise<void> }).flushAnalytics();
+    expect(gtag).not.toHaveBeenCalled();
+    expect(await ledgerWritten()).toBe(false);
   });
 });
 

@@ -17,9 +17,10 @@ import {
   ga4,
   segment,
   type AnalyticsEvent,
+  type AnalyticsMethods,
   type Gtag,
 } from '../../src/plugins/analytics';
-import { withConsent } from '../../src/plugins/consent';
+import { withConsent, type ConsentMethods } from '../../src/plugins/consent';
 import { markup } from '../../src/plugins/dom/markup';
 import type { Plugin } from '../../src/plugin';
 import type { SixpackMethods } from '../../src/plugins/sixpack';
@@ -206,21 +207,26 @@ describe('with withConsent (splitflap/consent)', () => {
       const gtag = vi.fn<Gtag>();
       const six = fakeSixpack({ checkout: 'two-step' });
       const plugins = order === 'sixpack first' ? [six.plugin, markup(), ga4({ gtag })] : [ga4({ gtag }), six.plugin, markup()];
-      const client = createClient(withConsent({ consent: 'pending' }, { clientId: 'visitor-1', cookie: false, stickyBucketStore: false, features, log: vi.fn(), plugins }));
+      // The plugin lists differ in order, so TypeScript sees no tuple: name what they add.
+      const client = createClient(withConsent({ consent: 'pending' }, { clientId: 'visitor-1', cookie: false, stickyBucketStore: false, features, log: vi.fn(), plugins })) as ReturnType<
+        typeof createClient
+      > &
+        ConsentMethods &
+        AnalyticsMethods & { convert(experiment: string, options?: { kpi?: string }): Promise<unknown> };
       clients.push(client);
       await Promise.resolve();
       client.evalFeature('color');
       void client.convert('checkout', { kpi: 'purchase' });
       document.body.innerHTML = '<button data-convert="color-test">Buy</button>';
       document.querySelector('button')!.click();
-      await (client as unknown as { flushAnalytics(): Promise<void> }).flushAnalytics();
+      await client.flushAnalytics();
       await new Promise((resolve) => setTimeout(resolve, 10));
       expect(gtag).not.toHaveBeenCalled();
       expect(six.calls).toEqual([]);
       expect(await ledgerWritten()).toBe(false);
 
       client.setConsent('granted');
-      await (client as unknown as { flushAnalytics(): Promise<void> }).flushAnalytics();
+      await client.flushAnalytics();
       await vi.waitFor(() => expect(six.calls).toHaveLength(2));
       await new Promise((resolve) => setTimeout(resolve, 10));
       const sent = gtag.mock.calls.map(([, name, params]) => [name, params.experiment_id, params.conversion_source]);
@@ -238,14 +244,14 @@ describe('with withConsent (splitflap/consent)', () => {
 
   it('a denial drops what waited, and nothing is delivered after it', async () => {
     const gtag = vi.fn<Gtag>();
-    const client = createClient(withConsent({ consent: 'pending' }, { clientId: 'visitor-1', cookie: false, stickyBucketStore: false, features, log: vi.fn(), plugins: [ga4({ gtag })] }));
+    const client = createClient(withConsent({ consent: 'pending' }, { clientId: 'visitor-1', cookie: false, stickyBucketStore: false, features, log: vi.fn(), plugins: [ga4({ gtag })] as const }));
     clients.push(client);
     client.evalFeature('color');
     document.dispatchEvent(new CustomEvent('splitflap:convert', { detail: { experiment: 'goal' } }));
     client.setConsent('denied');
     client.run({ key: 'later', variations: [0, 1] });
     document.dispatchEvent(new CustomEvent('splitflap:convert', { detail: { experiment: 'goal' } }));
-    await (client as unknown as { flushAnalytics(): Promise<void> }).flushAnalytics();
+    await client.flushAnalytics();
     expect(gtag).not.toHaveBeenCalled();
     expect(await ledgerWritten()).toBe(false);
   });

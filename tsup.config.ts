@@ -74,6 +74,8 @@ export const entries = {
   dom: 'src/plugins/dom/markup.ts',
   server: 'src/server.ts',
   next: 'src/next/index.ts',
+  openfeature: 'src/plugins/openfeature/index.ts',
+  analytics: 'src/plugins/analytics/index.ts',
 };
 
 export default defineConfig([
@@ -91,7 +93,7 @@ export default defineConfig([
     sourcemap: true,
     clean: true,
     target: 'es2020',
-    external: ['react', 'react-dom', /^next(\/|$)/],
+    external: ['react', 'react-dom', /^next(\/|$)/, /^@openfeature\//],
   },
   {
     // One <script> tag: everything but bandits bundled, minified, exposed as the global `Splitflap`;

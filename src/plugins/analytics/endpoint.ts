@@ -1,6 +1,7 @@
 /**
  * Any HTTP endpoint: events are batched and POSTed as `{"events": [...]}` (JSON, sent as
- * `text/plain` so a cross-origin collector needs no CORS preflight). A batch goes out when it is
+ * `text/plain` in `no-cors` mode, so a collector on another origin needs no CORS headers; its
+ * status is then unreadable, and only network failures are retried). A batch goes out when it is
  * full or `flushIntervalMs` after its first event, with `fetch(..., { keepalive: true })`, which
  * outlives the page; when the page is hidden or left, everything waiting goes with
  * `navigator.sendBeacon` (falling back to keepalive fetch). Failed batches are retried with the
@@ -75,7 +76,8 @@ export function endpoint(options: EndpointOptions): Plugin<AnalyticsMethods> {
     const post = (body: string) => {
       const doFetch = options.fetch || (typeof fetch == 'function' ? fetch : undefined);
       if (!doFetch) return Promise.reject(new Error('no fetch'));
-      return doFetch(options.url, { method: 'POST', body, headers: HEADERS, keepalive: true });
+      // no-cors: a collector on another origin needs no CORS headers (its answer is then opaque).
+      return doFetch(options.url, { method: 'POST', body, headers: HEADERS, keepalive: true, mode: 'no-cors' });
     };
 
     function schedule(): void {
@@ -98,6 +100,8 @@ export function endpoint(options: EndpointOptions): Plugin<AnalyticsMethods> {
           try {
             if (beacon && navigator.sendBeacon(options.url, body)) return;
             const response = await post(body);
+            // Another origin's answer cannot be read: it arrived, which is all that can be known.
+            if (response.type === 'opaque') return;
             // The collector refused the batch itself: resending the same events cannot help.
             if (response.status >= 400 && response.status < 500 && response.status !== 408 && response.status !== 429) {
               host.log('Analytics (endpoint): batch refused', { status: response.status, events: batch.length });

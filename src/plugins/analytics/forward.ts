@@ -5,10 +5,15 @@
  * ledger saw within its window, and hands events to its target's sink. When the page is hidden
  * or left, exposures still waiting for the ledger go out unchecked (a rare duplicate is better
  * than a loss) and the sink flushes.
+ *
+ * Consent (`withConsent`, splitflap/consent): nothing is delivered or stored before it is granted.
+ * Exposures are held by the consent plugin itself and reported again on grant; conversions wait
+ * here (bounded) and go out on grant, or are dropped on deny.
  */
 import type { Client } from '../../api';
 import { exposureKey } from '../../exposure';
 import type { Plugin, PluginHost } from '../../plugin';
+import { consentGranted, type Consent } from '../consent/state';
 import type { SixpackMethods } from '../sixpack';
 import { conversionEvent, exposureEvent, type AnalyticsEvent, type ConversionEvent } from './events';
 import { exposureLedger } from './ledger';
@@ -48,7 +53,10 @@ export interface AnalyticsMethods {
   flushAnalytics(): Promise<void>;
 }
 
-type ConvertingClient = Client & Partial<SixpackMethods> & Partial<AnalyticsMethods>;
+type ConvertingClient = Client & Partial<SixpackMethods> & Partial<AnalyticsMethods> & { getConsent?: () => Consent };
+
+/** At most this many conversions wait for consent, and this many markup conversions for their `convert` call. */
+const MAX_WAITING = 1000;
 
 /** A plugin forwarding this client's exposures and conversions to the sink `connect` makes. */
 export function forwarder(target: string, options: ForwardOptions, connect: (host: PluginHost) => Sink): Plugin<AnalyticsMethods> {
@@ -73,6 +81,8 @@ export function forwarder(target: string, options: ForwardOptions, connect: (hos
     };
 
     const stopExposures = host.onExposure((experiment, result) => {
+      // Before consent the consent plugin holds exposures and reports them again on grant.
+      if (!consentGranted(client)) return;
       variations.set(experiment.key, result.key);
       const event = exposureEvent(host.clientId, experiment, result);
       if (!ledger) return send(event);
@@ -91,28 +101,39 @@ export function forwarder(target: string, options: ForwardOptions, connect: (hos
       );
     });
 
+    /**
+     * Markup fires `splitflap:convert`, then calls `client.convert`: one conversion, counted from
+     * the event. Keys of such events wait here for that call; it comes at once, or (held by the
+     * consent plugin) on grant.
+     */
+    const fromDom: string[] = [];
+    /** Conversions made before consent was granted. */
+    const held: ConversionEvent[] = [];
     const convert = (experiment: unknown, kpi: unknown, source: ConversionEvent['source']) => {
       if (!host.experimentsEnabled || options.conversions === false || typeof experiment !== 'string' || !experiment) return;
       const known = variations.get(experiment) ?? (client.getParticipation ? client.getParticipation(experiment) : undefined);
-      send(conversionEvent(host.clientId, experiment, typeof kpi === 'string' && kpi ? kpi : undefined, known, source));
+      const event = conversionEvent(host.clientId, experiment, typeof kpi === 'string' && kpi ? kpi : undefined, known, source);
+      if (consentGranted(client)) send(event);
+      else if (client.getConsent!() == 'pending' && held.push(event) > MAX_WAITING) held.shift();
     };
+    const stopConsent = client.subscribe(() => {
+      if (consentGranted(client)) held.splice(0).forEach(send);
+      else if (client.getConsent!() == 'denied') held.length = fromDom.length = 0;
+    });
 
-    // The markup plugin fires `splitflap:convert`, then calls `client.convert`: one conversion.
-    let fromDom: string | undefined;
     const conversionKey = (experiment: unknown, kpi: unknown) => experiment + '|' + (kpi || '');
+    let wrapped = false;
     const wrapConvert = () => {
       const original = client.convert;
-      if (!original || (original as { forwardsTo?: Set<string> }).forwardsTo?.has(target)) return;
-      const wrapped = Object.assign(
-        (experiment: string, convertOptions?: { kpi?: string }) => {
-          const kpi = convertOptions && convertOptions.kpi;
-          if (fromDom !== undefined && fromDom === conversionKey(experiment, kpi)) fromDom = undefined;
-          else convert(experiment, kpi, 'sixpack');
-          return original(experiment, convertOptions);
-        },
-        { forwardsTo: new Set([...((original as { forwardsTo?: Set<string> }).forwardsTo || []), target]) },
-      );
-      client.convert = wrapped;
+      if (!original || wrapped) return;
+      wrapped = true;
+      client.convert = (experiment, convertOptions) => {
+        const kpi = convertOptions && convertOptions.kpi;
+        const markupCall = fromDom.indexOf(conversionKey(experiment, kpi));
+        if (markupCall >= 0) fromDom.splice(markupCall, 1);
+        else convert(experiment, kpi, 'sixpack');
+        return original(experiment, convertOptions);
+      };
     };
     wrapConvert();
     // Listed before sixpack(): its convert is on the client once createClient returns.
@@ -128,8 +149,11 @@ export function forwarder(target: string, options: ForwardOptions, connect: (hos
       const detail = (event as CustomEvent<{ experiment?: unknown; kpi?: unknown } | null>).detail;
       if (!detail) return;
       convert(detail.experiment, detail.kpi, 'dom');
-      fromDom = conversionKey(detail.experiment, detail.kpi);
-      Promise.resolve().then(() => (fromDom = undefined));
+      if (!client.convert) return;
+      const key = conversionKey(detail.experiment, detail.kpi);
+      if (fromDom.push(key) > MAX_WAITING) fromDom.shift();
+      // Granted: markup's call follows at once, or never (page code fired the event).
+      if (consentGranted(client)) Promise.resolve().then(() => fromDom.indexOf(key) >= 0 && fromDom.splice(fromDom.indexOf(key), 1));
     };
     const inBrowser = typeof window != 'undefined' && typeof document != 'undefined';
     if (inBrowser) {
@@ -141,6 +165,7 @@ export function forwarder(target: string, options: ForwardOptions, connect: (hos
 
     host.onDestroy(() => {
       stopExposures();
+      stopConsent();
       if (inBrowser) {
         window.removeEventListener('pagehide', leave);
         document.removeEventListener('visibilitychange', onVisibility);

@@ -72,6 +72,8 @@ export const entries = {
   baseplate: 'src/plugins/baseplate/index.ts',
   decrypt: 'src/plugins/decrypt.ts',
   dom: 'src/plugins/dom/markup.ts',
+  consent: 'src/plugins/consent/index.ts',
+  devtools: 'src/plugins/devtools/index.ts',
 };
 
 export default defineConfig([
@@ -92,8 +94,10 @@ export default defineConfig([
     external: ['react', 'react-dom'],
   },
   {
-    // One <script> tag: everything but bandits bundled, minified, exposed as the global `Splitflap`;
-    // `splitflap.bandits.js` is loaded by it only on pages with a bandit experiment.
+    // One <script> tag: everything but bandits and DevTools bundled, minified, exposed as the global
+    // `Splitflap`; `splitflap.bandits.js` is loaded by it only on pages with a bandit experiment,
+    // `splitflap.live.js` only for a payload with a stream, `splitflap.devtools.js` only when
+    // `data-devtools` allows it and it is asked for.
     entry: { splitflap: 'src/browser/index.ts' },
     format: ['iife'],
     globalName: 'Splitflap',
@@ -103,8 +107,9 @@ export default defineConfig([
     outExtension: () => ({ js: '.global.js' }),
   },
   {
-    // No global name: it must not replace `Splitflap`; it sets `window.SplitflapBandits` itself.
-    entry: { 'splitflap.bandits': 'src/browser/bandits.ts' },
+    // No global name: they must not replace `Splitflap`; they set `window.SplitflapBandits`,
+    // `window.SplitflapDevtools` and `window.SplitflapLive` themselves.
+    entry: { 'splitflap.bandits': 'src/browser/bandits.ts', 'splitflap.devtools': 'src/browser/devtools.ts', 'splitflap.live': 'src/browser/live.ts' },
     format: ['iife'],
     minify: true,
     sourcemap: true,

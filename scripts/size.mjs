@@ -32,8 +32,12 @@ const rows = [
   { name: 'plugin: splitflap/baseplate', entry: 'src/plugins/baseplate/index.ts' },
   { name: 'plugin: splitflap/decrypt', entry: 'src/plugins/decrypt.ts' },
   { name: 'plugin: splitflap/dom', entry: 'src/plugins/dom/markup.ts' },
+  { name: 'plugin: splitflap/consent', entry: 'src/plugins/consent/index.ts' },
+  { name: 'plugin: splitflap/devtools', entry: 'src/plugins/devtools/index.ts' },
   { name: 'script tag (splitflap.global.js)', entry: 'src/browser/index.ts', format: 'iife', budget: 12 * KB, ceiling: 15.9 * KB, growthbook: 'gb-auto' },
   { name: 'script tag bandits (splitflap.bandits.js)', entry: 'src/browser/bandits.ts', format: 'iife' },
+  { name: 'script tag DevTools (splitflap.devtools.js)', entry: 'src/browser/devtools.ts', format: 'iife' },
+  { name: 'script tag stream (splitflap.live.js)', entry: 'src/browser/live.ts', format: 'iife' },
 ];
 const growthbook = {
   'gb-client': { name: 'GrowthBook: import { GrowthBook }', entry: entryFile('gb-client', "export { GrowthBook } from '@growthbook/growthbook';\n") },

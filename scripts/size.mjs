@@ -42,8 +42,12 @@ const rows = [
   { name: '  analytics: segment', entry: entryFile('an-segment', "export { segment } from '../../src/plugins/analytics';\n") },
   { name: '  analytics: endpoint', entry: entryFile('an-endpoint', "export { endpoint } from '../../src/plugins/analytics';\n") },
   { name: '  analytics: ga4 + segment + endpoint', entry: entryFile('an-all', "export { ga4, segment, endpoint } from '../../src/plugins/analytics';\n") },
+  { name: 'plugin: splitflap/consent', entry: 'src/plugins/consent/index.ts' },
+  { name: 'plugin: splitflap/devtools', entry: 'src/plugins/devtools/index.ts' },
   { name: 'script tag (splitflap.global.js)', entry: 'src/browser/index.ts', format: 'iife', budget: 12 * KB, ceiling: 15.9 * KB, growthbook: 'gb-auto' },
   { name: 'script tag bandits (splitflap.bandits.js)', entry: 'src/browser/bandits.ts', format: 'iife' },
+  { name: 'script tag DevTools (splitflap.devtools.js)', entry: 'src/browser/devtools.ts', format: 'iife' },
+  { name: 'script tag stream (splitflap.live.js)', entry: 'src/browser/live.ts', format: 'iife' },
 ];
 const growthbook = {
   'gb-client': { name: 'GrowthBook: import { GrowthBook }', entry: entryFile('gb-client', "export { GrowthBook } from '@growthbook/growthbook';\n") },

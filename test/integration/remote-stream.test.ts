@@ -234,7 +234,7 @@ describe('the demo site serves its payload live', () => {
   afterEach(() => site?.close());
 
   it('a flip over HTTP reaches a following client without a reload', async () => {
-    site = await startSite({ sixpackUrl: 'http://127.0.0.1:9', script: { js: '', map: '', bandits: '' } });
+    site = await startSite({ sixpackUrl: 'http://127.0.0.1:9', script: { js: '', map: '', lazy: {} } });
     const payloadUrl = site.url + '/plain/features.json';
     const first = await fetch(payloadUrl);
     expect(first.headers.get('x-sse-support')).toBe('enabled');

@@ -16,36 +16,71 @@ import type { Plugin, PluginExtensions, PluginHost } from './plugin';
 import { isStickyDoc, mergeStickyDocs, stickyAttributeKey } from './sticky';
 import { indexedDbStickyBucketStore, localStorageStickyBucketStore } from './sticky-stores';
 import { createStickySync } from './sticky-sync';
-import type { Experiment, ExperimentResult, FeatureDefinitions, StickyAssignmentDocs } from './types';
+import type { Experiment, ExperimentResult, FeatureDefinitions, Logger, StickyAssignmentDocs } from './types';
 
-/** A null-prototype copy: names from outside can never reach Object.prototype. */
-const safeCopy = <T>(source?: Record<string, T>): Record<string, T> => Object.assign(Object.create(null), source);
+/**
+ * A null-prototype copy: names from outside can never reach Object.prototype. Hostile values
+ * (a getter or Proxy that throws) lose only the entries that throw, each logged.
+ */
+function safeCopy<T>(source?: Record<string, T>, log?: Logger): Record<string, T> {
+  const copy: Record<string, T> = Object.create(null);
+  if (!source) return copy;
+  try {
+    for (const key of Object.keys(source)) {
+      try {
+        copy[key] = source[key];
+      } catch (error) {
+        if (log) log('Ignored an entry that cannot be read', { key, error });
+      }
+    }
+  } catch (error) {
+    if (log) log('Ignored an object that cannot be read', { error });
+  }
+  return copy;
+}
 /** Read-only options left out share one empty object (setters replace them, never mutate). */
 const NONE: Record<string, never> = Object.freeze(Object.create(null));
-const readOnlyCopy = <T>(source?: Record<string, T>): Record<string, T> => (source ? safeCopy(source) : NONE);
+const readOnlyCopy = <T>(source: Record<string, T> | undefined, log: Logger): Record<string, T> => (source ? safeCopy(source, log) : NONE);
 
 /**
  * Sticky docs by `attr||value`, only well-formed ones. A plain object, not a null-prototype one:
  * V8 writes those several times slower, and every key contains `||`, so none names anything inherited.
  */
-function stickyDocsCopy(docs?: StickyAssignmentDocs): StickyAssignmentDocs {
+function stickyDocsCopy(docs: StickyAssignmentDocs | undefined, log: Logger): StickyAssignmentDocs {
   const copy: StickyAssignmentDocs = {};
-  for (const key in docs) {
-    if (key.indexOf('||') > 0 && Object.prototype.hasOwnProperty.call(docs, key) && isStickyDoc(docs[key])) copy[key] = docs[key];
+  const checked = safeCopy(docs, log);
+  for (const key in checked) {
+    try {
+      if (key.indexOf('||') > 0 && isStickyDoc(checked[key])) copy[key] = checked[key];
+    } catch (error) {
+      log('Ignored a sticky doc that cannot be read', { key, error });
+    }
   }
   return copy;
 }
 
-const toMap = (forced?: Record<string, unknown> | Map<string, unknown>) =>
-  forced && new Map(forced instanceof Map ? forced : Object.entries(forced));
+const toMap = (forced: Record<string, unknown> | Map<string, unknown> | undefined, log: Logger) => {
+  if (!forced) return undefined;
+  try {
+    return new Map(forced instanceof Map ? forced : Object.entries(safeCopy(forced, log)));
+  } catch (error) {
+    log('Ignored forced features that cannot be read', { error });
+    return new Map<string, unknown>();
+  }
+};
 
 const unknownFeature = () => featureResult(null, 'unknownFeature');
 
 /** What `run` gives when evaluation failed: variation 0, not in the experiment. */
-const controlOf = (experiment: Experiment): ExperimentResult => ({
-  key: '0', featureId: null, inExperiment: false, hashUsed: false, variationId: 0, hashAttribute: 'id', hashValue: '', stickyBucketUsed: false,
-  value: (Array.isArray(experiment && experiment.variations) ? experiment.variations : [])[0],
-});
+const controlOf = (experiment: Experiment): ExperimentResult => {
+  let value: unknown;
+  try {
+    value = Array.isArray(experiment.variations) ? experiment.variations[0] : undefined;
+  } catch {
+    // An experiment that cannot even be read: no value.
+  }
+  return { key: '0', featureId: null, inExperiment: false, hashUsed: false, variationId: 0, hashAttribute: 'id', hashValue: '', stickyBucketUsed: false, value };
+};
 
 /** Run each listener; one that throws is logged and the rest still run. */
 function emit<A extends unknown[]>(listeners: Set<(...args: A) => void>, log: ClientOptions['log'] & {}, ...args: A): void {
@@ -81,20 +116,20 @@ export function createClient<F extends FeatureMap = FeatureMap, const P extends 
       : undefined);
 
   const ctx: EvalContext = {
-    attributes: safeCopy(options.attributes || { id: clientId }),
+    attributes: safeCopy(options.attributes || { id: clientId }, log),
     features: featureSet(options.features, log),
     savedGroups: options.savedGroups,
-    groups: readOnlyCopy(options.groups),
-    forcedVariations: readOnlyCopy(options.forcedVariations),
-    forcedFeatures: toMap(options.forcedFeatures),
-    overrides: safeCopy(options.overrides),
-    contextualBandits: readOnlyCopy(options.contextualBandits),
+    groups: readOnlyCopy(options.groups, log),
+    forcedVariations: readOnlyCopy(options.forcedVariations, log),
+    forcedFeatures: toMap(options.forcedFeatures, log),
+    overrides: safeCopy(options.overrides, log),
+    contextualBandits: readOnlyCopy(options.contextualBandits, log),
     url: options.url ?? (typeof location != 'undefined' ? location.href : undefined),
     allowUrlOverrides: options.allowUrlOverrides ?? inBrowser,
     qaMode: options.qaMode,
     // A server's decision (bots included) wins in the browser, or hydration could not match.
     enabled: options.enabled !== false && (!!hydrate || bots === false || !isBot(userAgent, bots === true ? null : bots)),
-    stickyDocs: options.stickyBucketStore === false ? undefined : stickyDocsCopy(options.stickyBucketAssignmentDocs),
+    stickyDocs: options.stickyBucketStore === false ? undefined : stickyDocsCopy(options.stickyBucketAssignmentDocs, log),
     assigned: [],
     log,
   };
@@ -232,17 +267,17 @@ export function createClient<F extends FeatureMap = FeatureMap, const P extends 
     run: (experiment, evalOptions) => runInline(experiment, evalOptions),
     getAttributes: () => ({ ...ctx.attributes }),
     setAttributes(attributes) {
-      ctx.attributes = safeCopy(attributes);
+      ctx.attributes = safeCopy(attributes, log);
       loadStickyDocs();
       notify();
     },
     setFeatures,
     setForcedVariations(forced) {
-      ctx.forcedVariations = safeCopy(forced);
+      ctx.forcedVariations = safeCopy(forced, log);
       notify();
     },
     setForcedFeatures(forced) {
-      ctx.forcedFeatures = toMap(forced);
+      ctx.forcedFeatures = toMap(forced, log);
       notify();
     },
     setURL(url) {

@@ -29,71 +29,6 @@ import {
 import { compileSafeRegex } from '../../src/regex';
 import { mulberry32 } from '../helpers/random';
 
-/**
- * Known defects of src/client.ts and src/payload.ts (issue 14, defect 4), being fixed in the
- * core rewrite: a failure matching one of these is tolerated (and counted), any other fails.
- * DELETE THIS LIST once the rewrite is merged: the fuzzer then asserts the whole contract.
- */
-const KNOWN_CLIENT_DEFECTS: { id: string; reproducer: string; method: RegExp; error: RegExp }[] = [
-  {
-    id: 'payload-getters',
-    reproducer:
-      "createClient({ features: { f: { get rules() { throw new Error('boom') } } } }), or setFeatures of a Proxy that throws: " +
-      'compileFeatures reads the payload unguarded, so a throwing getter or Proxy escapes createClient/setFeatures',
-    method: /^(createClient|setFeatures)$/,
-    error: /^threw FuzzTrap:/,
-  },
-  {
-    id: 'copied-getters',
-    reproducer:
-      "createClient({ attributes: { get id() { throw new Error('boom') } } }), client.setAttributes / setForcedVariations / " +
-      'setForcedFeatures of such an object or a throwing Proxy: safeCopy/toMap copy it unguarded, so the error escapes',
-    method: /^(createClient|setAttributes|setForcedVariations|setForcedFeatures)$/,
-    error: /^threw FuzzTrap:/,
-  },
-  {
-    id: 'run-fallback',
-    reproducer:
-      "client.run({ get key() { throw new Error('boom') }, variations: [0, 1] }): run() catches the evaluation error, " +
-      'then its fallback reads experiment.key and experiment.variations again and throws',
-    method: /: run/,
-    error: /^threw FuzzTrap:/,
-  },
-  {
-    id: 'experiments-null',
-    reproducer: "createClient({ experiments: { e: null } }): registerDefinedBandits reads null.bandit (TypeError)",
-    method: /^createClient$/,
-    error: /reading 'bandit'.*client\.ts/,
-  },
-  {
-    id: 'bandit-config-json',
-    reproducer:
-      "createClient({ features: { f: { rules: [{ key: 'b', variations: [0, 1], bandit: { x: 1n } }, " +
-      "{ key: 'b', variations: [0, 1], bandit: { x: 1n } }] } } }): registerBandit compares a re-registered bandit's " +
-      'settings with JSON.stringify, which throws on a BigInt or a cycle in them',
-    method: /^(createClient|setFeatures|log: Feature evaluation failed)$/,
-    error: /(serialize a BigInt|circular structure).*client\.ts/,
-  },
-  {
-    id: 'sticky-docs-unchecked',
-    reproducer:
-      "createClient({ stickyBucketAssignmentDocs: { 'id||v1': { attributeName: 'id', attributeValue: 'v1' } }, " +
-      "features: { f: { rules: [{ key: 'e', variations: [0, 1] }] } } }).evalFeature('f'): given docs are not checked " +
-      '(isStickyDoc), and recording the assignment reads doc.assignments of one without them: "Feature evaluation failed", source unknownFeature',
-    method: /^log: Feature evaluation failed$/,
-    error: /reading '[^']*__\d+'\).*client\.ts/,
-  },
-  {
-    id: 'bandit-arm-names',
-    reproducer:
-      "createClient({ features: { f: { rules: [{ key: 'b', variations: [Object.create(null), 1], bandit: {} }] } } }) or " +
-      "createClient({ experiments: { e: { bandit: {}, variations: 'ab' } } }): registerBandit names arms with " +
-      'variations.map(String), which throws for a string of variations, objects without toString and symbols ' +
-      '(out of createClient/setFeatures, and logged as "Feature evaluation failed" when an evaluation registers it)',
-    method: /^(createClient|setFeatures|log: Feature evaluation failed)$/,
-    error: /(Cannot convert (object to primitive value|a Symbol value to a string)|variations\.map is not a function).*client\.ts/,
-  },
-];
 
 const SEED = Number(process.env.FUZZ_SEED ?? 14);
 const CASES = Number(process.env.FUZZ_CASES ?? 3000);
@@ -388,13 +323,11 @@ function describeError(error: unknown): string {
 type Call = <T>(method: string, fn: () => T, mayThrowTrap?: boolean) => T | undefined;
 
 /** Runs one case; returns the number of calls made. */
-function runCase(caseSeed: number, failures: Failure[], tolerated: Map<string, number>, slow: Failure[]): number {
+function runCase(caseSeed: number, failures: Failure[], slow: Failure[]): number {
   const gen = new Gen(mulberry32(caseSeed));
   let calls = 0;
   const fail = (method: string, problem: string) => {
-    const known = KNOWN_CLIENT_DEFECTS.find((defect) => defect.method.test(method) && defect.error.test(problem));
-    if (known) tolerated.set(known.id, (tolerated.get(known.id) || 0) + 1);
-    else failures.push({ caseSeed, method, problem });
+    failures.push({ caseSeed, method, problem });
   };
   /**
    * Calls `fn` under the hang guard. Nothing may throw, except (with `mayThrowTrap`) the app's
@@ -509,12 +442,11 @@ describe('payload fuzzer', () => {
     const label = ONLY_CASE === undefined ? `cases ${first + 1}-${first + seeds.length} of ${CASES}` : `case ${ONLY_CASE}`;
     it(`${label} (seed ${SEED}): no throw, no hang, no pollution`, () => {
       const failures: Failure[] = [];
-      const tolerated = new Map<string, number>();
       const slow: Failure[] = [];
       let calls = 0;
       const start = performance.now();
       for (const caseSeed of seeds) {
-        calls += runCase(caseSeed, failures, tolerated, slow);
+        calls += runCase(caseSeed, failures, slow);
         const polluted = ownKeys(Object.prototype) !== before.object || ownKeys(Array.prototype) !== before.array || ({} as Record<string, unknown>).polluted !== undefined;
         if (polluted) {
           failures.push({ caseSeed, method: '(after the case)', problem: 'Object.prototype or Array.prototype changed' });
@@ -526,11 +458,11 @@ describe('payload fuzzer', () => {
       // only a call slow in both runs is a hang.
       for (const caseSeed of new Set(slow.map((f) => f.caseSeed))) {
         const again: Failure[] = [];
-        runCase(caseSeed, [], new Map(), again);
+        runCase(caseSeed, [], again);
         failures.push(...again);
       }
       const seconds = ((performance.now() - start) / 1000).toFixed(1);
-      console.info(`[fuzz] seed ${SEED}, ${label}: ${calls} calls in ${seconds} s; known client defects tolerated: ${JSON.stringify(Object.fromEntries(tolerated))}`);
+      console.info(`[fuzz] seed ${SEED}, ${label}: ${calls} calls in ${seconds} s`);
       expect(failures.map((f) => `case seed ${f.caseSeed} (replay: FUZZ_CASE_SEED=${f.caseSeed}): ${f.method} ${f.problem}`)).toEqual([]);
     });
   }

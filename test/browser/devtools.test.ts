@@ -2,8 +2,8 @@
  * The DevTools panel in real Chromium, on the demo's plain page (`data-devtools`, strict CSP):
  * off without its URL parameter; with it, a keyboard-usable dialog listing what the page
  * evaluated; forcing a flag value and a variant changes the page at once, lasts for the tab's
- * session, is never sent anywhere, and one button clears it. Saves the README's screenshot
- * (docs/devtools.png).
+ * session, is never sent anywhere, and one button clears it. Takes the README's screenshot:
+ * into .cache/, or over docs/devtools.png with SPLITFLAP_SCREENSHOTS=1.
  */
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -13,7 +13,8 @@ import { createSixpackServer } from '../../examples/sixpack-server/server';
 import { buildScript, startSite, type Site } from '../../examples/site';
 import { describeInBrowser, launchChromium, newContext } from './harness';
 
-const screenshot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../docs/devtools.png');
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const screenshot = path.join(root, process.env.SPLITFLAP_SCREENSHOTS == '1' ? 'docs' : '.cache', 'devtools.png');
 
 describeInBrowser('DevTools panel', () => {
   let browser: Browser;

@@ -72,8 +72,12 @@ export const entries = {
   baseplate: 'src/plugins/baseplate/index.ts',
   decrypt: 'src/plugins/decrypt.ts',
   dom: 'src/plugins/dom/markup.ts',
+  server: 'src/server.ts',
+  next: 'src/next/index.ts',
   openfeature: 'src/plugins/openfeature/index.ts',
   analytics: 'src/plugins/analytics/index.ts',
+  consent: 'src/plugins/consent/index.ts',
+  devtools: 'src/plugins/devtools/index.ts',
 };
 
 export default defineConfig([
@@ -91,11 +95,13 @@ export default defineConfig([
     sourcemap: true,
     clean: true,
     target: 'es2020',
-    external: ['react', 'react-dom', /^@openfeature\//],
+    external: ['react', 'react-dom', /^next(\/|$)/, /^@openfeature\//],
   },
   {
-    // One <script> tag: everything but bandits bundled, minified, exposed as the global `Splitflap`;
-    // `splitflap.bandits.js` is loaded by it only on pages with a bandit experiment.
+    // One <script> tag: everything but bandits and DevTools bundled, minified, exposed as the global
+    // `Splitflap`; `splitflap.bandits.js` is loaded by it only on pages with a bandit experiment,
+    // `splitflap.live.js` only for a payload with a stream, `splitflap.devtools.js` only when
+    // `data-devtools` allows it and it is asked for.
     entry: { splitflap: 'src/browser/index.ts' },
     format: ['iife'],
     globalName: 'Splitflap',
@@ -105,8 +111,9 @@ export default defineConfig([
     outExtension: () => ({ js: '.global.js' }),
   },
   {
-    // No global name: it must not replace `Splitflap`; it sets `window.SplitflapBandits` itself.
-    entry: { 'splitflap.bandits': 'src/browser/bandits.ts' },
+    // No global name: they must not replace `Splitflap`; they set `window.SplitflapBandits`,
+    // `window.SplitflapDevtools` and `window.SplitflapLive` themselves.
+    entry: { 'splitflap.bandits': 'src/browser/bandits.ts', 'splitflap.devtools': 'src/browser/devtools.ts', 'splitflap.live': 'src/browser/live.ts' },
     format: ['iife'],
     minify: true,
     sourcemap: true,

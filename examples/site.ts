@@ -37,12 +37,20 @@ const TYPES: Record<string, string> = {
   '.ico': 'image/x-icon',
 };
 
+/** The files the script tag loads from its own base URL when a page needs them, by file name. */
+const LAZY_FILES: Record<string, string> = {
+  'splitflap.bandits.js': 'src/browser/bandits.ts',
+  'splitflap.devtools.js': 'src/browser/devtools.ts',
+  'splitflap.live.js': 'src/browser/live.ts',
+};
+
 /**
  * The script-tag build as `dist/` has it: IIFE, global `Splitflap`, minified, with a source map,
- * plus `splitflap.bandits.js`, the bandit code the tag loads from its own base URL when a page
- * has a bandit experiment.
+ * plus the files the tag loads from its own base URL when a page needs them (`lazy`, by file
+ * name): bandit code, the payload stream follower and the DevTools panel. `bandits` is
+ * `lazy['splitflap.bandits.js']`.
  */
-export async function buildScript(): Promise<{ js: string; map: string; bandits: string }> {
+export async function buildScript(): Promise<{ js: string; map: string; bandits: string; lazy: Record<string, string> }> {
   const bundle = (entry: string, outfile: string) =>
     build({
       entryPoints: [path.join(root, entry)],
@@ -56,10 +64,12 @@ export async function buildScript(): Promise<{ js: string; map: string; bandits:
       write: false,
       logLevel: 'error',
     });
-  const [main, bandits] = await Promise.all([bundle('src/browser/index.ts', 'splitflap.global.js'), bundle('src/browser/bandits.ts', 'splitflap.bandits.js')]);
-  const js = main.outputFiles.find((f) => f.path.endsWith('.js'))!.text;
+  const text = (result: Awaited<ReturnType<typeof bundle>>) => result.outputFiles.find((f) => f.path.endsWith('.js'))!.text;
+  const names = Object.keys(LAZY_FILES);
+  const [main, ...others] = await Promise.all([bundle('src/browser/index.ts', 'splitflap.global.js'), ...names.map((name) => bundle(LAZY_FILES[name]!, name))]);
+  const lazy = Object.fromEntries(names.map((name, index) => [name, text(others[index]!)]));
   const map = main.outputFiles.find((f) => f.path.endsWith('.map'))!.text;
-  return { js: js + '//# sourceMappingURL=splitflap.global.js.map\n', map, bandits: bandits.outputFiles.find((f) => f.path.endsWith('.js'))!.text };
+  return { js: text(main) + '//# sourceMappingURL=splitflap.global.js.map\n', map, bandits: lazy['splitflap.bandits.js']!, lazy };
 }
 
 /**
@@ -74,7 +84,7 @@ export interface ReactSite {
 export interface SiteOptions {
   /** The Sixpack server that `/sixpack/` forwards to. */
   sixpackUrl: string;
-  script: { js: string; map: string; bandits: string };
+  script: { js: string; map: string; lazy: Record<string, string> };
   react?: ReactSite | null;
 }
 
@@ -125,9 +135,9 @@ export async function startSite(options: SiteOptions, port = 0): Promise<Site> {
         res.writeHead(200, { 'content-type': TYPES[map ? '.map' : '.js']!, 'cache-control': 'no-cache' });
         return void res.end(map ? options.script.map : options.script.js);
       }
-      if (url.pathname === '/splitflap.bandits.js') {
+      if (Object.prototype.hasOwnProperty.call(options.script.lazy, url.pathname.slice(1))) {
         res.writeHead(200, { 'content-type': TYPES['.js']!, 'cache-control': 'no-cache' });
-        return void res.end(options.script.bandits);
+        return void res.end(options.script.lazy[url.pathname.slice(1)]);
       }
       if (section === 'sixpack') return proxy(req, res, new URL(sixpack + '/' + rest.join('/') + url.search));
       if (sections[section] !== undefined && rest.length === 0) return void res.writeHead(301, { location: `/${section}/` }).end();

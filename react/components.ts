@@ -1,11 +1,11 @@
 /**
  * Components: `<Flag>`, `<Variant>` and `<SplitflapReady>`, each a few lines over the hooks.
  */
-import { createElement, useEffect, useState, useSyncExternalStore, type ReactNode } from 'react';
+import { createElement, useEffect, useState, type ReactNode } from 'react';
 import type { Experiment } from '../src/index';
 import type { ParticipateOptions } from '../src/plugins/sixpack';
 import { useClientFor, type FeatureKey, type Features } from './context';
-import { useEvaluation, useFeatureFor, useParticipateFor } from './hooks';
+import { useEvaluation, useFeatureFor, useParticipateFor, useReadyFor } from './hooks';
 
 /** Props of {@link Flag}. */
 export interface FlagProps {
@@ -83,19 +83,16 @@ export interface SplitflapReadyProps {
 /**
  * Renders `fallback` until the client is ready (stored sticky buckets and the first payload are
  * in), then `children`: returning visitors never see a variant flip, at the cost of a short wait
- * on first paint. Not needed when the client was hydrated from a ready server snapshot.
+ * on first paint. Not needed when the client was hydrated from a ready server snapshot. For
+ * Suspense instead of a fallback prop, see `useSplitflapReady()`.
  */
 export function SplitflapReady({ fallback = null, timeout, children }: SplitflapReadyProps): ReactNode {
-  const client = useClientFor('<SplitflapReady>');
-  const ready = useSyncExternalStore(client.subscribe, () => client.getSnapshot().ready, () => client.getSnapshot().ready);
+  const ready = useReadyFor(useClientFor('<SplitflapReady>'));
   const [late, setLate] = useState(false);
   useEffect(() => {
-    if (ready) return;
-    void client.ready();
-    if (timeout != null) {
-      const timer = setTimeout(() => setLate(true), timeout);
-      return () => clearTimeout(timer);
-    }
-  }, [client, ready, timeout]);
+    if (ready || timeout == null) return;
+    const timer = setTimeout(() => setLate(true), timeout);
+    return () => clearTimeout(timer);
+  }, [ready, timeout]);
   return ready || late ? children : fallback;
 }

@@ -5,7 +5,8 @@
  * components whose result changed. Evaluation defers its exposure (`track`), and the hook reports
  * it in an effect: only for results React really committed, deduplicated by the client.
  */
-import { useEffect, useRef, useState, useSyncExternalStore } from 'react';
+import * as React from 'react';
+import { useEffect, useMemo, useRef, useState, useSyncExternalStore } from 'react';
 import type {
   Client,
   ClientSnapshot,
@@ -66,32 +67,115 @@ export function useEvaluation<I, T>(name: string, input: I, evaluate: (client: C
   return entry.v;
 }
 
+/** Options of the feature and experiment hooks. */
+export interface EvaluationHookOptions {
+  /**
+   * Suspend (to the nearest `<Suspense>`) until the client is ready: stored sticky buckets, a
+   * remote payload and plugins' start-up tasks are in, or `readyTimeoutMs` passed. The component
+   * then renders its final result only, never a provisional one. Never suspends with a client
+   * hydrated from a ready server snapshot. See {@link useSplitflapReady}.
+   */
+  suspense?: boolean;
+}
+
+/** A result and whether it is final: `ready` is false while stored sticky buckets or a payload may still change it. */
+export type WithReady<R> = R & {
+  /** Whether the client is ready, so this result will not change by itself (only by new attributes, payloads, …). */
+  ready: boolean;
+};
+
+/** `client.ready()`, asked once per client: Suspense needs the same promise on every retry. */
+const readyPromises = new WeakMap<object, Promise<void>>();
+export function whenReady(client: Client<Features>): Promise<void> {
+  let promise = readyPromises.get(client);
+  if (!promise) readyPromises.set(client, (promise = client.ready()));
+  return promise;
+}
+
+/** Whether `client` is ready; while it is not, asks it to get ready (once per client). */
+export function useReadyFor(client: Client<Features>): boolean {
+  const ready = useSyncExternalStore(client.subscribe, () => client.getSnapshot().ready, () => client.getSnapshot().ready);
+  useEffect(() => {
+    if (!ready) void whenReady(client);
+  }, [client, ready]);
+  return ready;
+}
+
+/** Suspend until `client` is ready (React 19's `use`, else the thrown promise React 18 expects). */
+function suspendUntilReady(client: Client<Features>): void {
+  const promise = whenReady(client);
+  const use = (React as { use?: (usable: Promise<void>) => void }).use;
+  if (use) use(promise);
+  else throw promise;
+}
+
+/**
+ * Suspends the component (to the nearest `<Suspense fallback>`) until the client is ready:
+ * stored sticky buckets, a remote payload and plugins' start-up tasks are in, or the client's
+ * `readyTimeoutMs` passed. The promise is cached per client. For apps that prefer Suspense to a
+ * loading state (`<SplitflapReady>`) or to reading `ready` from a hook's result. On a server,
+ * await `client.ready()` before rendering instead, and nothing suspends.
+ */
+export function useSplitflapReady(): void {
+  const client = useClientFor('useSplitflapReady()');
+  if (!useReadyFor(client)) suspendUntilReady(client);
+}
+
+/**
+ * `result` with `ready`, one object per distinct pair; suspends first when asked to. (Hooks that
+ * give no `ready` read it without subscribing, {@link useSuspenseIfAsked}, so they re-render only
+ * when their own result changes.)
+ */
+function useWithReady<R extends object>(name: string, result: R, options: EvaluationHookOptions | undefined): WithReady<R> {
+  const client = useClientFor(name);
+  const ready = useReadyFor(client);
+  const details = useMemo(() => ({ ...result, ready }), [result, ready]);
+  if (!ready && options && options.suspense) suspendUntilReady(client);
+  return details;
+}
+
+/** Suspend when `{ suspense: true }` and the client is not ready yet (read without subscribing). */
+function useSuspenseIfAsked(name: string, options: EvaluationHookOptions | undefined): void {
+  const client = useClientFor(name);
+  if (options && options.suspense && !client.getSnapshot().ready) suspendUntilReady(client);
+}
+
 /** `useFeature` for `name` (a hook or component, named in the missing-provider error). */
 export const useFeatureFor = <K extends FeatureKey>(name: string, key: K): FeatureResult<Features[K] | null> =>
   useEvaluation(name, key, (client, k, o) => client.evalFeature(k, o));
 
-/** The full result of feature `key`: `value`, `on`, `off`, `source`, `experimentResult`, … */
-export function useFeature<K extends FeatureKey>(key: K): FeatureResult<Features[K] | null> {
-  return useFeatureFor('useFeature()', key);
+/**
+ * The full result of feature `key`: `value`, `on`, `off`, `source`, `experimentResult`, …, and
+ * `ready` (whether it is final). With `{ suspense: true }` the component suspends until it is.
+ */
+export function useFeature<K extends FeatureKey>(key: K, options?: EvaluationHookOptions): WithReady<FeatureResult<Features[K] | null>> {
+  return useWithReady('useFeature()', useFeatureFor('useFeature()', key), options);
 }
 
-/** Whether feature `key` is on (truthy). Unknown features are off. */
-export function useFeatureIsOn(key: FeatureKey): boolean {
-  return useFeatureFor('useFeatureIsOn()', key).on;
+/** Whether feature `key` is on (truthy). Unknown features are off. `{ suspense: true }`: see {@link useFeature}. */
+export function useFeatureIsOn(key: FeatureKey, options?: EvaluationHookOptions): boolean {
+  const { on } = useFeatureFor('useFeatureIsOn()', key);
+  useSuspenseIfAsked('useFeatureIsOn()', options);
+  return on;
 }
 
 /**
  * The value of feature `key`, or `fallback` when it is unknown, null, or of another type than
- * `fallback`. The fallback's type is the value's type.
+ * `fallback`. The fallback's type is the value's type. `{ suspense: true }`: see {@link useFeature}.
  */
-export function useFeatureValue<K extends FeatureKey, V extends Features[K]>(key: K, fallback: V): WidenPrimitives<V> {
+export function useFeatureValue<K extends FeatureKey, V extends Features[K]>(key: K, fallback: V, options?: EvaluationHookOptions): WidenPrimitives<V> {
   const value: unknown = useFeatureFor('useFeatureValue()', key).value;
+  useSuspenseIfAsked('useFeatureValue()', options);
   return (value == null || (fallback != null && typeof value != typeof fallback) ? fallback : value) as WidenPrimitives<V>;
 }
 
-/** Run an inline experiment (`{ key, variations, … }`); the object may be written inline. */
-export function useExperiment<T>(experiment: Experiment<T>): ExperimentResult<T> {
-  return useEvaluation('useExperiment()', experiment, (client, exp, o) => client.run(exp, o));
+/**
+ * Run an inline experiment (`{ key, variations, … }`); the object may be written inline. The
+ * result carries `ready` (whether it is final); `{ suspense: true }` suspends until it is.
+ */
+export function useExperiment<T>(experiment: Experiment<T>, options?: EvaluationHookOptions): WithReady<ExperimentResult<T>> {
+  const name = 'useExperiment()';
+  return useWithReady(name, useEvaluation(name, experiment, (client, exp, o) => client.run(exp, o)), options);
 }
 
 /** What {@link useParticipate} gives: never without an alternative. */

@@ -13,7 +13,10 @@ export {
   useFeatureIsOn,
   useFeatureValue,
   useParticipate,
+  useSplitflapReady,
+  type EvaluationHookOptions,
   type ParticipateState,
+  type WithReady,
 } from './hooks';
 export { Flag, SplitflapReady, Variant, type FlagProps, type SplitflapReadyProps, type VariantChildren, type VariantProps } from './components';
 export { TestSplitflapProvider, type TestSplitflapProviderProps } from './testing';

@@ -22,9 +22,9 @@ const entryFile = (name, code) => {
 };
 
 const rows = [
-  { name: 'core: import { createClient }', entry: entryFile('create-client', "export { createClient } from '../../src/index';\n"), budget: 7 * KB, ceiling: 9.4 * KB, growthbook: 'gb-client' },
+  { name: 'core: import { createClient }', entry: entryFile('create-client', "export { createClient } from '../../src/index';\n"), budget: 7 * KB, ceiling: 12.7 * KB, growthbook: 'gb-client' },
   { name: 'core: whole entry (splitflap)', entry: 'src/index.ts' },
-  { name: 'react incl. core (splitflap/react)', entry: 'react/index.ts', budget: 8.5 * KB, ceiling: 11.2 * KB },
+  { name: 'react incl. core (splitflap/react)', entry: 'react/index.ts', budget: 8.5 * KB, ceiling: 14.7 * KB },
   { name: 'plugin: splitflap/remote', entry: 'src/plugins/remote/index.ts' },
   { name: 'plugin: splitflap/sixpack', entry: 'src/plugins/sixpack/index.ts' },
   { name: 'plugin: splitflap/bandits', entry: 'src/plugins/bandits/index.ts' },
@@ -32,6 +32,8 @@ const rows = [
   { name: 'plugin: splitflap/baseplate', entry: 'src/plugins/baseplate/index.ts' },
   { name: 'plugin: splitflap/decrypt', entry: 'src/plugins/decrypt.ts' },
   { name: 'plugin: splitflap/dom', entry: 'src/plugins/dom/markup.ts' },
+  { name: 'server: splitflap/server', entry: 'src/server.ts' },
+  { name: 'server: splitflap/next', entry: 'src/next/index.ts' },
   { name: 'plugin: splitflap/openfeature (whole entry)', entry: 'src/plugins/openfeature/index.ts' },
   { name: '  openfeature: SplitflapWebProvider', entry: entryFile('of-web', "export { SplitflapWebProvider } from '../../src/plugins/openfeature';\n") },
   { name: '  openfeature: SplitflapServerProvider', entry: entryFile('of-server', "export { SplitflapServerProvider } from '../../src/plugins/openfeature';\n") },
@@ -40,8 +42,12 @@ const rows = [
   { name: '  analytics: segment', entry: entryFile('an-segment', "export { segment } from '../../src/plugins/analytics';\n") },
   { name: '  analytics: endpoint', entry: entryFile('an-endpoint', "export { endpoint } from '../../src/plugins/analytics';\n") },
   { name: '  analytics: ga4 + segment + endpoint', entry: entryFile('an-all', "export { ga4, segment, endpoint } from '../../src/plugins/analytics';\n") },
-  { name: 'script tag (splitflap.global.js)', entry: 'src/browser/index.ts', format: 'iife', budget: 12 * KB, ceiling: 15.9 * KB, growthbook: 'gb-auto' },
+  { name: 'plugin: splitflap/consent', entry: 'src/plugins/consent/index.ts' },
+  { name: 'plugin: splitflap/devtools', entry: 'src/plugins/devtools/index.ts' },
+  { name: 'script tag (splitflap.global.js)', entry: 'src/browser/index.ts', format: 'iife', budget: 12 * KB, ceiling: 23.1 * KB, growthbook: 'gb-auto' },
   { name: 'script tag bandits (splitflap.bandits.js)', entry: 'src/browser/bandits.ts', format: 'iife' },
+  { name: 'script tag DevTools (splitflap.devtools.js)', entry: 'src/browser/devtools.ts', format: 'iife' },
+  { name: 'script tag stream (splitflap.live.js)', entry: 'src/browser/live.ts', format: 'iife' },
 ];
 const growthbook = {
   'gb-client': { name: 'GrowthBook: import { GrowthBook }', entry: entryFile('gb-client', "export { GrowthBook } from '@growthbook/growthbook';\n") },
@@ -67,7 +73,7 @@ async function measure({ entry, file, format = 'esm' }) {
     outdir,
     globalName: esm ? undefined : 'Splitflap',
     target: 'es2018',
-    external: ['react', 'react-dom', 'react/jsx-runtime', '@openfeature/*'],
+    external: ['react', 'react-dom', 'react/jsx-runtime', 'next', 'next/*', '@openfeature/*'],
     write: false,
     metafile: true,
     logLevel: 'error',

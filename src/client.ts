@@ -99,7 +99,12 @@ export function createClient<F extends FeatureMap = FeatureMap, const P extends 
     log,
   };
   /** The state `hydrate` gave, frozen (setters replace the fields, sticky docs are copied). */
-  const hydrationCtx: EvalContext | undefined = hydrate && { ...ctx, stickyDocs: ctx.stickyDocs && { ...ctx.stickyDocs } };
+  const hydrationCtx: EvalContext | undefined = hydrate && {
+    ...ctx,
+    // The server's overrides as it evaluated (plugins' layers included: bandit weights), for the hydrating render only.
+    overrides: hydrate.overrides ? safeCopy(hydrate.overrides) : ctx.overrides,
+    stickyDocs: ctx.stickyDocs && { ...ctx.stickyDocs },
+  };
 
   const listeners = new Set<() => void>();
   const featureListeners = new Set<(features: FeatureDefinitions | undefined) => void>();
@@ -264,6 +269,8 @@ export function createClient<F extends FeatureMap = FeatureMap, const P extends 
       url: ctx.url,
       allowUrlOverrides: ctx.allowUrlOverrides,
       groups: { ...ctx.groups },
+      overrides: { ...ctx.overrides },
+      contextualBandits: { ...ctx.contextualBandits },
       ready: snapshot.ready,
     }),
     subscribe(listener) {

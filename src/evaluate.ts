@@ -8,8 +8,8 @@
  */
 import { evalCondition } from './conditions';
 import { chooseVariation, getBucketRanges, getEqualWeights, hash, inNamespace, inRange } from './hash';
+import { hashAttributeOf, identityOf, NO_META, stickyVariation, usesSticky, variationKey } from './bucketing';
 import type { FeatureSet } from './features';
-import { hasOlderBucket, stickyAttributeKey, stickyExperimentKey } from './sticky';
 import type {
   Attributes,
   ConditionInterface,
@@ -24,8 +24,6 @@ import type {
   ParentCondition,
   SavedGroups,
   StickyAssignmentDocs,
-  StickyAssignmentsDocument,
-  VariationMeta,
   VariationRange,
 } from './types';
 import { getQueryStringOverride, urlMatches } from './url';
@@ -59,8 +57,6 @@ export interface EvalContext {
   log?: Logger;
 }
 
-/** The fields that pick the identity an experiment or rollout hashes. */
-type Hashed = Pick<FeatureRule, 'hashAttribute' | 'fallbackAttribute' | 'disableStickyBucketing'>;
 
 const hasOwn = Object.prototype.hasOwnProperty;
 
@@ -72,8 +68,6 @@ function own<T>(record: Record<string, T> | undefined, key: string): T | undefin
   return record && hasOwn.call(record, key) ? record[key] : undefined;
 }
 
-/** Shared by every variation without metadata, so results allocate none. */
-const NO_META: VariationMeta = {};
 
 /** A feature's value and why it has it (`source`). */
 export function featureResult(
@@ -200,42 +194,6 @@ function failedPrerequisite(
   return failed;
 }
 
-/** An attribute value usable as an identity: a non-empty string or a non-zero number (anything else is no identity). */
-function identityValue(value: unknown): string | number | undefined {
-  return (typeof value === 'string' || typeof value === 'number') && value ? value : undefined;
-}
-
-/**
- * The attribute used for hashing and its value. The fallback attribute (e.g. an anonymous id
- * while `id` is unknown) is only used with sticky bucketing, which keeps the visitor in place
- * once the primary id appears.
- */
-function hashAttributeOf(
-  ctx: EvalContext,
-  attribute: string | undefined,
-  fallback?: string,
-): { hashAttribute: string; hashValue: string | number } {
-  let hashAttribute = attribute || 'id';
-  let hashValue = identityValue(ctx.attributes[hashAttribute]);
-  if (!hashValue && fallback) {
-    const fallbackValue = identityValue(ctx.attributes[fallback]);
-    if (fallbackValue) {
-      hashAttribute = fallback;
-      hashValue = fallbackValue;
-    }
-  }
-  return { hashAttribute, hashValue: hashValue || '' };
-}
-
-function usesSticky(ctx: EvalContext, hashed: Hashed): boolean {
-  return !!ctx.stickyDocs && !hashed.disableStickyBucketing;
-}
-
-/** The identity an experiment or rollout hashes: its fallback attribute only with sticky bucketing. */
-function identityOf(ctx: EvalContext, hashed: Hashed) {
-  return hashAttributeOf(ctx, hashed.hashAttribute, usesSticky(ctx, hashed) ? hashed.fallbackAttribute : undefined);
-}
-
 function isFilteredOut(ctx: EvalContext, filters: Filter[]): boolean {
   for (const filter of filters) {
     const { hashValue } = hashAttributeOf(ctx, filter.attribute);
@@ -275,51 +233,6 @@ function withContextualBandit(ctx: EvalContext, exp: Experiment, ref: string): E
   }
   copy.contextualBandit = { leafId, variationWeights: weights, banditVersion: definition.banditVersion };
   return copy;
-}
-
-/** The sticky doc of the identity `attribute` names, if any (one without assignments is none). */
-function stickyDoc(ctx: EvalContext, attribute: string | undefined): StickyAssignmentsDocument | undefined {
-  const { hashAttribute, hashValue } = hashAttributeOf(ctx, attribute);
-  const doc = hashValue ? ctx.stickyDocs![stickyAttributeKey(hashAttribute, hashValue)] : undefined;
-  return doc && typeof doc.assignments === 'object' && doc.assignments !== null ? doc : undefined;
-}
-
-/** The variation key the identity `attribute` names has stored under `expKey`, if any. */
-function storedAssignment(ctx: EvalContext, attribute: string | undefined, expKey: string): string | undefined {
-  const doc = stickyDoc(ctx, attribute);
-  return doc && doc.assignments[expKey];
-}
-
-/** Whether the primary or the fallback identity holds a bucket older than `exp.minBucketVersion`. */
-function hasBlockedBucket(ctx: EvalContext, exp: Experiment): boolean {
-  const min = exp.minBucketVersion;
-  if (!(min! > 0)) return false;
-  const primary = stickyDoc(ctx, exp.hashAttribute);
-  if (primary && hasOlderBucket(primary.assignments, exp.key, min!)) return true;
-  const fallback = exp.fallbackAttribute ? stickyDoc(ctx, exp.fallbackAttribute) : undefined;
-  return !!fallback && hasOlderBucket(fallback.assignments, exp.key, min!);
-}
-
-/** The stored variation key of `exp` at `bucketVersion`: the primary identity's wins over the fallback's. */
-function storedVariation(ctx: EvalContext, exp: Experiment, bucketVersion?: number): string | undefined {
-  const expKey = stickyExperimentKey(exp.key, bucketVersion);
-  return (
-    storedAssignment(ctx, exp.hashAttribute, expKey) ||
-    (exp.fallbackAttribute ? storedAssignment(ctx, exp.fallbackAttribute, expKey) : undefined)
-  );
-}
-
-/** `meta[index].key`, else the index: what results report and sticky buckets store. */
-const variationKey = (exp: Experiment, index: number): string => ((exp.meta && exp.meta[index]) || NO_META).key || '' + index;
-
-/** Looks up a sticky variation. Returns its index, -1 for none, or `'blocked'` (bucket version too old). */
-function stickyVariation(ctx: EvalContext, exp: Experiment): number | 'blocked' {
-  if (hasBlockedBucket(ctx, exp)) return 'blocked';
-  const stored = storedVariation(ctx, exp, exp.bucketVersion);
-  // GrowthBook matches only `meta[i].key`, so a rule without `meta` stored "0"/"1" and never
-  // found it again. We match the key the result reported: meta key, else the index.
-  for (let i = 0; stored && i < exp.variations.length; i++) if (variationKey(exp, i) === stored) return i;
-  return -1;
 }
 
 /**

@@ -65,24 +65,31 @@ export function isValidClientId(id: unknown): id is string {
 }
 
 /**
+ * The value of cookie `name` in an HTTP `Cookie` header (URI-decoded), or `undefined` when it is
+ * absent or cannot be decoded.
+ */
+export function cookieFromHeader(header: string | null | undefined, name: string): string | undefined {
+  if (!header) return undefined;
+  for (const part of header.split(';')) {
+    const eq = part.indexOf('=');
+    if (eq < 0 || part.slice(0, eq).trim() !== name) continue;
+    try {
+      return decodeURIComponent(part.slice(eq + 1).trim());
+    } catch {
+      return undefined;
+    }
+  }
+  return undefined;
+}
+
+/**
  * Read the client id from an HTTP `Cookie` header (server-side rendering, edge functions).
  * Returns `undefined` when absent or malformed.
  * @example createClient({ clientId: clientIdFromCookieHeader(req.headers.cookie) })
  */
 export function clientIdFromCookieHeader(header: string | null | undefined, name = DEFAULT_COOKIE_NAME): string | undefined {
-  if (!header) return undefined;
-  for (const part of header.split(';')) {
-    const eq = part.indexOf('=');
-    if (eq < 0 || part.slice(0, eq).trim() !== name) continue;
-    let value = part.slice(eq + 1).trim();
-    try {
-      value = decodeURIComponent(value);
-    } catch {
-      return undefined;
-    }
-    return isValidClientId(value) ? value : undefined;
-  }
-  return undefined;
+  const value = cookieFromHeader(header, name);
+  return isValidClientId(value) ? value : undefined;
 }
 
 /**

@@ -19,10 +19,24 @@
       document.getElementById('events').appendChild(item);
     });
   });
+  function showVisitor() {
+    document.getElementById('visitor').textContent =
+      'Visitor ' + client.clientId + ' · free-shipping ' + (client.isOn('free-shipping') ? 'on' : 'off');
+  }
   client.ready().then(function () {
     whenParsed(function () {
-      document.getElementById('visitor').textContent =
-        'Visitor ' + client.clientId + ' · free-shipping ' + (client.isOn('free-shipping') ? 'on' : 'off');
+      showVisitor();
+      // Live: the payload stream changes what the visitor gets without a reload.
+      client.subscribe(showVisitor);
+      // The demo server's switch (examples/live-payload.ts): every open page follows it.
+      var flip = document.getElementById('flip');
+      if (flip) flip.addEventListener('click', function () {
+        fetch('/api/features/plain/flip', {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ feature: 'free-shipping', value: !client.isOn('free-shipping') }),
+        });
+      });
     });
   });
 });

@@ -1,8 +1,11 @@
 /**
  * The script-tag build (`dist/splitflap.global.js`): the global `Splitflap`, with what a page
  * without a build step needs: local evaluation, remote payloads, Sixpack mode and declarative
- * markup (goal URLs included). Bandit code is a second file, `splitflap.bandits.js`, loaded from
- * this tag's own base URL only on a page that has a bandit experiment.
+ * markup (goal URLs included), and consent (`data-consent`). Bandit code is a second file,
+ * `splitflap.bandits.js`, loaded from this tag's own base URL only on a page that has a bandit
+ * experiment; the payload stream follower is `splitflap.live.js`, loaded only for a payload with
+ * a stream; the DevTools panel is `splitflap.devtools.js`, loaded only when `data-devtools`
+ * allows it and it is asked for.
  *
  * Configured by `data-*` attributes on its own <script> tag or by `window.splitflapConfig` set
  * before it (tag managers, where `document.currentScript` is missing), it starts a client as
@@ -10,15 +13,19 @@
  * `window.splitflapQueue` run once it has loaded, with `(Splitflap.client, Splitflap)`; later
  * pushes run at once. A second copy of the tag on the same page does nothing but warn.
  */
-import type { Client } from '../api';
+import type { Client, ClientOptions } from '../api';
 import { createClient } from '../client';
 import { resolveClientId } from '../identity';
 import { defaultLog } from '../log';
 import type { Plugin, PluginHost } from '../plugin';
 import type { BanditConfig, ExposureCallback, FeatureDefinitions, Logger } from '../types';
 import type { BanditMethods, BanditsOptions } from '../plugins/bandits';
+import { withConsent, type Consent, type ConsentMethods } from '../plugins/consent';
+import type { DevtoolsOptions } from '../plugins/devtools';
+import { devtoolsRequested } from '../plugins/devtools/session';
 import { markup } from '../plugins/dom/markup';
-import { remote } from '../plugins/remote';
+import { createRemote, type RemoteOptions } from '../plugins/remote/plugin';
+import type { followPayloadStream } from '../plugins/remote/live';
 import { sixpack, type SixpackMethods } from '../plugins/sixpack';
 
 export { createClient } from '../client';
@@ -30,13 +37,17 @@ export { generateClientId } from '../identity';
 export { memoryStickyBucketStore } from '../sticky';
 export { indexedDbStickyBucketStore, localStorageStickyBucketStore } from '../sticky-stores';
 export { markup } from '../plugins/dom/markup';
-export { remote } from '../plugins/remote';
 export { sixpack } from '../plugins/sixpack';
 
 /** Options of the script tag (`data-*` attributes) and of `window.splitflapConfig` (camelCased). */
 export interface ScriptConfig {
   /** A GrowthBook-format payload URL (`data-features-url`). */
   featuresUrl?: string;
+  /**
+   * Follow the payload's live stream (`data-features-stream`): a URL, or `""`/`true` for the one
+   * a GrowthBook proxy serves next to `featuresUrl` (`remote({ stream })`).
+   */
+  featuresStream?: boolean | string;
   /** An inline payload's `features`, as an object or JSON text (`data-features`). */
   features?: Record<string, unknown> | string;
   /** A Sixpack-compatible server; experiments not in the payload go there (`data-sixpack-url`). */
@@ -60,6 +71,16 @@ export interface ScriptConfig {
    * (`?experiment=1`) or a Sixpack alternative (`?sixpack-force-experiment=alt`). Default true.
    */
   allowUrlOverrides?: boolean | string;
+  /**
+   * `pending`, `granted` or `denied` (`data-consent`): wait for the visitor's consent
+   * (`withConsent`); answer with `Splitflap.client.setConsent()`. Absent: no consent management.
+   */
+  consent?: Consent;
+  /**
+   * The DevTools panel (`data-devtools`): `""` allows it with `?splitflap-devtools`, a name
+   * allows it with that URL parameter instead, `"true"` shows it on every load. Absent: never.
+   */
+  devtools?: boolean | string;
   /** `window.splitflapConfig` only: exposure callback (e.g. to push to a dataLayer). */
   onExposure?: ExposureCallback;
   /** `window.splitflapConfig` only: where recovered problems are reported; default `console.warn`. */
@@ -67,16 +88,22 @@ export interface ScriptConfig {
 }
 
 /** The client the script tag drives: Sixpack methods when `sixpackUrl` is set, bandit methods once loaded. */
-export type PageClient = Client & Partial<SixpackMethods> & Partial<BanditMethods>;
+export type PageClient = Client & Partial<SixpackMethods> & Partial<BanditMethods> & Partial<ConsentMethods>;
 
-const KEYS = ['featuresUrl', 'features', 'sixpackUrl', 'cookieName', 'attributes', 'antiFlicker', 'antiFlickerTimeout', 'goals', 'enabled', 'qaMode', 'allowUrlOverrides'] as const;
+const KEYS = ['featuresUrl', 'featuresStream', 'features', 'sixpackUrl', 'cookieName', 'attributes', 'antiFlicker', 'antiFlickerTimeout', 'goals', 'enabled', 'qaMode', 'allowUrlOverrides', 'consent', 'devtools'] as const;
 /** A boolean option from JS or from an attribute: `""` and `"true"` are true, `"false"` is false. */
 const flag = (value: unknown): boolean | undefined => (value == null ? undefined : value !== false && value !== 'false');
 const fn = <T>(value: T) => (typeof value == 'function' ? value : undefined);
 /** Set on `window` by the first copy of the tag. */
 const LOADED = '__splitflapLoaded';
-/** Set on `window` by `splitflap.bandits.js`. */
+/** Set on `window` by `splitflap.bandits.js`, `splitflap.devtools.js` and `splitflap.live.js`. */
 const BANDITS = 'SplitflapBandits';
+const DEVTOOLS = 'SplitflapDevtools';
+const LIVE = 'SplitflapLive';
+/** `data-devtools=""` allows this URL parameter. */
+const DEVTOOLS_PARAM = 'splitflap-devtools';
+/** A boolean attribute: present (`""`) or `"true"`. */
+const on = (value: unknown) => value === true || value === '' || value === 'true';
 
 /**
  * The configuration: `window.splitflapConfig` overridden by known `data-*` attributes of the
@@ -117,6 +144,28 @@ const hasBanditRule = (features: FeatureDefinitions | undefined) =>
 export let client: PageClient | undefined;
 let script: HTMLScriptElement | null = null;
 
+const loaded = new Map<string, Promise<unknown>>();
+/** Load `file` from where this tag came from (once), resolving with the global it sets. */
+const loadFile = <T>(file: string, global: string): Promise<T> => {
+  if (!loaded.has(file)) {
+    loaded.set(
+      file,
+      new Promise<void>((resolve, reject) => {
+        const tag = document.createElement('script');
+        tag.src = new URL(file, (script && script.src) || location.href).href;
+        tag.onload = () => resolve();
+        tag.onerror = () => reject(new Error('could not load ' + tag.src));
+        document.head.appendChild(tag);
+      }).then(() => (window as unknown as Record<string, unknown>)[global]),
+    );
+  }
+  return loaded.get(file) as Promise<T>;
+};
+
+/** `remote()` of `splitflap/remote`; the stream follower comes from `splitflap.live.js`. */
+export const remote = (options: RemoteOptions) =>
+  createRemote(options, () => loadFile<{ followPayloadStream: typeof followPayloadStream }>('splitflap.live.js', LIVE));
+
 /** Start the page's client and apply declarative markup. Once per page: later calls return the same client. */
 export function start(config: ScriptConfig = {}): PageClient {
   if (client) return client;
@@ -132,26 +181,23 @@ export function start(config: ScriptConfig = {}): PageClient {
     log(`Ignored ${name}: not a JSON object`, { value: config[name] });
   };
   const cookie = config.cookieName ? { name: config.cookieName } : undefined;
-  const clientId = resolveClientId(undefined, cookie);
 
-  // Bandit code is a second file: loaded once a bandit experiment shows up, then plugged into this client.
+  // Bandit and DevTools code are files of their own, next to this one: loaded when needed, then
+  // plugged into this client.
   let host: PluginHost | undefined;
   const inlineBandits: Record<string, BanditConfig> = {};
+  const plugIn = <O>(file: string, global: string, name: string, pluginOptions: O) =>
+    loadFile<Record<string, (o: O) => Plugin>>(file, global).then((exports) => {
+      Object.assign(host!.client, exports[name]!(pluginOptions)(host!));
+    });
   let loading: Promise<void> | undefined;
   const loadBandits = () =>
-    (loading ||= new Promise<void>((resolve, reject) => {
-      const tag = document.createElement('script');
-      tag.src = new URL('splitflap.bandits.js', (script && script.src) || location.href).href;
-      tag.onload = () => resolve();
-      tag.onerror = () => reject(new Error('could not load ' + tag.src));
-      document.head.appendChild(tag);
-    }).then(
-      () => {
-        const loaded = (window as unknown as Record<string, { bandits?: (o: BanditsOptions) => Plugin<BanditMethods> }>)[BANDITS];
-        Object.assign(host!.client, loaded.bandits!({ experiments: inlineBandits })(host!));
-      },
-      (error: unknown) => log('Bandit experiments run with their own weights', { error }),
+    (loading ||= plugIn<BanditsOptions>('splitflap.bandits.js', BANDITS, 'bandits', { experiments: inlineBandits }).catch((error: unknown) =>
+      log('Bandit experiments run with their own weights', { error }),
     ));
+  const setting = config.devtools;
+  const devtoolsWanted =
+    setting === true || setting === 'true' || (typeof setting == 'string' && setting != 'false' && devtoolsRequested(setting || DEVTOOLS_PARAM, location.href));
   const plugins: Plugin[] = [
     (captured) => {
       host = captured;
@@ -160,7 +206,8 @@ export function start(config: ScriptConfig = {}): PageClient {
       captured.onFeaturesChange(check);
     },
   ];
-  if (config.featuresUrl) plugins.push(remote({ url: config.featuresUrl }));
+  const stream = config.featuresStream;
+  if (config.featuresUrl) plugins.push(remote({ url: config.featuresUrl, stream: on(stream) || (stream !== 'false' && stream) || undefined }));
   const allowUrlOverrides = flag(config.allowUrlOverrides);
   if (config.sixpackUrl) plugins.push(sixpack({ baseUrl: config.sixpackUrl, allowUrlForce: allowUrlOverrides }));
   plugins.push(
@@ -174,22 +221,32 @@ export function start(config: ScriptConfig = {}): PageClient {
       },
     }),
   );
-  return (client = createClient({
-    clientId,
+  let options: ClientOptions<readonly Plugin[]> = {
     cookie,
     features: object('features'),
     // Decide only once the payload is in (or failed): an experiment missing from a payload that is
     // merely late must not go to Sixpack. Anti-flicker still reveals the page at its own timeout.
     readyTimeoutMs: config.featuresUrl ? 5000 : undefined,
-    // Spread, not assign: a `__proto__` key from JSON stays a plain property.
-    attributes: { id: clientId, ...object('attributes') },
     allowUrlOverrides,
     enabled: flag(config.enabled),
     qaMode: flag(config.qaMode),
     onExposure: fn(config.onExposure),
     log: fn(config.log),
     plugins,
-  }));
+  };
+  // With consent, the id comes from withConsent (no cookie is written before a grant).
+  if (config.consent != null) options = withConsent({ consent: config.consent }, options) as ClientOptions<readonly Plugin[]>;
+  const clientId = options.clientId || resolveClientId(undefined, cookie);
+  client = createClient({
+    ...options,
+    clientId,
+    // Spread, not assign: a `__proto__` key from JSON stays a plain property.
+    attributes: { id: clientId, ...object('attributes') },
+  });
+  if (devtoolsWanted) {
+    plugIn<DevtoolsOptions>('splitflap.devtools.js', DEVTOOLS, 'devtools', { enabled: true }).catch((error: unknown) => log('DevTools did not load', { error }));
+  }
+  return client;
 }
 
 if (typeof document != 'undefined') {

@@ -40,6 +40,9 @@ export function exampleRoute(mounts: Record<string, Mount>): Route {
   return (req: IncomingMessage, res: ServerResponse) => {
     const pathname = new URL(req.url ?? '/', 'http://x').pathname;
     if (pathname === '/favicon.ico') return void res.writeHead(204).end();
+    // The plain page follows /sub/plain, the demo server's payload stream; these files are static,
+    // so there is none (204: no stream, the page polls instead).
+    if (pathname.startsWith('/sub/')) return void res.writeHead(204).end();
     const [, prefix = '', file = ''] = /^\/([^/]+)\/(.*)$/.exec(pathname) ?? [];
     const mount = mounts[prefix];
     if (!mount || file.includes('..')) return false;

@@ -66,14 +66,15 @@ export type Route = (req: IncomingMessage, res: ServerResponse) => boolean | voi
 
 /** A static server on 127.0.0.1:0: `/splitflap.global.js` plus the given pages and routes. */
 export async function servePages(pages: Record<string, string>, route?: Route): Promise<{ url: string; close(): Promise<void>; server: Server }> {
-  const { js: script, bandits } = await buildScript();
+  const { js: script, lazy } = await buildScript();
   const server = createServer((req, res) => {
     const pathname = new URL(req.url ?? '/', 'http://x').pathname;
     if (route && route(req, res) !== false && res.headersSent) return;
     if (pathname === '/splitflap.global.js') {
       res.writeHead(200, { 'content-type': 'application/javascript' }).end(script);
-    } else if (pathname === '/splitflap.bandits.js') {
-      res.writeHead(200, { 'content-type': 'application/javascript' }).end(bandits);
+    } else if (Object.prototype.hasOwnProperty.call(lazy, pathname.slice(1))) {
+      // splitflap.bandits.js, splitflap.live.js, splitflap.devtools.js
+      res.writeHead(200, { 'content-type': 'application/javascript' }).end(lazy[pathname.slice(1)]);
     } else if (pages[pathname] !== undefined) {
       res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(pages[pathname]);
     } else {

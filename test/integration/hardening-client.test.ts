@@ -95,7 +95,7 @@ describe('bandit statsUrl on a server: clients of the process share one response
       const features: FeatureDefinitions = {
         hero: {
           defaultValue: 'a',
-          rules: [{ key: 'hero', variations: ['a', 'b'], hashVersion: 2, bandit: { policy: 'epsilon-greedy', params: { epsilon: 0.2 }, statsUrl: srv.url + '/experiments/hero', refreshMs: 300 } }],
+          rules: [{ key: 'hero', variations: ['a', 'b'], hashVersion: 2, bandit: { policy: 'epsilon-greedy', params: { epsilon: 0.2 }, statsUrl: srv.url + '/experiments/hero', refreshMs: 1500 } }],
         },
       };
       const request = async (i: number) => {
@@ -108,7 +108,7 @@ describe('bandit statsUrl on a server: clients of the process share one response
       const first = await Promise.all(Array.from({ length: 2000 }, (_, i) => request(i)));
       expect(first.every((w) => JSON.stringify(w) === JSON.stringify([0.1, 0.9]))).toBe(true);
       expect(srv.requests).toEqual(['/experiments/hero']);
-      await new Promise((resolve) => setTimeout(resolve, 350));
+      await new Promise((resolve) => setTimeout(resolve, 1600));
       await Promise.all(Array.from({ length: 200 }, (_, i) => request(2000 + i)));
       expect(srv.requests).toHaveLength(2);
     } finally {

@@ -4,6 +4,8 @@
  * (client.tsx, as the bundle runs it) without a warning and with the same text. The build is
  * tested in example-build.test.ts.
  */
+// A browser has IndexedDB (the default sticky store); jsdom has none.
+import 'fake-indexeddb/auto';
 import { act, cleanup } from '@testing-library/react';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startSixpack, type RunningSixpack } from '../helpers/sixpack-server';

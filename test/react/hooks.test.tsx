@@ -42,7 +42,8 @@ describe('hooks return what the core evaluates', () => {
       () => ({ color: useFeature('color'), on: useFeatureIsOn('headline'), limit: useFeatureValue('limit', 5), label: useFeatureValue('label', '') }),
       { wrapper: wrapperFor(client) },
     );
-    expect(result.current.color).toEqual(expected);
+    // Plus `ready`: false until the client's ready() resolves (the hook asks for it), then true.
+    expect(result.current.color).toEqual({ ...expected, ready: false });
     expect(result.current.color.source).toBe('experiment');
     expect(result.current.on).toBe(false);
     expect(result.current.limit).toBe(10);
@@ -63,7 +64,7 @@ describe('hooks return what the core evaluates', () => {
     const expected = client.run({ key: 'inline', variations: ['a', 'b'] }, { track: false });
     const { result, rerender } = renderHook(() => useExperiment({ key: 'inline', variations: ['a', 'b'] }), { wrapper: wrapperFor(client) });
     const first = result.current;
-    expect(first).toEqual(expected);
+    expect(first).toEqual({ ...expected, ready: false });
     rerender();
     rerender();
     // The same object: an inline experiment with the same data is the same input.
@@ -215,7 +216,9 @@ describe('re-renders only the components whose result changed', () => {
       await settle();
     });
     expect(screen.getByText(`color:${stored}`)).toBeTruthy();
-    expect(counts).toEqual({ color: 2, label: 1 });
+    // Color: the first render, the stored variation, and `ready` turning true (part of its
+    // result); Label (useFeatureValue gives no `ready`) is not re-rendered by either.
+    expect(counts).toEqual({ color: 3, label: 1 });
     // The provisional variation is never reported: the core holds exposures made while stored
     // assignments load and reports only those the stored docs confirm.
     expect(exposures).toEqual([['color-test', stored]]);

@@ -5,6 +5,8 @@
  * `createClient({ hydrate })` and renders the same markup: no hydration warning, no recoverable
  * error, no flicker. Exposures are reported in the browser, once, and never on the server.
  */
+// A browser has IndexedDB (the default sticky store); jsdom has none.
+import 'fake-indexeddb/auto';
 import { act, cleanup } from '@testing-library/react';
 import { PassThrough } from 'node:stream';
 import { StrictMode } from 'react';
@@ -208,7 +210,10 @@ describe('server render, then hydrateRoot in the browser', () => {
     const browser = await hydrate(html, { hydrate: snapshot });
     expect(browser.recoverable).not.toHaveBeenCalled();
     console_.expectClean();
-    expect(browser.container.textContent).toBe(textOf(html).replace('waiting', 'ready'));
+    // Ready once the stored sticky buckets are read (IndexedDB, asynchronous): bounded polling.
+    const after = textOf(html).replace('waiting', 'ready');
+    for (let i = 0; i < 100 && browser.container.textContent !== after; i++) await act(settle);
+    expect(browser.container.textContent).toBe(after);
   });
 
   it('stored sticky buckets that arrive before or during hydration never cause a mismatch; the stored variation shows after', async () => {

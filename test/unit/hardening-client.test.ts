@@ -13,7 +13,8 @@ import { createClient, type Attributes, type ClientOptions, type StickyAssignmen
 import { baseplate, type NamedExperiment } from '../../src/plugins/baseplate';
 import { edx, type EdxExperiment } from '../../src/plugins/edx';
 import { createSixpackClient } from '../../src/plugins/sixpack/client';
-import { createOutbox, DEFAULT_QUEUE_LIMIT, indexedDbQueue, memoryQueue, type Delivery } from '../../src/plugins/sixpack/queue';
+import { createOutbox } from '../../src/plugins/sixpack/outbox';
+import { DEFAULT_QUEUE_LIMIT, indexedDbQueue, memoryQueue, type Delivery } from '../../src/plugins/sixpack/queue';
 
 /** Values a payload, a config file or an app's own code may hand over where something else was meant. */
 const HOSTILE = { toString: 1 } as unknown as string;

@@ -5,7 +5,8 @@
 import { IDBFactory } from 'fake-indexeddb';
 import { createStore, get, set } from 'idb-keyval';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { createOutbox, type Delivery, indexedDbQueue, memoryQueue, type QueuedRequest, retryDelay } from '../../src/plugins/sixpack/queue';
+import { createOutbox, retryDelay } from '../../src/plugins/sixpack/outbox';
+import { type Delivery, indexedDbQueue, memoryQueue, type QueuedRequest } from '../../src/plugins/sixpack/queue';
 
 const entry = (id: string, path = `convert?experiment=${id}&client_id=c`): QueuedRequest => ({ id, path });
 const SENT: Delivery = { status: 'sent' };

@@ -10,108 +10,12 @@
  * ```
  */
 import type { Plugin } from '../../plugin';
-import type { FeatureDefinitions, SavedGroups } from '../../types';
-import { consentGranted } from '../consent/state';
-import { followPayloadStream, type Live } from './live';
-import { createPayloadSource, type PayloadCache, type RemotePayload } from './source';
+import { createRemote, type RemoteMethods, type RemoteOptions } from './plugin';
 
 export { createPayloadSource, memoryPayloadCache } from './source';
 export type { CachedPayload, PayloadCache, PayloadSource, PayloadSourceOptions, RemotePayload } from './source';
-export { createEventParser, openEventStream, StreamError } from './sse';
-export type { OpenStreamOptions, StreamEvent, StreamHandlers } from './sse';
-
-/** Options of {@link remote}. */
-export interface RemoteOptions {
-  /** Where the payload is served (`{ features, savedGroups?, encryptedFeatures?, encryptedSavedGroups? }`). */
-  url: string;
-  /** How long a cached payload counts as fresh; default 60 s. */
-  cacheTtlMs?: number;
-  /** Poll the URL this often (long-lived pages and servers); default off (60 s with `stream`, while no stream is open). */
-  refreshMs?: number;
-  /**
-   * Follow a Server-Sent Events stream of payload changes, GrowthBook's protocol (event
-   * `features` with the payload, `features-updated` to refetch). `true`: the stream a GrowthBook
-   * proxy serves next to the payload (`…/api/features/KEY` → `…/sub/KEY`), followed when the
-   * payload's response says `x-sse-support: enabled`; a string: the stream's URL. Reconnects
-   * with backoff, pauses while the tab is hidden, polls (`refreshMs`) when no stream is offered.
-   */
-  stream?: boolean | string;
-  /** Abort a fetch (body included) after this many ms; default 5,000. */
-  timeoutMs?: number;
-  /** Default: IndexedDB (database `splitflap-payloads`) in browsers, else a Map shared by the process. */
-  cache?: PayloadCache;
-  /** Key of an encrypted payload (`encryptedFeatures`, `encryptedSavedGroups`). */
-  decryptionKey?: string;
-  /** Default: the global fetch. */
-  fetch?: typeof fetch;
-}
-
-/** What {@link remote} adds to the client. */
-export interface RemoteMethods {
-  /** Fetch the payload now; resolves `true` when it changed. Never rejects. */
-  refreshFeatures(): Promise<boolean>;
-}
-
-/** Decrypt `text` with `key` (the decryption code loads only for encrypted payloads). */
-const decrypted = (text: string, key: string | undefined): Promise<unknown> =>
-  import('../decrypt').then(({ decrypt }) => decrypt(text, key || '')).then((json) => JSON.parse(json));
+export { growthBookStreamUrl } from './plugin';
+export type { RemoteMethods, RemoteOptions } from './plugin';
 
 /** Feature definitions from `options.url`; `ready()` waits for the first payload. */
-export function remote(options: RemoteOptions): Plugin<RemoteMethods> {
-  return (host) => {
-    /** The last payload's application: decryption is async, and `ready()`/`refreshFeatures()` wait for it. */
-    let applying: Promise<void> | undefined;
-    const apply = async (payload: RemotePayload): Promise<void> => {
-      try {
-        const features = payload.encryptedFeatures ? await decrypted(payload.encryptedFeatures, options.decryptionKey) : payload.features;
-        const savedGroups = payload.encryptedSavedGroups ? await decrypted(payload.encryptedSavedGroups, options.decryptionKey) : payload.savedGroups;
-        host.setFeatures(features as FeatureDefinitions, savedGroups as SavedGroups | undefined);
-      } catch (error) {
-        host.log('Could not use the payload', { url: options.url, error });
-      }
-    };
-    const { stream } = options;
-    const source = createPayloadSource({
-      ...options,
-      // With a stream, polling is the fallback the stream follower runs.
-      refreshMs: stream ? undefined : options.refreshMs,
-      log: host.log,
-      onPayload: (payload) => void (applying = apply(payload)),
-      persist: () => consentGranted(host.client),
-    });
-    const started = source.start().then(() => applying);
-    host.addStartupTask(started);
-    let live: Live | undefined;
-    let dead = false;
-    if (stream) {
-      const url = stream === true ? growthBookStreamUrl(options.url) : stream;
-      if (!url) host.log('remote: stream: true needs a GrowthBook payload URL (…/api/features/KEY); polling instead', { url: options.url });
-      void started.then(() => {
-        if (dead) return;
-        live = followPayloadStream({
-          url,
-          fetch: options.fetch,
-          log: host.log,
-          pollMs: options.refreshMs || 60_000,
-          refresh: source.refresh,
-          accept: source.accept,
-          available: stream === true ? () => source.streamOffered : undefined,
-        });
-      });
-    }
-    host.onDestroy(() => {
-      dead = true;
-      source.destroy();
-      if (live) live.destroy();
-    });
-    return {
-      refreshFeatures: () => source.refresh().then((changed) => Promise.resolve(applying).then(() => changed)),
-    };
-  };
-}
-
-/** The stream a GrowthBook proxy serves for a payload URL (`…/api/features/KEY` → `…/sub/KEY`), if it is one. */
-export function growthBookStreamUrl(payloadUrl: string): string | undefined {
-  const match = /^(.*)\/api\/features\/([^/?#]+)/.exec(payloadUrl);
-  return match ? match[1] + '/sub/' + match[2] : undefined;
-}
+export const remote = (options: RemoteOptions): Plugin<RemoteMethods> => createRemote(options, () => import('./live'));

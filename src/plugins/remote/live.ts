@@ -77,7 +77,6 @@ export function followPayloadStream(options: LiveOptions): Live {
       signal: current.signal,
       onOpen() {
         opened = true;
-        if (failures) log(`features: the stream ${options.url} is back`);
         failures = 0;
         stopPolling();
         void refresh();

@@ -33,52 +33,31 @@ const MAX_CHARS = 4 * 1024 * 1024;
 export function createEventParser(handlers: StreamHandlers, lastEventId = '', maxChars = MAX_CHARS): (text: string) => void {
   let buffer = '';
   let type = '';
+  /** Each data line plus `\n`, as the standard keeps it: `""` means no data, so no event. */
   let data = '';
-  let hasData = false;
-  /** A chunk that ended in `\r`: a `\n` starting the next chunk belongs to the same line end. */
-  let skipLineFeed = false;
-
-  const dispatch = () => {
-    if (hasData) handlers.onEvent({ type: type || 'message', data, lastEventId });
-    type = data = '';
-    hasData = false;
-  };
 
   const line = (text: string) => {
-    if (!text) return dispatch();
-    if (text[0] == ':') return; // a comment (servers send them as keep-alives)
-    const colon = text.indexOf(':');
-    const field = colon < 0 ? text : text.slice(0, colon);
-    let value = colon < 0 ? '' : text.slice(colon + 1);
-    if (value[0] == ' ') value = value.slice(1);
-    if (field == 'event') type = value;
-    else if (field == 'data') {
-      data = hasData ? data + '\n' + value : value;
-      hasData = true;
-      if (data.length > maxChars) throw new Error('event data too long');
-    } else if (field == 'id') {
-      if (value.indexOf('\0') < 0) lastEventId = value;
-    } else if (field == 'retry') {
-      if (/^\d+$/.test(value) && handlers.onRetry) handlers.onRetry(+value);
+    if (!text) {
+      if (data) handlers.onEvent({ type: type || 'message', data: data.slice(0, -1), lastEventId });
+      type = data = '';
+      return;
     }
+    // `field: value` (one space dropped), `field` alone, or `: comment` (field "", ignored).
+    const [, field, , value] = /^([^:]*)(:? ?)(.*)$/s.exec(text)!;
+    if (field == 'event') type = value!;
+    else if (field == 'data') data += value + '\n';
+    else if (field == 'id' && value!.indexOf('\0') < 0) lastEventId = value!;
+    else if (field == 'retry' && /^\d+$/.test(value!) && handlers.onRetry) handlers.onRetry(+value!);
+    if (data.length > maxChars) throw new Error('event data too long');
   };
 
   return (text) => {
-    if (skipLineFeed && text[0] == '\n') text = text.slice(1);
-    skipLineFeed = false;
     buffer += text;
-    let start = 0;
-    for (let i = 0; i < buffer.length; i++) {
-      const char = buffer[i];
-      if (char != '\n' && char != '\r') continue;
-      line(buffer.slice(start, i));
-      if (char == '\r') {
-        if (i + 1 == buffer.length) skipLineFeed = true;
-        else if (buffer[i + 1] == '\n') i++;
-      }
-      start = i + 1;
-    }
-    buffer = buffer.slice(start);
+    // A CR at the very end may be half of a CR LF: it waits for the next chunk.
+    const end = buffer[buffer.length - 1] == '\r' ? buffer.length - 1 : buffer.length;
+    const lines = buffer.slice(0, end).split(/\r\n?|\n/);
+    buffer = lines.pop()! + buffer.slice(end);
+    lines.forEach(line);
     if (buffer.length > maxChars) throw new Error('line too long');
   };
 }
@@ -103,54 +82,46 @@ export interface OpenStreamOptions extends StreamHandlers {
   onOpen?(): void;
   /** Aborts the request (and ends the stream) when it fires. */
   signal: AbortSignal;
-  /** Give up when no answer (headers) came within this many ms; default 10,000. */
-  connectTimeoutMs?: number;
 }
+
+/** The longest wait for the stream's answer (its headers). */
+const CONNECT_TIMEOUT_MS = 10_000;
 
 /**
  * Follow the event stream at `url` until it ends. Resolves when the server closes it (or
  * `signal` aborts it); rejects with a {@link StreamError} when the server answers something else
- * than an event stream, or with the network error.
+ * than an event stream or nothing in time, or with the network error.
  */
 export async function openEventStream(url: string, options: OpenStreamOptions): Promise<void> {
   const { signal } = options;
   const abort = new AbortController();
   const forward = () => abort.abort();
-  if (signal.aborted) return;
   signal.addEventListener('abort', forward);
-  let timedOut = false;
-  const timer = setTimeout(() => ((timedOut = true), abort.abort()), options.connectTimeoutMs ?? 10_000);
+  const timer = setTimeout(forward, CONNECT_TIMEOUT_MS);
   const headers: Record<string, string> = { accept: 'text/event-stream' };
   if (options.lastEventId) headers['last-event-id'] = options.lastEventId;
   try {
-    let response: Response;
-    try {
-      response = await (options.fetch || fetch)(url, { headers, cache: 'no-store', signal: abort.signal });
-    } finally {
-      clearTimeout(timer);
-    }
+    if (signal.aborted) return;
+    const response = await (options.fetch || fetch)(url, { headers, cache: 'no-store', signal: abort.signal }).finally(() => clearTimeout(timer));
     const type = response.headers.get('content-type') || '';
-    if (!response.ok || !/^text\/event-stream/i.test(type) || !response.body) {
-      void response.body?.cancel().catch(() => undefined);
-      const transient = response.status >= 500 || response.status == 408 || response.status == 429;
-      throw new StreamError(`HTTP ${response.status} ${type || 'without a content type'}`, !transient && response.status > 0);
+    const body = response.body;
+    if (!response.ok || !/^text\/event-stream/i.test(type) || !body) {
+      void (body && body.cancel().catch(() => undefined));
+      const status = response.status;
+      throw new StreamError(`HTTP ${status} ${type}`, status < 500 && status != 408 && status != 429);
     }
-    options.onOpen?.();
+    if (options.onOpen) options.onOpen();
     const parse = createEventParser(options, options.lastEventId);
-    const reader = response.body.getReader();
+    const reader = body.getReader();
     const decoder = new TextDecoder();
     try {
-      for (;;) {
-        const { done, value } = await reader.read();
-        if (done) break;
-        parse(decoder.decode(value, { stream: true }));
-      }
+      for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) parse(decoder.decode(chunk.value, { stream: true }));
     } finally {
       void reader.cancel().catch(() => undefined);
     }
   } catch (error) {
     if (signal.aborted) return;
-    throw timedOut ? new StreamError('no answer within the connect timeout', false) : error;
+    throw abort.signal.aborted ? new StreamError('no answer in time', false) : error;
   } finally {
     signal.removeEventListener('abort', forward);
   }

@@ -27,7 +27,8 @@
 import { fetchText, FetchTimeoutError, type FetchedText } from '../../internal/fetch';
 import { stickyExperimentKey } from '../../sticky';
 import type { Logger, StickyBucketStore } from '../../types';
-import { createOutbox, DEFAULT_QUEUE_LIMIT, type Delivery, indexedDbQueue, memoryQueue, type RequestQueue } from './queue';
+import { createOutbox } from './outbox';
+import { DEFAULT_QUEUE_LIMIT, type Delivery, indexedDbQueue, memoryQueue, type RequestQueue } from './queue';
 
 export interface SixpackOptions {
   /** The server, e.g. `https://ab.example.com` or `https://example.com/sixpack/`. */

@@ -1,0 +1,25 @@
+/**
+ * The example's payload (GrowthBook's format): one experiment read by a server component, one
+ * read by client components. Control first in each.
+ */
+import type { FeatureDefinitions } from 'splitflap';
+
+export const features: FeatureDefinitions = {
+  // Read in a server component (app/page.tsx): the headline.
+  'bold-headline': {
+    defaultValue: false,
+    rules: [{ key: 'headline', variations: [false, true], meta: [{ key: 'classic' }, { key: 'bold' }], hashVersion: 2 }],
+  },
+  // Read in client components (app/buy-button.tsx), server-rendered and hydrated.
+  'button-color': {
+    defaultValue: 'green',
+    rules: [{ key: 'button-color', variations: ['green', 'orange', 'purple'], meta: [{ key: 'green' }, { key: 'orange' }, { key: 'purple' }], hashVersion: 2 }],
+  },
+};
+
+/** What every client of this app is created with, in Node and edge routes alike. */
+export const options = {
+  features,
+  // End-to-end runs see real variants only where this is set (never in production): see README, "End-to-end tests".
+  e2eToken: process.env.SPLITFLAP_E2E_TOKEN || undefined,
+};

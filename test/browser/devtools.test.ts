@@ -123,7 +123,8 @@ describeInBrowser('DevTools panel', () => {
     await dialog(tab).getByRole('button', { name: 'Clear forced values' }).click();
     await expect.poll(() => bannerShown(tab)).toBe(shipping);
     await expect.poll(() => headline(tab)).toBe(shown);
-    expect(await tab.getByLabel('Force value of free-shipping').inputValue()).toBe('');
+    // The panel redraws on the client's next change notification.
+    await expect.poll(() => tab.getByLabel('Force value of free-shipping').inputValue()).toBe('');
     await expect(dialog(tab).getByRole('status').textContent()).resolves.toBe('Forced values cleared.');
 
     // ?splitflap-devtools=0 turns it off for the tab.

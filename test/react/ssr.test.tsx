@@ -24,6 +24,7 @@ import {
   useFeature,
   useFeatureValue,
   useParticipate,
+  useClient,
   Variant,
   type Client,
 } from '../../react/index';
@@ -130,6 +131,9 @@ async function hydrate(html: string, { sixpack: withSixpack, ...options }: PageO
   container.innerHTML = html;
   document.body.appendChild(container);
   const exposures: Exposure[] = [];
+  /** The page's client, to wait for its stored sticky buckets (IndexedDB answers when it will). */
+  let pageClient: Client | undefined;
+  const Capture = () => ((pageClient = useClient()), null);
   const recoverable = vi.fn();
   const participations: string[] = [];
   const fetchSpy = vi.fn((input: RequestInfo | URL, init?: RequestInit) => {
@@ -147,6 +151,7 @@ async function hydrate(html: string, { sixpack: withSixpack, ...options }: PageO
       }}
     >
       <App sixpack={withSixpack !== false} />
+      <Capture />
     </SplitflapProvider>
   );
   // What the markup looked like when hydration finished, before any effect re-rendered it.
@@ -155,6 +160,8 @@ async function hydrate(html: string, { sixpack: withSixpack, ...options }: PageO
     roots.push(hydrateRoot(container, strict ? <StrictMode>{tree}</StrictMode> : tree, { onRecoverableError: recoverable }));
   });
   hydratedText = container.textContent!;
+  // Exposures made while stored docs load wait for them to confirm the assignment.
+  await act(() => pageClient!.ready());
   await act(settle);
   return { container, exposures, recoverable, hydratedText, participations };
 }

@@ -293,8 +293,8 @@ function groupValues(groups: SavedGroups, id: unknown): unknown[] | null {
   return null;
 }
 
-/** GrowthBook's type names: functions, symbols and bigints are "unknown". */
-function typeOf(value: unknown): string {
+/** GrowthBook's type names (`$type`, and payload field checks): arrays and null told apart; functions, symbols and bigints are "unknown". */
+export function typeOf(value: unknown): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'array';
   const t = typeof value;

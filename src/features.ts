@@ -6,7 +6,7 @@
  * rule is dropped with a log line (the feature then falls back to its default value, or
  * `unknownFeature`); nothing here throws.
  */
-import { isObject } from './conditions';
+import { isObject, typeOf } from './conditions';
 import { getBucketRanges, weightsFit } from './hash';
 import type { Experiment, FeatureDefinition, FeatureDefinitions, FeatureRule, Logger, VariationRange } from './types';
 
@@ -22,9 +22,6 @@ export interface CompiledFeature {
   defaultValue: unknown;
   rules: CompiledRule[];
 }
-
-/** `typeof`, with arrays and null told apart. */
-const typeOf = (value: unknown): string => (Array.isArray(value) ? 'array' : value === null ? 'null' : typeof value);
 
 const isNumber = (value: unknown): boolean => typeof value === 'number';
 const isRange = (value: unknown): boolean => Array.isArray(value) && value.length === 2 && value.every(isNumber);

@@ -74,7 +74,7 @@ export function createSplitflap<F extends FeatureMap = FeatureMap, const P exten
     if (visitor.setCookie && !warned) {
       // A render cannot set cookies: without the proxy every request of a new visitor is a new visitor.
       warned = true;
-      log('splitflap/next: no id cookie and no id forwarded by the proxy, so this visitor gets a new id (and maybe a new variant) on every request. Export splitflap.proxy from proxy.ts (or middleware.ts).');
+      log('No id cookie and no id forwarded by the proxy, so this visitor gets a new id (and maybe a new variant) on every request. Export splitflap.proxy from proxy.ts (or middleware.ts).');
     }
     return visitor;
   });

@@ -118,8 +118,12 @@ interface SixpackBody {
 /** CLIENTSPEC's experiment rule (spaces allowed); the server's rule for alternatives and KPIs. */
 const EXPERIMENT_RE = /^[a-z0-9][a-z0-9\-_ ]*$/i;
 const NAME_RE = /^[a-z0-9][a-z0-9\-_]*$/i;
-/** Our own sticky doc, so writes never race the local evaluator's doc for the same visitor. */
-const STICKY_ATTRIBUTE = 'sixpack_client_id';
+/**
+ * Sixpack answers live in a sticky doc of their own, `sixpack_client_id||<id>`, key
+ * `sixpack:<experiment>__0`, so writes never race the local evaluator's doc for the same visitor.
+ */
+export const STICKY_ATTRIBUTE = 'sixpack_client_id';
+export const stickyKey = (experiment: string): string => stickyExperimentKey('sixpack:' + experiment);
 
 function check(re: RegExp, value: unknown, code: SixpackErrorCode, what: string): void {
   if (typeof value != 'string' || !re.test(value)) throw new SixpackError(code, `invalid ${what} ${JSON.stringify(value)}`);
@@ -144,7 +148,6 @@ export function createSixpackClient(clientId: string, options: SixpackOptions): 
   const { timeoutMs = 1000, log, stickyStore } = options;
   const base = options.baseUrl.replace(/\/*$/, '/');
   const inflight = new Map<string, Promise<{ alternative?: string; error?: SixpackError }>>();
-  const stickyKey = (experiment: string) => stickyExperimentKey('sixpack:' + experiment);
   let stickyWrites: Promise<void> = Promise.resolve();
 
   /** `path?query` in the order the reference documents; unset values are left out. */

@@ -8,11 +8,13 @@
  * ```
  */
 import type { Plugin } from '../../plugin';
-import { stickyAttributeKey, stickyExperimentKey } from '../../sticky';
+import { stickyAttributeKey } from '../../sticky';
 import { consentGranted } from '../consent/state';
 import {
   createSixpackClient,
   SixpackError,
+  STICKY_ATTRIBUTE,
+  stickyKey,
   validateParticipation,
   type ConvertResult,
   type ParticipateOptions,
@@ -26,9 +28,6 @@ export type { ConvertResult, ParticipateOptions, ParticipateResult, SixpackClien
 export { indexedDbQueue, memoryQueue } from './queue';
 export type { Delivery, QueuedRequest, RequestQueue } from './queue';
 
-/** Sixpack answers live in a sticky doc of their own: `sixpack_client_id||<id>`, key `sixpack:<experiment>__0`. */
-const SIXPACK_ATTRIBUTE = 'sixpack_client_id';
-const sixpackKey = (experiment: string) => stickyExperimentKey('sixpack:' + experiment);
 
 /** What {@link sixpack} adds to the client. */
 export interface SixpackMethods {
@@ -59,13 +58,13 @@ export function sixpack(options: Omit<SixpackOptions, 'stickyStore' | 'log'>): P
     };
     const connectionTo = () =>
       (client ||= createSixpackClient(host.clientId, { userAgent: host.userAgent, url: host.getURL, ...options, log: host.log, stickyStore: host.stickyStore }));
-    const docKey = stickyAttributeKey(SIXPACK_ATTRIBUTE, host.clientId);
+    const docKey = stickyAttributeKey(STICKY_ATTRIBUTE, host.clientId);
     const getParticipation = (experiment: string, o?: { hydrating?: boolean }) => {
       const doc = host.getStickyDocs(o && o.hydrating)[docKey];
-      return doc ? doc.assignments[sixpackKey(experiment)] : undefined;
+      return doc ? doc.assignments[stickyKey(experiment)] : undefined;
     };
     // Remembered answers render at once: their doc loads with the visitor's own.
-    host.watchStickyIdentity(SIXPACK_ATTRIBUTE, host.clientId);
+    host.watchStickyIdentity(STICKY_ATTRIBUTE, host.clientId);
     host.onDestroy(() => client && client.destroy());
     // Deliver what an earlier page left in the queue (a conversion made while offline); not
     // before consent, as opening the queue's database would store something.
@@ -85,7 +84,7 @@ export function sixpack(options: Omit<SixpackOptions, 'stickyStore' | 'log'>): P
           .then((result) => {
             // Answers the visitor really has are kept in memory too (and so in the hydration snapshot).
             if ((result.source == 'server' || result.source == 'sticky') && getParticipation(experiment) !== result.alternative) {
-              host.rememberStickyDoc({ attributeName: SIXPACK_ATTRIBUTE, attributeValue: host.clientId, assignments: { [sixpackKey(experiment)]: result.alternative } });
+              host.rememberStickyDoc({ attributeName: STICKY_ATTRIBUTE, attributeValue: host.clientId, assignments: { [stickyKey(experiment)]: result.alternative } });
             }
             return result;
           });

@@ -13,61 +13,11 @@ import { withHydration } from './hydration';
 import { resolveClientId } from './identity';
 import { defaultLog } from './log';
 import type { Plugin, PluginExtensions, PluginHost } from './plugin';
-import { isStickyDoc, mergeStickyDocs, stickyAttributeKey } from './sticky';
+import { readOnlyCopy, safeCopy, stickyDocsCopy, toMap } from './intake';
+import { mergeStickyDocs, stickyAttributeKey } from './sticky';
 import { indexedDbStickyBucketStore, localStorageStickyBucketStore } from './sticky-stores';
 import { createStickySync } from './sticky-sync';
-import type { Experiment, ExperimentResult, FeatureDefinitions, Logger, StickyAssignmentDocs } from './types';
-
-/**
- * A null-prototype copy: names from outside can never reach Object.prototype. Hostile values
- * (a getter or Proxy that throws) lose only the entries that throw, each logged.
- */
-function safeCopy<T>(source?: Record<string, T>, log?: Logger): Record<string, T> {
-  const copy: Record<string, T> = Object.create(null);
-  if (!source) return copy;
-  try {
-    for (const key of Object.keys(source)) {
-      try {
-        copy[key] = source[key];
-      } catch (error) {
-        if (log) log('Ignored an entry that cannot be read', { key, error });
-      }
-    }
-  } catch (error) {
-    if (log) log('Ignored an object that cannot be read', { error });
-  }
-  return copy;
-}
-/** Read-only options left out share one empty object (setters replace them, never mutate). */
-const NONE: Record<string, never> = Object.freeze(Object.create(null));
-const readOnlyCopy = <T>(source: Record<string, T> | undefined, log: Logger): Record<string, T> => (source ? safeCopy(source, log) : NONE);
-
-/**
- * Sticky docs by `attr||value`, only well-formed ones. A plain object, not a null-prototype one:
- * V8 writes those several times slower, and every key contains `||`, so none names anything inherited.
- */
-function stickyDocsCopy(docs: StickyAssignmentDocs | undefined, log: Logger): StickyAssignmentDocs {
-  const copy: StickyAssignmentDocs = {};
-  const checked = safeCopy(docs, log);
-  for (const key in checked) {
-    try {
-      if (key.indexOf('||') > 0 && isStickyDoc(checked[key])) copy[key] = checked[key];
-    } catch (error) {
-      log('Ignored a sticky doc that cannot be read', { key, error });
-    }
-  }
-  return copy;
-}
-
-const toMap = (forced: Record<string, unknown> | Map<string, unknown> | undefined, log: Logger) => {
-  if (!forced) return undefined;
-  try {
-    return new Map(forced instanceof Map ? forced : Object.entries(safeCopy(forced, log)));
-  } catch (error) {
-    log('Ignored forced features that cannot be read', { error });
-    return new Map<string, unknown>();
-  }
-};
+import type { Experiment, ExperimentResult, FeatureDefinitions } from './types';
 
 const unknownFeature = () => featureResult(null, 'unknownFeature');
 

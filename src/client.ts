@@ -13,7 +13,7 @@ import { withHydration } from './hydration';
 import { resolveClientId } from './identity';
 import { defaultLog } from './log';
 import type { Plugin, PluginExtensions, PluginHost } from './plugin';
-import { readOnlyCopy, safeCopy, stickyDocsCopy, toMap } from './intake';
+import { attributesCopy, readOnlyCopy, safeCopy, stickyDocsCopy, toMap } from './intake';
 import { mergeStickyDocs, stickyAttributeKey } from './sticky';
 import { indexedDbStickyBucketStore, localStorageStickyBucketStore } from './sticky-stores';
 import { createStickySync } from './sticky-sync';
@@ -33,8 +33,8 @@ const controlOf = (experiment: Experiment): ExperimentResult => {
 };
 
 /** Run each listener; one that throws is logged and the rest still run. */
-function emit<A extends unknown[]>(listeners: Set<(...args: A) => void>, log: ClientOptions['log'] & {}, ...args: A): void {
-  listeners.forEach((listener) => {
+function emit<A extends unknown[]>(listeners: Set<(...args: A) => void> | undefined, log: ClientOptions['log'] & {}, ...args: A): void {
+  if (listeners) listeners.forEach((listener) => {
     try {
       listener(...args);
     } catch (error) {
@@ -66,7 +66,7 @@ export function createClient<F extends FeatureMap = FeatureMap, const P extends 
       : undefined);
 
   const ctx: EvalContext = {
-    attributes: safeCopy(options.attributes || { id: clientId }, log),
+    attributes: attributesCopy(options.attributes || { id: clientId }, log),
     features: featureSet(options.features, log),
     savedGroups: options.savedGroups,
     groups: readOnlyCopy(options.groups, log),
@@ -92,15 +92,13 @@ export function createClient<F extends FeatureMap = FeatureMap, const P extends 
   };
 
   const listeners = new Set<() => void>();
-  const featureListeners = new Set<(features: FeatureDefinitions | undefined) => void>();
-  const assignmentListeners = new Set<(experiment: Experiment, result: ExperimentResult) => void>();
-  const destroyListeners = new Set<() => void>();
+  /** Plugins' listeners: only a client with plugins has them (a server's per-request client usually has none). */
+  let featureListeners: Set<(features: FeatureDefinitions | undefined) => void> | undefined;
+  let assignmentListeners: Set<(experiment: Experiment, result: ExperimentResult) => void> | undefined;
+  let destroyListeners: Set<() => void> | undefined;
   const exposures = createExposures(log, options.onExposure || options.trackingCallback);
-  /** Override layers from plugins (bandit weights), under the app's own `overrides`. */
-  const layers = new Map<string, Record<string, Partial<Experiment>>>();
-  const appOverrides = ctx.overrides!;
   /** Identities plugins asked to load along with the visitor's (Sixpack answers). */
-  const watched: Record<string, string> = {};
+  let watched: Record<string, string> | undefined;
   /** The last assignment handled per experiment: repeated evaluations skip all bookkeeping. */
   const lastAssigned = new Map<string, ExperimentResult>();
   let snapshot: ClientSnapshot = { version: 0, ready: !!(hydrate && hydrate.ready) };
@@ -156,7 +154,7 @@ export function createClient<F extends FeatureMap = FeatureMap, const P extends 
   function evaluated<I, T>(evalOptions: EvalOptions | undefined, evaluate: (context: EvalContext, input: I) => T, input: I, fallback: (input: I) => T): T {
     const context = (evalOptions && evalOptions.hydrating && hydrationCtx) || ctx;
     const assigned = context.assigned!;
-    assigned.length = 0;
+    if (assigned.length) assigned.length = 0;
     let result: T;
     try {
       result = evaluate(context, input);
@@ -217,7 +215,7 @@ export function createClient<F extends FeatureMap = FeatureMap, const P extends 
     run: (experiment, evalOptions) => runInline(experiment, evalOptions),
     getAttributes: () => ({ ...ctx.attributes }),
     setAttributes(attributes) {
-      ctx.attributes = safeCopy(attributes, log);
+      ctx.attributes = attributesCopy(attributes, log);
       loadStickyDocs();
       notify();
     },
@@ -265,7 +263,7 @@ export function createClient<F extends FeatureMap = FeatureMap, const P extends 
     getSnapshot: () => snapshot,
     destroy() {
       emit(destroyListeners, log);
-      destroyListeners.clear();
+      destroyListeners = undefined;
       listeners.clear();
       exposures.setCallback(undefined);
     },
@@ -278,6 +276,13 @@ export function createClient<F extends FeatureMap = FeatureMap, const P extends 
   return client as Client<F> & PluginExtensions<P>;
 
   function startPlugins(): void {
+    const features = (featureListeners = new Set());
+    const assignments = (assignmentListeners = new Set());
+    const destroys = (destroyListeners = new Set());
+    const identities: Record<string, string> = (watched = {});
+    /** Override layers from plugins (bandit weights), under the app's own `overrides`. */
+    const layers = new Map<string, Record<string, Partial<Experiment>>>();
+    const appOverrides = ctx.overrides!;
     const host: PluginHost = {
       client,
       clientId,
@@ -289,10 +294,10 @@ export function createClient<F extends FeatureMap = FeatureMap, const P extends 
       getAttributes: client.getAttributes,
       getFeatures: () => ctx.features.definitions,
       setFeatures,
-      onFeaturesChange: (listener) => (featureListeners.add(listener), () => featureListeners.delete(listener)),
-      onAssignment: (listener) => (assignmentListeners.add(listener), () => assignmentListeners.delete(listener)),
+      onFeaturesChange: (listener) => (features.add(listener), () => features.delete(listener)),
+      onAssignment: (listener) => (assignments.add(listener), () => assignments.delete(listener)),
       onExposure: exposures.listen,
-      onDestroy: (listener) => void destroyListeners.add(listener),
+      onDestroy: (listener) => void destroys.add(listener),
       addStartupTask,
       setOverrideLayer(name, overrides) {
         if (overrides) layers.set(name, overrides);
@@ -307,7 +312,7 @@ export function createClient<F extends FeatureMap = FeatureMap, const P extends 
         if (!attributes) return runInline(experiment, undefined);
         const saved = ctx.attributes;
         // For this one evaluation only; restored even if it throws.
-        ctx.attributes = safeCopy({ ...saved, ...attributes });
+        ctx.attributes = attributesCopy({ ...saved, ...attributes }, log);
         try {
           return runInline(experiment, undefined);
         } finally {
@@ -323,7 +328,7 @@ export function createClient<F extends FeatureMap = FeatureMap, const P extends 
         notify();
       },
       watchStickyIdentity(attributeName, attributeValue) {
-        watched[attributeName] = attributeValue;
+        identities[attributeName] = attributeValue;
       },
       notify: () => notify(),
     };

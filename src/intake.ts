@@ -4,7 +4,9 @@
  * values (a getter or Proxy that throws) lose only the entries that throw, each logged.
  */
 import { isStickyDoc } from './sticky';
-import type { Logger, StickyAssignmentDocs } from './types';
+import type { Attributes, Logger, StickyAssignmentDocs } from './types';
+
+const hasOwn = Object.prototype.hasOwnProperty;
 
 /** A null-prototype copy of `source`; entries that cannot be read are left out, logged. */
 export function safeCopy<T>(source?: Record<string, T>, log?: Logger): Record<string, T> {
@@ -23,6 +25,25 @@ export function safeCopy<T>(source?: Record<string, T>, log?: Logger): Record<st
   }
   return copy;
 }
+/**
+ * The visitor's attributes, copied. A plain object, unlike {@link safeCopy}'s: every evaluation
+ * reads attributes, and V8 keeps null-prototype objects in its slower dictionary mode. That is
+ * safe because attributes are only read as own properties (conditions.ts `getPath`), and a
+ * `__proto__` attribute becomes an own property, so the copy's prototype never changes.
+ */
+export function attributesCopy(source: Attributes | undefined, log: Logger): Attributes {
+  try {
+    // The common case in one native call: no getter that throws, no `__proto__` key.
+    if (source && !hasOwn.call(source, '__proto__')) return Object.assign({}, source);
+  } catch {
+    // Read entry by entry below, keeping what can be read.
+  }
+  const checked = safeCopy(source, log);
+  const copy: Attributes = {};
+  for (const key in checked) Object.defineProperty(copy, key, { value: checked[key], enumerable: true, writable: true, configurable: true });
+  return copy;
+}
+
 /** Read-only options left out share one empty object (setters replace them, never mutate). */
 const NONE: Record<string, never> = Object.freeze(Object.create(null));
 export const readOnlyCopy = <T>(source: Record<string, T> | undefined, log: Logger): Record<string, T> => (source ? safeCopy(source, log) : NONE);

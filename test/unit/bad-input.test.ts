@@ -112,6 +112,13 @@ describe('no prototype pollution or inherited lookups', () => {
     client.setAttributes(attributes);
     expect(client.isOn('pro')).toBe(false);
     expect(client.getAttributes().id).toBe('v1');
+    // Kept as an attribute of its own (the copy's prototype untouched), and readable by its path.
+    const copy = client.getAttributes();
+    expect(Object.getPrototypeOf(copy)).toBe(Object.prototype);
+    expect(Object.getOwnPropertyDescriptor(copy, '__proto__')?.value).toEqual({ polluted: true, plan: 'pro' });
+    client.setFeatures(JSON.parse('{"own": {"defaultValue": false, "rules": [{"force": true, "condition": {"__proto__.plan": "pro"}}]}}'));
+    expect(client.isOn('own')).toBe(true);
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
   });
 
   it('conditions cannot read inherited properties', () => {

@@ -9,6 +9,11 @@ import type { Experiment, FeatureRule, StickyAssignmentsDocument, VariationMeta 
 /** The fields that pick the identity an experiment or rollout hashes. */
 type Hashed = Pick<FeatureRule, 'hashAttribute' | 'fallbackAttribute' | 'disableStickyBucketing'>;
 
+function isEmpty(record: object): boolean {
+  for (const _ in record) return false;
+  return true;
+}
+
 /** Shared by every variation without metadata, so results allocate none. */
 export const NO_META: VariationMeta = {};
 
@@ -85,6 +90,8 @@ export const variationKey = (exp: Experiment, index: number): string => ((exp.me
 
 /** Looks up a sticky variation. Returns its index, -1 for none, or `'blocked'` (bucket version too old). */
 export function stickyVariation(ctx: EvalContext, exp: Experiment): number | 'blocked' {
+  // A server's per-request client usually holds no docs: no keys to build, nothing to find.
+  if (isEmpty(ctx.stickyDocs!)) return -1;
   if (hasBlockedBucket(ctx, exp)) return 'blocked';
   const stored = storedVariation(ctx, exp, exp.bucketVersion);
   // GrowthBook matches only `meta[i].key`, so a rule without `meta` stored "0"/"1" and never

@@ -164,14 +164,17 @@ export function createClient<F extends FeatureMap = FeatureMap, const P extends 
     }
     if (!assigned.length) return result;
     const track = evalOptions ? evalOptions.track : true;
-    // A copy: listeners told of an assignment may evaluate again, which reuses the list.
-    const list = assigned.splice(0);
-    for (let i = 0; i < list.length; i += 2) {
-      const experiment = list[i] as Experiment;
-      const assignment = list[i + 1] as ExperimentResult;
-      if (track === undefined || track === true) assign(experiment, assignment);
-      else if (track) track(experiment, assignment);
+    const handle = track === undefined || track === true ? assign : track || undefined;
+    // Listeners told of an assignment may evaluate again, which reuses the list: the usual single
+    // assignment is taken out of it, more are copied.
+    if (assigned.length == 2) {
+      const assignment = assigned.pop() as ExperimentResult;
+      const experiment = assigned.pop() as Experiment;
+      if (handle) handle(experiment, assignment);
+      return result;
     }
+    const list = assigned.splice(0);
+    for (let i = 0; i < list.length; i += 2) if (handle) handle(list[i] as Experiment, list[i + 1] as ExperimentResult);
     return result;
   }
 

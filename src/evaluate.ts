@@ -247,11 +247,12 @@ function experimentResult(
   index = -1,
   bucket?: number,
   stickyBucketUsed = false,
+  identity = identityOf(ctx, exp),
 ): ExperimentResult {
   const hashUsed = bucket !== undefined;
   const inExperiment = index >= 0 && index < exp.variations.length;
   if (!inExperiment) index = 0;
-  const { hashAttribute, hashValue } = identityOf(ctx, exp);
+  const { hashAttribute, hashValue } = identity;
   const meta = (exp.meta && exp.meta[index]) || NO_META;
   const result: ExperimentResult = {
     key: variationKey(exp, index),
@@ -332,7 +333,8 @@ export function runExperiment(
 
   if (exp.status === 'draft' || exp.active === false || !inSchedule(exp)) return experimentResult(ctx, exp, featureId);
 
-  const { hashValue } = identityOf(ctx, exp);
+  const identity = identityOf(ctx, exp);
+  const hashValue = identity.hashValue;
   if (!hashValue) return experimentResult(ctx, exp, featureId);
 
   const found = usesSticky(ctx, exp) ? stickyVariation(ctx, exp) : -1;
@@ -367,7 +369,7 @@ export function runExperiment(
   if ('force' in exp) return experimentResult(ctx, exp, featureId, exp.force === undefined ? -1 : exp.force);
   if (ctx.qaMode || exp.status === 'stopped') return experimentResult(ctx, exp, featureId);
 
-  const result = experimentResult(ctx, exp, featureId, assigned, n, foundSticky);
+  const result = experimentResult(ctx, exp, featureId, assigned, n, foundSticky, identity);
   if (ctx.assigned) ctx.assigned.push(exp, result);
   return result;
 }

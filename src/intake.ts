@@ -8,14 +8,17 @@ import type { Attributes, Logger, StickyAssignmentDocs } from './types';
 
 const hasOwn = Object.prototype.hasOwnProperty;
 
-/** A null-prototype copy of `source`; entries that cannot be read are left out, logged. */
-export function safeCopy<T>(source?: Record<string, T>, log?: Logger): Record<string, T> {
-  const copy: Record<string, T> = Object.create(null);
+/**
+ * A copy of `source` into `copy` (default: a null-prototype object); entries that cannot be read
+ * are left out, logged. A `__proto__` key is defined as an own property, never set as a prototype.
+ */
+export function safeCopy<T>(source?: Record<string, T>, log?: Logger, copy: Record<string, T> = Object.create(null)): Record<string, T> {
   if (!source) return copy;
   try {
     for (const key of Object.keys(source)) {
       try {
-        copy[key] = source[key];
+        if (key == '__proto__') Object.defineProperty(copy, key, { value: source[key], enumerable: true, writable: true, configurable: true });
+        else copy[key] = source[key];
       } catch (error) {
         if (log) log('Ignored an entry that cannot be read', { key, error });
       }
@@ -38,10 +41,7 @@ export function attributesCopy(source: Attributes | undefined, log: Logger): Att
   } catch {
     // Read entry by entry below, keeping what can be read.
   }
-  const checked = safeCopy(source, log);
-  const copy: Attributes = {};
-  for (const key in checked) Object.defineProperty(copy, key, { value: checked[key], enumerable: true, writable: true, configurable: true });
-  return copy;
+  return safeCopy(source, log, {});
 }
 
 /** Read-only options left out share one empty object (setters replace them, never mutate). */

@@ -44,7 +44,7 @@ const rows = [
   { name: '  analytics: ga4 + segment + endpoint', entry: entryFile('an-all', "export { ga4, segment, endpoint } from '../../src/plugins/analytics';\n") },
   { name: 'plugin: splitflap/consent', entry: 'src/plugins/consent/index.ts' },
   { name: 'plugin: splitflap/devtools', entry: 'src/plugins/devtools/index.ts' },
-  { name: 'script tag (splitflap.global.js)', entry: 'src/browser/index.ts', format: 'iife', budget: 12 * KB, ceiling: 23.2 * KB, growthbook: 'gb-auto' },
+  { name: 'script tag (splitflap.global.js)', entry: 'src/browser/index.ts', format: 'iife', budget: 12 * KB, ceiling: 23.25 * KB, growthbook: 'gb-auto' },
   { name: 'script tag bandits (splitflap.bandits.js)', entry: 'src/browser/bandits.ts', format: 'iife' },
   { name: 'script tag DevTools (splitflap.devtools.js)', entry: 'src/browser/devtools.ts', format: 'iife' },
   { name: 'script tag stream (splitflap.live.js)', entry: 'src/browser/live.ts', format: 'iife' },

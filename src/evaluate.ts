@@ -7,7 +7,7 @@
  * conformance cases give the same answers.
  */
 import { evalCondition } from './conditions';
-import { chooseVariation, getBucketRanges, getEqualWeights, hash, inNamespace, inRange } from './hash';
+import { chooseVariation, chooseVariationFor, getEqualWeights, hash, inNamespace, inRange } from './hash';
 import { hashAttributeOf, identityOf, NO_META, stickyVariation, usesSticky, variationKey } from './bucketing';
 import type { FeatureSet } from './features';
 import type {
@@ -24,7 +24,6 @@ import type {
   ParentCondition,
   SavedGroups,
   StickyAssignmentDocs,
-  VariationRange,
 } from './types';
 import { getQueryStringOverride, urlMatches } from './url';
 
@@ -148,12 +147,8 @@ function evalRules(ctx: EvalContext, id: string, walk?: PrerequisiteWalk): Featu
 
     let exp = compiled.exp;
     if (!exp) continue;
-    let ranges = compiled.ranges;
-    if (rule.contextualBanditRef) {
-      exp = withContextualBandit(ctx, exp, rule.contextualBanditRef);
-      ranges = undefined;
-    }
-    const result = runExperiment(ctx, exp, id, walk, ranges);
+    if (rule.contextualBanditRef) exp = withContextualBandit(ctx, exp, rule.contextualBanditRef);
+    const result = runExperiment(ctx, exp, id, walk);
     if (result.inExperiment && !result.passthrough) {
       // Bandit context belongs only to visitors the bandit really bucketed.
       if (exp.contextualBandit && !result.hashUsed) {
@@ -299,15 +294,13 @@ function hasGroupOverlap(ctx: EvalContext, groups: string[]): boolean {
 
 /**
  * Run an experiment for the visitor in `ctx`. Excluded visitors get variation 0 with
- * `inExperiment: false`. `ranges` may be passed pre-computed for the experiment's own settings;
- * `walk` is the prerequisite walk of the feature evaluation it is part of.
+ * `inExperiment: false`. `walk` is the prerequisite walk of the feature evaluation it is part of.
  */
 export function runExperiment(
   ctx: EvalContext,
   exp: Experiment,
   featureId: string | null,
   walk?: PrerequisiteWalk,
-  ranges?: VariationRange[],
 ): ExperimentResult {
   const key = exp.key;
   // `enabled: false` is a kill switch: it beats even QA forces.
@@ -316,7 +309,6 @@ export function runExperiment(
   const override = own(ctx.overrides, key);
   if (override) {
     exp = { ...exp, ...override };
-    ranges = undefined;
     if (exp.contextualBandit && exp.weights) {
       exp.contextualBandit = { ...exp.contextualBandit, variationWeights: exp.weights };
     }
@@ -364,7 +356,9 @@ export function runExperiment(
   if (found === 'blocked') return experimentResult(ctx, exp, featureId, -1, undefined, true);
   const assigned = foundSticky
     ? found
-    : chooseVariation(n, exp.ranges || ranges || getBucketRanges(exp.variations.length, exp.coverage, exp.weights));
+    : exp.ranges
+      ? chooseVariation(n, exp.ranges)
+      : chooseVariationFor(n, exp.variations.length, exp.coverage, exp.weights);
   if (assigned < 0) return experimentResult(ctx, exp, featureId);
   if ('force' in exp) return experimentResult(ctx, exp, featureId, exp.force === undefined ? -1 : exp.force);
   if (ctx.qaMode || exp.status === 'stopped') return experimentResult(ctx, exp, featureId);

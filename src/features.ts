@@ -7,14 +7,13 @@
  * `unknownFeature`); nothing here throws.
  */
 import { isObject, typeOf } from './conditions';
-import { getBucketRanges, weightsFit } from './hash';
-import type { Experiment, FeatureDefinition, FeatureDefinitions, FeatureRule, Logger, VariationRange } from './types';
+import { weightsFit } from './hash';
+import type { Experiment, FeatureDefinition, FeatureDefinitions, FeatureRule, Logger } from './types';
 
-/** A rule plus, for experiment rules, its experiment and bucket ranges built once. */
+/** A rule plus, for experiment rules, its experiment built once. */
 export interface CompiledRule {
   rule: FeatureRule;
   exp?: Experiment;
-  ranges?: VariationRange[];
 }
 
 /** A validated feature, ready for `evalFeature`. */
@@ -107,8 +106,7 @@ function compileFeature(key: string, definition: unknown, log: Logger): Compiled
       if (exp && exp.weights && !weightsFit(exp.weights, exp.variations.length)) {
         log('Bad weights; using equal weights', { feature: key });
       }
-      const ranges = exp && !exp.ranges ? getBucketRanges(exp.variations.length, exp.coverage, exp.weights) : undefined;
-      rules.push({ rule, exp, ranges });
+      rules.push({ rule, exp });
     }
   }
   return { defaultValue, rules };

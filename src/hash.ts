@@ -66,6 +66,25 @@ export function getBucketRanges(numVariations: number, coverage = 1, weights?: n
   });
 }
 
+/**
+ * `chooseVariation(n, getBucketRanges(count, coverage, weights))` without building the ranges:
+ * inline experiments compute their ranges on every run.
+ */
+export function chooseVariationFor(n: number, count: number, coverage = 1, weights?: number[]): number {
+  if (typeof coverage !== 'number' || !(coverage >= 0)) coverage = 0;
+  else if (coverage > 1) coverage = 1;
+  const fits = !!weights && weightsFit(weights, count);
+  if (!fits && !(Number.isInteger(count) && count > 0 && count <= 0xffffffff)) return -1;
+  let cumulative = 0;
+  for (let i = 0; i < count; i++) {
+    const weight = fits ? weights![i]! : 1 / count;
+    const start = cumulative;
+    cumulative += weight;
+    if (n >= start && n < start + coverage * weight) return i;
+  }
+  return -1;
+}
+
 /** Index of the range holding `n`, or -1 when none does (visitor outside coverage, or no ranges). */
 export function chooseVariation(n: number, ranges: VariationRange[]): number {
   if (typeof n !== 'number' || !Array.isArray(ranges)) return -1;

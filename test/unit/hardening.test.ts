@@ -7,6 +7,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { evalCondition } from '../../src/conditions';
 import { compileSafeRegex } from '../../src/regex';
 import { chooseVariation, clientIdSetCookieHeader, createClient, getBucketRanges, hash, inNamespace, type FeatureDefinitions } from '../../src/index';
+import { chooseVariationFor } from '../../src/hash';
 import { resolveClientId } from '../../src/identity';
 import { runExperiment, type EvalContext } from '../../src/evaluate';
 import { featureSet } from '../../src/features';
@@ -465,5 +466,22 @@ describe('found by the fuzzer: malformed values give the documented fallbacks', 
       stickyDocs: { 'id||v1': { attributeName: 'id', attributeValue: 'v1' } as never },
     };
     expect(runExperiment(ctx, { key: 'e', variations: ['a', 'b'], minBucketVersion: 1 }, null)).toMatchObject({ inExperiment: true, stickyBucketUsed: false });
+  });
+});
+
+describe('chooseVariationFor: the ranges-free bucketing agrees with chooseVariation over getBucketRanges', () => {
+  it('on 20,000 random (hash, variations, coverage, weights), bad weights and coverage included (seed 10)', () => {
+    const random = mulberry32(10);
+    const pick = <T,>(items: T[]): T => items[Math.floor(random() * items.length)]!;
+    for (let i = 0; i < 20_000; i++) {
+      const count = pick([0, 1, 2, 3, 4, 7, 2.5, -1]);
+      const n = pick([random(), 0, 0.5, 0.9999, 1, pick([0.25, 0.3333, 0.75])]);
+      const coverage = pick([undefined, 1, 0.9, 0, random(), 1.5, -0.2, NaN]);
+      const even = Number.isInteger(count) && count > 0 ? Array.from({ length: count }, () => random()) : [];
+      const total = even.reduce((a, b) => a + b, 0) || 1;
+      const weights = pick([undefined, even.map((w) => w / total), even, [0.5, 0.5], [1, 0, 0]]);
+      const expected = chooseVariation(n, getBucketRanges(count, coverage, weights));
+      expect(chooseVariationFor(n, count, coverage, weights), JSON.stringify({ n, count, coverage, weights })).toBe(expected);
+    }
   });
 });

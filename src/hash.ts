@@ -25,9 +25,12 @@ export function hash(seed: string, value: string, version: number): number | nul
   return null;
 }
 
-/** `n` equal weights summing to 1; `[]` unless n is a positive integer (and a valid array length). */
+/** Whether `n` can be a number of variations: a positive integer (and a valid array length). */
+const isCount = (n: number): boolean => Number.isInteger(n) && n > 0 && n <= 0xffffffff;
+
+/** `n` equal weights summing to 1; `[]` unless `n` {@link isCount}. */
 export function getEqualWeights(n: number): number[] {
-  if (!(Number.isInteger(n) && n > 0 && n <= 0xffffffff)) return [];
+  if (!isCount(n)) return [];
   return new Array(n).fill(1 / n);
 }
 
@@ -50,14 +53,16 @@ export function weightsFit(weights: number[], n: number): boolean {
   return total >= 0.99 && total <= 1.01;
 }
 
+/** Coverage as bucketing uses it: a number in [0, 1], anything else 0. */
+const clampCoverage = (coverage: unknown): number => (typeof coverage !== 'number' || !(coverage >= 0) ? 0 : coverage > 1 ? 1 : coverage);
+
 /**
  * Bucket ranges for `numVariations` at `coverage`. Each range starts at the cumulative weight
  * before it, so raising coverage only adds visitors and never moves anyone to another variation.
  * Weights of the wrong length or not summing to ~1 fall back to equal weights.
  */
 export function getBucketRanges(numVariations: number, coverage = 1, weights?: number[]): VariationRange[] {
-  if (typeof coverage !== 'number' || !(coverage >= 0)) coverage = 0;
-  else if (coverage > 1) coverage = 1;
+  coverage = clampCoverage(coverage);
   let cumulative = 0;
   return (weights && weightsFit(weights, numVariations) ? weights : getEqualWeights(numVariations)).map((weight) => {
     const start = cumulative;
@@ -71,10 +76,9 @@ export function getBucketRanges(numVariations: number, coverage = 1, weights?: n
  * inline experiments compute their ranges on every run.
  */
 export function chooseVariationFor(n: number, count: number, coverage = 1, weights?: number[]): number {
-  if (typeof coverage !== 'number' || !(coverage >= 0)) coverage = 0;
-  else if (coverage > 1) coverage = 1;
+  coverage = clampCoverage(coverage);
   const fits = !!weights && weightsFit(weights, count);
-  if (!fits && !(Number.isInteger(count) && count > 0 && count <= 0xffffffff)) return -1;
+  if (!fits && !isCount(count)) return -1;
   let cumulative = 0;
   for (let i = 0; i < count; i++) {
     const weight = fits ? weights![i]! : 1 / count;

@@ -140,8 +140,9 @@ describeInBrowser('client hardening (issue 14) in Chromium', () => {
     const RUNS = 100;
     const context: BrowserContext = await newContext(browser);
     // The pages drive the runs themselves (no round trip to the test per step): on /shop, 50 ms
-    // after the load event and the client's ready(), click the link shown (a real link activation: it navigates to /paid);
-    // on /paid, count the run, forget the visitor (a new client id) and go back to /shop.
+    // after the load event and the client's ready(), click the link shown (a real link
+    // activation: it navigates to /paid); on /paid, count the run, forget the visitor (a new
+    // client id) and go back to /shop.
     await context.addInitScript((runs: number) => {
       addEventListener('load', () => {
         if (location.pathname === '/shop') {

@@ -136,12 +136,14 @@ export interface SpawnedSixpack {
 
 /**
  * The server's command line (examples/sixpack-server/cli.ts) in a process of its own, on a free
- * port of 127.0.0.1; resolves once it says where it listens.
+ * port of 127.0.0.1; resolves once it says where it listens. `env` is added to this process's
+ * environment (SIXPACK_REDIS_URL, SIXPACK_REDIS_PREFIX).
  */
-export function spawnSixpack(args: string[]): Promise<SpawnedSixpack> {
+export function spawnSixpack(args: string[], env: Record<string, string> = {}): Promise<SpawnedSixpack> {
   const cli = fileURLToPath(new URL('../../examples/sixpack-server/cli.ts', import.meta.url));
   const child = spawn(process.execPath, ['--import', 'tsx', cli, '--port', '0', '--quiet', ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, ...env },
   });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   return new Promise((resolve, reject) => {

@@ -3,12 +3,14 @@
  * Redis is away, /participate, /convert, /experiments and /_status answer the reference's 503
  * within a bounded time; the server reconnects by itself; with Redis's own persistence
  * (appendonly yes, appendfsync always) nothing acknowledged is lost; and the client falls back
- * to the control and delivers its queued conversion once the server is back.
+ * to the control and delivers its queued conversion once the server is back, also from its
+ * durable (IndexedDB) queue on the next page when the page that made it has gone.
  */
+import { IDBFactory } from 'fake-indexeddb';
 import { afterAll, beforeAll, expect, it, vi } from 'vitest';
 import { redisStore, type RedisSixpackStore } from '../../examples/sixpack-server/redis-store';
 import { createClient } from '../../src/client';
-import { memoryQueue, sixpack } from '../../src/plugins/sixpack';
+import { indexedDbQueue, memoryQueue, sixpack } from '../../src/plugins/sixpack';
 import { inParallel, type RunningSixpack, sixpackIndex, startSixpack } from '../helpers/sixpack-server';
 import { describeWithRedis, type RunningRedis, startRedis } from '../redis/harness';
 
@@ -149,6 +151,47 @@ describeWithRedis('the Sixpack server when Redis fails', () => {
       expect((await client.participate(experiment, alternatives)).alternative).toBe('treatment');
     } finally {
       client.destroy();
+    }
+  });
+
+  it('end to end across a reload: what the durable queue held while Redis was down, the next page delivers', async () => {
+    vi.stubGlobal('indexedDB', new IDBFactory()); // the browser's IndexedDB, shared by both pages
+    const experiment = 'durable-through-outage';
+    const alternatives = ['control', 'treatment'];
+    const clientId = Array.from({ length: 50 }, (_, i) => `d${i}`).find((id) => sixpackIndex(experiment, id, 2) === 1)!;
+    const page = () =>
+      createClient({ clientId, log: vi.fn(), plugins: [sixpack({ baseUrl: sp.url, queue: indexedDbQueue({ dbName: 'outage-queue' }), timeoutMs: 2000 })] });
+    const first = page();
+    let second: ReturnType<typeof page> | undefined;
+    try {
+      await redis.kill();
+      const shown = await first.participate(experiment, alternatives);
+      expect([shown.alternative, shown.source, shown.error?.status]).toEqual(['control', 'fallback', 503]);
+      expect((await first.convert(experiment)).status).toBe('queued');
+      first.destroy(); // the page goes away before Redis is back: its retries stop with it
+      await redis.restart();
+      await recovered();
+      expect((await sp.get(`/experiments/${experiment}`)).status).toBe(404); // nothing reached Redis
+
+      // The next page starts its queue and delivers, in order, the participation and the conversion
+      // the first page left in IndexedDB. It converts nothing itself.
+      second = page();
+      expect((await second.participate(experiment, alternatives)).alternative).toBe('treatment');
+      await vi.waitFor(
+        async () => {
+          const view = (await sp.get(`/experiments/${experiment}`)).json;
+          expect(view.alternatives?.map((a: any) => [a.name, a.participant_count, a.completed_count])).toEqual([
+            ['control', 0, 0],
+            ['treatment', 1, 1],
+          ]);
+        },
+        { timeout: 15_000, interval: 100 },
+      );
+      expect(await indexedDbQueue({ dbName: 'outage-queue' }).peekAll()).toEqual([]);
+    } finally {
+      first.destroy();
+      second?.destroy();
+      vi.unstubAllGlobals();
     }
   });
 });

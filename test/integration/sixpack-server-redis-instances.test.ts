@@ -1,7 +1,8 @@
 /**
- * Two server processes (the command line, `--redis`) on one real redis-server, under a bounded
- * concurrent load from many clients: counts are exact, and every client gets the same alternative
- * from either instance, including concurrent first visits of one client to both.
+ * Two server processes (the command line: one with `--redis`, one with SIXPACK_REDIS_URL) on one
+ * real redis-server, under a bounded concurrent load from many clients: counts are exact, and every
+ * client gets the same alternative from either instance, including concurrent first visits of one
+ * client to both.
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { buildQuery, inParallel, sixpackIndex, type SpawnedSixpack, spawnSixpack } from '../helpers/sixpack-server';
@@ -15,7 +16,12 @@ describeWithRedis('two Sixpack server processes on one Redis', () => {
 
   beforeAll(async () => {
     redis = await startRedis();
-    instances = await Promise.all([0, 1].map(() => spawnSixpack(['--redis', redis.url(3), '--redis-prefix', 'load'])));
+    // One configured by flags, the other by the environment: both must reach the same Redis and prefix
+    // (an instance on the memory store or another prefix would fail every count below).
+    instances = await Promise.all([
+      spawnSixpack(['--redis', redis.url(3), '--redis-prefix', 'load']),
+      spawnSixpack([], { SIXPACK_REDIS_URL: redis.url(3), SIXPACK_REDIS_PREFIX: 'load' }),
+    ]);
   });
   afterAll(async () => {
     await Promise.all(instances.map((i) => i.close()));

@@ -62,6 +62,8 @@ describeInBrowser('DevTools panel', () => {
       return active ? active.getAttribute('aria-label') || active.textContent : null;
     });
   const row = (tab: Page, name: string) => dialog(tab).getByRole('row').filter({ has: tab.getByRole('cell', { name, exact: true }) });
+  /** The CSP directives this page violated so far (each navigation starts a new list). */
+  const violations = (tab: Page) => tab.evaluate(() => (window as unknown as { violations?: string[] }).violations);
 
   it('stays off without its URL parameter', async () => {
     const { tab } = await open('');
@@ -108,6 +110,8 @@ describeInBrowser('DevTools panel', () => {
     await expect.poll(() => headline(tab)).toBe(other);
     await expect.poll(() => row(tab, 'free-shipping').getByRole('cell').nth(2).textContent()).toBe('override');
     expect(requests).toEqual([]);
+    // The panel, open and redrawn, under the page's strict CSP: nothing refused.
+    expect(await violations(tab)).toBeUndefined();
     await tab.screenshot({ path: screenshot });
 
     // The tab's session keeps them (and the panel), without the URL parameter.
@@ -126,12 +130,13 @@ describeInBrowser('DevTools panel', () => {
     // The panel redraws on the client's next change notification.
     await expect.poll(() => tab.getByLabel('Force value of free-shipping').inputValue()).toBe('');
     await expect(dialog(tab).getByRole('status').textContent()).resolves.toBe('Forced values cleared.');
+    expect(await violations(tab)).toBeUndefined();
 
     // ?splitflap-devtools=0 turns it off for the tab.
     await tab.goto(site.url + '/plain/?splitflap-devtools=0');
     await tab.waitForTimeout(300);
     expect(await tab.locator('[data-splitflap-devtools]').count()).toBe(0);
-    expect(await tab.evaluate(() => (window as unknown as { violations?: string[] }).violations)).toBeUndefined();
+    expect(await violations(tab)).toBeUndefined();
     expect(errors).toEqual([]);
   });
 });

@@ -10,6 +10,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { Client, ClientOptions } from '../../src/api';
 import { createClient } from '../../src/client';
 import { SplitflapServerProvider, SplitflapWebProvider, TRACK_NEEDS_SIXPACK } from '../../src/plugins/openfeature';
+import { memoryQueue, sixpack } from '../../src/plugins/sixpack';
 import type { Plugin } from '../../src/plugin';
 import type { Experiment, ExperimentResult, FeatureDefinitions, StickyAssignmentsDocument } from '../../src/types';
 
@@ -245,6 +246,38 @@ describe('the web provider', () => {
     expect(client.getFeatureValue('plain', '')).toBe('later');
     // Resolving without a subscription reads the payload afresh.
     expect(provider.resolveStringEvaluation('plain', '').value).toBe('later');
+  });
+});
+
+describe('track with the real sixpack() plugin', () => {
+  /** A Sixpack server stand-in: every request's path and query, answered with an ok. */
+  function sixpackServer() {
+    const requests: URL[] = [];
+    const fetch = vi.fn(async (input: RequestInfo | URL) => {
+      requests.push(new URL(String(input)));
+      return new Response(JSON.stringify({ status: 'ok' }), { headers: { 'content-type': 'application/json' } });
+    });
+    const converts = () => requests.filter((url) => url.pathname == '/convert').map((url) => Object.fromEntries(url.searchParams));
+    return { plugin: () => sixpack({ baseUrl: 'http://sixpack.test', fetch, queue: memoryQueue() }), converts };
+  }
+
+  it('the web provider sends a conversion for the client, with the kpi', async () => {
+    const server = sixpackServer();
+    const { client } = testClient({ plugins: [server.plugin()] });
+    const { features: of } = await openFeatureFor(new SplitflapWebProvider(client));
+    of.track('checkout', { kpi: 'purchase' });
+    await vi.waitFor(() => expect(server.converts()).toHaveLength(1));
+    expect(server.converts()[0]).toMatchObject({ experiment: 'checkout', client_id: 'visitor-1', kpi: 'purchase' });
+  });
+
+  it("the server provider sends it for the context's visitor", async () => {
+    const server = sixpackServer();
+    const domain = `server-${++domains}`;
+    await ServerOpenFeature.setProviderAndWait(domain, new SplitflapServerProvider({ features, plugins: [server.plugin()], log: vi.fn() }));
+    ServerOpenFeature.getClient(domain).track('signup', { targetingKey: 'user-7' });
+    await vi.waitFor(() => expect(server.converts()).toHaveLength(1));
+    expect(server.converts()[0]).toMatchObject({ experiment: 'signup', client_id: 'user-7' });
+    expect(server.converts()[0]).not.toHaveProperty('kpi');
   });
 });
 

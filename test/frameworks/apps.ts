@@ -274,6 +274,8 @@ export function defineAppTests(app: ExampleApp, routes: string[]): void {
       // Exposures: the client components' variant, reported in the browser; the server component's on the server.
       expect(first.exposures).toContain(`button-color=${first.server.color}`);
       expect(running.output()).toContain(`[splitflap] server exposure ${id} headline=${first.server.headline}`);
+      // One client per request, shared by everything that reads a flag on the server (Next: metadata, layout and page): one exposure per page view.
+      expect(running.output().split(`[splitflap] server exposure ${id} `).length - 1).toBe(2);
       expect(running.output()).not.toMatch(/no id cookie and no id forwarded/i);
       await context.close();
       expectNoProblems();

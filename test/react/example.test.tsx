@@ -35,7 +35,11 @@ describe('examples/react', () => {
 
     document.documentElement.innerHTML = html.replace(/^<!doctype html>\s*<html[^>]*>/i, '').replace(/<\/html>\s*$/, '');
     const serverText = document.getElementById('root')!.textContent;
-    expect(serverText).toContain('Sixpack experiment');
+    // Styled and explained like the plain page: the shop's card, and what each part shows.
+    expect(html).toMatch(/<style>[^<]*\.product \{[^<]*<\/style>/);
+    expect(serverText).toContain('What this page shows');
+    expect(serverText).toContain('Departure alerts');
+    const buyColor = document.querySelector('[data-testid="buy"]')!.getAttribute('data-color');
     vi.resetModules();
     await act(async () => {
       await import('../../examples/react/client');
@@ -47,5 +51,7 @@ describe('examples/react', () => {
     const status = /\((sticky|server|asking the server…)\)/;
     expect(serverText).toMatch(status);
     expect(text.replace(status, '')).toBe(serverText!.replace(status, ''));
+    // The server-rendered variant stays: no flicker after hydration.
+    expect(document.querySelector('[data-testid="buy"]')!.getAttribute('data-color')).toBe(buyColor);
   }, 60_000);
 });

@@ -13,7 +13,7 @@ import { StrictMode } from 'react';
 import { hydrateRoot, type Root } from 'react-dom/client';
 import { renderToPipeableStream, renderToString } from 'react-dom/server';
 import { afterEach, beforeAll, afterAll, describe, expect, it, vi } from 'vitest';
-import { createClient, type ClientOptions, type HydrationSnapshot, type Plugin } from '../../src/index';
+import { createClient, type ClientOptions, type Experiment, type HydrationSnapshot, type Plugin } from '../../src/index';
 import { memoryQueue, sixpack as sixpackPlugin, type SixpackMethods } from '../../src/plugins/sixpack';
 import { memoryStickyBucketStore } from '../../src/sticky';
 import {
@@ -289,5 +289,23 @@ describe('the hydration snapshot', () => {
     expect(browser.getFeatureValue('limit', 0)).toBe(3);
     expect(browser.run({ key: 'layout', variations: ['grid', 'list'] }).value).toBe('list');
     client.destroy();
+  });
+
+  it("carries the URL the server evaluated with: URL-targeted experiments agree though the browser's location differs", () => {
+    const landing: Experiment<string> = { key: 'landing-copy', variations: ['a', 'b'], url: '/landing', hashVersion: 2 };
+    // A visitor the hash puts in b, so the control elsewhere means something.
+    const id = Array.from({ length: 100 }, (_, i) => `url-${i}`).find(
+      (v) => createClient({ clientId: v, cookie: false, url: 'https://shop.example/landing' }).run(landing).value === 'b',
+    )!;
+    const server = createClient({ clientId: id, cookie: false, url: 'https://shop.example/landing?utm=x' });
+    expect(server.run(landing).value).toBe('b');
+    const snapshot = JSON.parse(JSON.stringify(server.getSnapshotForHydration())) as HydrationSnapshot;
+    expect(snapshot.url).toBe('https://shop.example/landing?utm=x');
+    // jsdom's location is not /landing: without the snapshot the browser would show the control.
+    expect(location.pathname).not.toContain('/landing');
+    expect(createClient({ clientId: id, cookie: false, stickyBucketStore: false }).run(landing).value).toBe('a');
+    const browser = createClient({ hydrate: snapshot, cookie: false, stickyBucketStore: false });
+    expect(browser.run(landing, { hydrating: true }).value).toBe('b');
+    expect(browser.run(landing).value).toBe('b');
   });
 });

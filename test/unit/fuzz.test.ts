@@ -415,6 +415,22 @@ function exercise(gen: Gen, client: Client, call: Call): void {
   const forcedFeatures = gen.shaped(() => (gen.chance(0.5) ? new Map([[gen.pick(Gen.KEYS), gen.value(1)]]) : gen.record(Gen.KEYS, () => gen.value(1)))) as never;
   call('setForcedFeatures', () => client.setForcedFeatures(forcedFeatures));
   evaluateAll('forced');
+  // The page URL's content (targeting and ?experiment=N overrides read it), a hydrating read, and
+  // exposures handed to a `track` function reported later, as a UI does once a result is shown.
+  const url = gen.pick(['http://127.0.0.1/?e=1&f=0&g=9', 'http://127.0.0.1/?__proto__=1&constructor=0', 'http://127.0.0.1/%E0%A4%A?f=%', '', '?', 'not a url']);
+  call('setURL', () => client.setURL(url));
+  const exposureCallback = gen.pick([undefined, () => {}, trap('onExposure')]);
+  call('setOnExposure', () => client.setOnExposure(exposureCallback));
+  const held: [Experiment, Parameters<Client['trackExposure']>[1]][] = [];
+  const hold = (experiment: Experiment, result: Parameters<Client['trackExposure']>[1]) => void held.push([experiment, result]);
+  for (const key of Gen.KEYS) if (gen.chance(0.3)) call('evalFeature(hydrating, track: fn)', () => client.evalFeature(key, { hydrating: true, track: hold }));
+  const [heldExperiment, bareExperiment] = [gen.experiment(), gen.experiment()] as Experiment[];
+  call('run(track: fn)', () => client.run(heldExperiment, { track: hold }));
+  const bareResult = call('run(track: false) for trackExposure', () => client.run(bareExperiment, { track: false }));
+  if (bareResult) held.push([bareExperiment, bareResult]);
+  for (const [experiment, result] of held) call('trackExposure', () => client.trackExposure(experiment, result));
+  call('getStickyBucketAssignmentDocs', () => client.getStickyBucketAssignmentDocs());
+  call('ready', () => void client.ready());
   call('getAttributes', () => client.getAttributes());
   call('getSnapshotForHydration', () => client.getSnapshotForHydration());
   call('getSnapshot', () => client.getSnapshot());

@@ -10,6 +10,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createClient, type Attributes, type ClientOptions, type StickyAssignmentDocs } from '../../src/index';
+import { bandits, type BanditsOptions } from '../../src/plugins/bandits';
 import { baseplate, type NamedExperiment } from '../../src/plugins/baseplate';
 import { edx, type EdxExperiment } from '../../src/plugins/edx';
 import { createSixpackClient } from '../../src/plugins/sixpack/client';
@@ -134,6 +135,39 @@ describe('getBucket (edx) and variant / expose (baseplate) never throw on bad in
     c.expose('e', HOSTILE);
     expect(onExposure).not.toHaveBeenCalled();
     expect(log).toHaveBeenCalledTimes(2);
+  });
+});
+
+describe('named experiments and bandit settings: an entry of {"e": null} drops only itself', () => {
+  const AB = { variations: ['a', 'b'] };
+  const STATS = [
+    { participants: 100, conversions: 10 },
+    { participants: 100, conversions: 30 },
+  ];
+
+  it('bandits({ experiments }): the other bandits keep working and the bad entry is logged (it stopped the whole plugin: no getBandit)', () => {
+    const log = vi.fn();
+    const c = createClient({
+      clientId: 'u',
+      cookie: false,
+      log,
+      plugins: [bandits({ experiments: { e: null, ok: { policy: 'epsilon-greedy', params: { epsilon: 0.2 } } } as unknown as BanditsOptions['experiments'] })],
+    });
+    expect(typeof c.getBandit).toBe('function');
+    c.setBanditStats('ok', STATS);
+    c.setBanditStats('e', STATS);
+    expect(c.getBandit('ok')?.weights).toEqual([0.1, 0.9]);
+    expect(c.getBandit('e')).toBeUndefined();
+    expect(log.mock.calls).toEqual([['Ignored bad bandit settings', { experiment: 'e' }]]);
+  });
+
+  it('edx and baseplate definitions: the valid experiment next to it answers as without it', () => {
+    const plain = client({ edx: { ok: {} }, baseplate: { ok: AB } }).client;
+    const { client: c } = client({ edx: { e: null, ok: {} }, baseplate: { e: null, ok: AB } });
+    expect(c.getBucket('ok', { numBuckets: 7 })).toBe(plain.getBucket('ok', { numBuckets: 7 }));
+    expect(c.variant('ok')).toBe(plain.variant('ok'));
+    expect(c.variant('e')).toBeNull();
+    expect([0, 1]).toContain(c.getBucket('e'));
   });
 });
 

@@ -138,7 +138,12 @@ export function bandits(options: BanditsOptions = {}): Plugin<BanditMethods> {
       const tasks: Promise<void>[] = [];
       const add = (task: Promise<void> | undefined) => task && tasks.push(task);
       for (const exp of banditRules(features)) add(register(exp.key, exp.bandit!, exp));
-      for (const key of Object.keys(options.experiments || {})) add(register(key, options.experiments![key]));
+      for (const key of Object.keys(options.experiments || {})) {
+        const config: unknown = options.experiments![key];
+        // A bad entry (`{ e: null }`) drops only itself: it used to stop the whole plugin.
+        if (config && typeof config == 'object') add(register(key, config as BanditConfig));
+        else log('Ignored bad bandit settings', { experiment: key });
+      }
       if (tasks.length) host.addStartupTask(Promise.all(tasks));
     };
     registerDefined(host.getFeatures());

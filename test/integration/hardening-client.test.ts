@@ -56,6 +56,34 @@ describe('experiments off: Sixpack mode sends nothing and the server counts noth
   });
 });
 
+describe('URL overrides on a server: a request cannot pick its own variation', () => {
+  let sp: RunningSixpack;
+  beforeAll(async () => {
+    sp = await startSixpack();
+  });
+  afterAll(() => sp.close());
+
+  it('?premium-rollout=1 and ?sixpack-force-EXP=ALT are ignored without a window, unless the app allows them', async () => {
+    // Everyone gets variation 0 by weight: only a URL override can give variation 1.
+    const features: FeatureDefinitions = { 'premium-rollout': { defaultValue: false, rules: [{ key: 'premium-rollout', variations: [false, true], weights: [1, 0] }] } };
+    const url = 'https://shop.example/pricing?premium-rollout=1&sixpack-force-server-force=treatment';
+    const perRequest = (allow?: boolean) =>
+      createClient({ clientId: 'visitor-url', cookie: false, url, features, allowUrlOverrides: allow, plugins: [sixpack({ baseUrl: sp.url, queue: memoryQueue(), allowUrlForce: allow })] });
+
+    const byDefault = perRequest();
+    expect(byDefault.isOn('premium-rollout')).toBe(false);
+    expect(await byDefault.participate('server-force', ['control', 'treatment'])).toMatchObject({ source: 'server' });
+    byDefault.destroy();
+    const allowed = perRequest(true);
+    expect(allowed.isOn('premium-rollout')).toBe(true);
+    expect(await allowed.participate('server-force', ['control', 'treatment'])).toMatchObject({ alternative: 'treatment', source: 'force' });
+    allowed.destroy();
+    // The server counted the one participation that was not forced.
+    const counted = (await sp.get('/experiments/server-force')).json as { alternatives: { participant_count: number }[] };
+    expect(counted.alternatives.reduce((sum, a) => sum + a.participant_count, 0)).toBe(1);
+  });
+});
+
 describe('remote payloads: a cached fetchedAt in the future counts as stale', () => {
   it('is delivered at once and revalidated (it was trusted as fresh, for ever)', async () => {
     const served = { features: { banner: { defaultValue: 'fresh' } } };
@@ -99,7 +127,8 @@ describe('bandit statsUrl on a server: clients of the process share one response
         },
       };
       const request = async (i: number) => {
-        const client = createClient({ clientId: `req-${i}`, cookie: false, features, plugins: [bandits()] });
+        // ready() waits for the stats however loaded the machine is (its default 500 ms gave up under CI load).
+        const client = createClient({ clientId: `req-${i}`, cookie: false, features, plugins: [bandits()], readyTimeoutMs: 15_000 });
         await client.ready();
         const weights = client.getBandit('hero')?.weights;
         client.destroy();

@@ -57,7 +57,15 @@ export function sixpack(options: Omit<SixpackOptions, 'stickyStore' | 'log'>): P
       return connectionTo();
     };
     const connectionTo = () =>
-      (client ||= createSixpackClient(host.clientId, { userAgent: host.userAgent, url: host.getURL, ...options, log: host.log, stickyStore: host.stickyStore }));
+      (client ||= createSixpackClient(host.clientId, {
+        userAgent: host.userAgent,
+        url: host.getURL,
+        ...options,
+        // As `allowUrlOverrides`: off where there is no window, so a server's request cannot force its own alternative.
+        allowUrlForce: options.allowUrlForce ?? typeof window != 'undefined',
+        log: host.log,
+        stickyStore: host.stickyStore,
+      }));
     const docKey = stickyAttributeKey(STICKY_ATTRIBUTE, host.clientId);
     const getParticipation = (experiment: string, o?: { hydrating?: boolean }) => {
       const doc = host.getStickyDocs(o && o.hydrating)[docKey];

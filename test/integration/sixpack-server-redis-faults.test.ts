@@ -120,11 +120,27 @@ describeWithRedis('the Sixpack server when Redis fails', () => {
     );
   });
 
+  /** A visitor whom the hash puts in the treatment, so a fallback to the control is visible. */
+  const treatmentVisitor = (experiment: string) =>
+    Array.from({ length: 50 }, (_, i) => `v${i}`).find((id) => sixpackIndex(experiment, id, 2) === 1)!;
+
+  /** Waits until the server counts one participation and one conversion, both in the treatment. */
+  const treatmentCountedOnce = (experiment: string) =>
+    vi.waitFor(
+      async () => {
+        const view = (await sp.get(`/experiments/${experiment}`)).json;
+        expect(view.alternatives?.map((a: any) => [a.name, a.participant_count, a.completed_count])).toEqual([
+          ['control', 0, 0],
+          ['treatment', 1, 1],
+        ]);
+      },
+      { timeout: 15_000, interval: 100 },
+    );
+
   it('end to end: the client falls back to the control, and its queue delivers once Redis is back', async () => {
     const experiment = 'queued-through-outage';
     const alternatives = ['control', 'treatment'];
-    // A visitor whom the hash puts in the treatment, so the fallback is visible.
-    const clientId = Array.from({ length: 50 }, (_, i) => `q${i}`).find((id) => sixpackIndex(experiment, id, 2) === 1)!;
+    const clientId = treatmentVisitor(experiment);
     const log = vi.fn();
     const client = createClient({ clientId, log, plugins: [sixpack({ baseUrl: sp.url, queue: memoryQueue(), timeoutMs: 2000 })] });
     try {
@@ -138,16 +154,7 @@ describeWithRedis('the Sixpack server when Redis fails', () => {
       await recovered();
 
       // The queue retries by itself (backoff of a few seconds at most): participation first, then the conversion.
-      await vi.waitFor(
-        async () => {
-          const view = (await sp.get(`/experiments/${experiment}`)).json;
-          expect(view.alternatives?.map((a: any) => [a.name, a.participant_count, a.completed_count])).toEqual([
-            ['control', 0, 0],
-            ['treatment', 1, 1],
-          ]);
-        },
-        { timeout: 15_000, interval: 100 },
-      );
+      await treatmentCountedOnce(experiment);
       expect((await client.participate(experiment, alternatives)).alternative).toBe('treatment');
     } finally {
       client.destroy();
@@ -158,7 +165,7 @@ describeWithRedis('the Sixpack server when Redis fails', () => {
     vi.stubGlobal('indexedDB', new IDBFactory()); // the browser's IndexedDB, shared by both pages
     const experiment = 'durable-through-outage';
     const alternatives = ['control', 'treatment'];
-    const clientId = Array.from({ length: 50 }, (_, i) => `d${i}`).find((id) => sixpackIndex(experiment, id, 2) === 1)!;
+    const clientId = treatmentVisitor(experiment);
     const page = () =>
       createClient({ clientId, log: vi.fn(), plugins: [sixpack({ baseUrl: sp.url, queue: indexedDbQueue({ dbName: 'outage-queue' }), timeoutMs: 2000 })] });
     const first = page();
@@ -177,16 +184,7 @@ describeWithRedis('the Sixpack server when Redis fails', () => {
       // the first page left in IndexedDB. It converts nothing itself.
       second = page();
       expect((await second.participate(experiment, alternatives)).alternative).toBe('treatment');
-      await vi.waitFor(
-        async () => {
-          const view = (await sp.get(`/experiments/${experiment}`)).json;
-          expect(view.alternatives?.map((a: any) => [a.name, a.participant_count, a.completed_count])).toEqual([
-            ['control', 0, 0],
-            ['treatment', 1, 1],
-          ]);
-        },
-        { timeout: 15_000, interval: 100 },
-      );
+      await treatmentCountedOnce(experiment);
       expect(await indexedDbQueue({ dbName: 'outage-queue' }).peekAll()).toEqual([]);
     } finally {
       first.destroy();

@@ -140,7 +140,7 @@ export function bandits(options: BanditsOptions = {}): Plugin<BanditMethods> {
       for (const exp of banditRules(features)) add(register(exp.key, exp.bandit!, exp));
       for (const key of Object.keys(options.experiments || {})) {
         const config: unknown = options.experiments![key];
-        // A bad entry (`{ e: null }`) drops only itself: it used to stop the whole plugin.
+        // A bad entry (`{ e: null }`) drops only itself, never the whole plugin.
         if (config && typeof config == 'object') add(register(key, config as BanditConfig));
         else log('Ignored bad bandit settings', { experiment: key });
       }

@@ -5,8 +5,9 @@
  * core methods and the pure building blocks with more of them. It asserts that
  * - nothing throws out of evaluation or the setters (only the app's own code may throw, and
  *   only out of the pure functions it was passed to),
- * - no call takes over HANG_MS (a hang guard: a slow call is measured up to twice more, and its
- *   case is run again at the end, so a GC pause or a busy machine is no failure),
+ * - no call takes over HANG_MS of both wall-clock and CPU time (a hang guard: a slow call is
+ *   measured up to twice more, and its case is run again at the end, so a GC pause or a busy
+ *   machine is no failure),
  * - no feature evaluation fails inside (its catch-all logs "Feature evaluation failed") but on
  *   the app's own throwing value,
  * - Object.prototype and Array.prototype gain no keys.

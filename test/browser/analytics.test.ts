@@ -112,6 +112,9 @@ describeInBrowser('analytics delivery in Chromium', () => {
       await tab.reload();
     }
     await tab.evaluate(() => (window as unknown as { done: Promise<string> }).done);
+    // The last load too is left only once its check has settled (closing the tab mid-check would
+    // send its exposure unchecked, as above).
+    await tab.evaluate(() => (window as unknown as { checked(): Promise<void> }).checked());
     await context.close(); // the last load leaves too
     await vi.waitFor(() => expect(received.length).toBeGreaterThan(0));
     await new Promise((resolve) => setTimeout(resolve, 300)); // any late duplicate would be in by now

@@ -293,6 +293,7 @@ export function createClient<F extends FeatureMap = FeatureMap, const P extends 
       userAgent,
       stickyStore: store,
       experimentsEnabled: ctx.enabled !== false && !ctx.qaMode,
+      urlOverridesAllowed: ctx.allowUrlOverrides !== false,
       getURL: () => ctx.url,
       getAttributes: client.getAttributes,
       getFeatures: () => ctx.features.definitions,

@@ -35,6 +35,8 @@ export interface PluginHost {
   readonly stickyStore: StickyBucketStore | undefined;
   /** `false` when the client runs no experiments (`enabled: false`, QA mode, or a bot). */
   readonly experimentsEnabled: boolean;
+  /** Whether the page URL may pick a variation (`allowUrlOverrides`: by default only where there is a window). */
+  readonly urlOverridesAllowed: boolean;
   /** The page URL evaluation uses (`setURL` changes it). */
   getURL(): string | undefined;
   getAttributes(): Attributes;

@@ -208,8 +208,7 @@ export function start(config: ScriptConfig = {}): PageClient {
   ];
   const stream = config.featuresStream;
   if (config.featuresUrl) plugins.push(remote({ url: config.featuresUrl, stream: on(stream) || (stream !== 'false' && stream) || undefined }));
-  const allowUrlOverrides = flag(config.allowUrlOverrides);
-  if (config.sixpackUrl) plugins.push(sixpack({ baseUrl: config.sixpackUrl, allowUrlForce: allowUrlOverrides }));
+  if (config.sixpackUrl) plugins.push(sixpack({ baseUrl: config.sixpackUrl }));
   plugins.push(
     markup({
       antiFlicker: config.antiFlicker,
@@ -227,7 +226,7 @@ export function start(config: ScriptConfig = {}): PageClient {
     // Decide only once the payload is in (or failed): an experiment missing from a payload that is
     // merely late must not go to Sixpack. Anti-flicker still reveals the page at its own timeout.
     readyTimeoutMs: config.featuresUrl ? 5000 : undefined,
-    allowUrlOverrides,
+    allowUrlOverrides: flag(config.allowUrlOverrides),
     enabled: flag(config.enabled),
     qaMode: flag(config.qaMode),
     onExposure: fn(config.onExposure),

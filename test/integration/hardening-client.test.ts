@@ -68,7 +68,7 @@ describe('URL overrides on a server: a request cannot pick its own variation', (
     const features: FeatureDefinitions = { 'premium-rollout': { defaultValue: false, rules: [{ key: 'premium-rollout', variations: [false, true], weights: [1, 0] }] } };
     const url = 'https://shop.example/pricing?premium-rollout=1&sixpack-force-server-force=treatment';
     const perRequest = (allow?: boolean) =>
-      createClient({ clientId: 'visitor-url', cookie: false, url, features, allowUrlOverrides: allow, plugins: [sixpack({ baseUrl: sp.url, queue: memoryQueue(), allowUrlForce: allow })] });
+      createClient({ clientId: 'visitor-url', cookie: false, url, features, allowUrlOverrides: allow, plugins: [sixpack({ baseUrl: sp.url, queue: memoryQueue() })] });
 
     const byDefault = perRequest();
     expect(byDefault.isOn('premium-rollout')).toBe(false);

@@ -39,7 +39,7 @@ export interface SixpackOptions {
   userAgent?: string;
   /** Forwarded as `ip_address`. */
   ip?: string;
-  /** Honour `?sixpack-force-EXP=ALT`; default true (through the `sixpack()` plugin: only where there is a `window`). */
+  /** Honour `?sixpack-force-EXP=ALT`; default true (through the `sixpack()` plugin: the client's `allowUrlOverrides`). */
   allowUrlForce?: boolean;
   /** The page URL for URL forcing (or a function giving the current one); default `location.href`. */
   url?: string | (() => string | undefined);

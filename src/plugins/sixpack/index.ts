@@ -61,8 +61,8 @@ export function sixpack(options: Omit<SixpackOptions, 'stickyStore' | 'log'>): P
         userAgent: host.userAgent,
         url: host.getURL,
         ...options,
-        // As `allowUrlOverrides`: off where there is no window, so a server's request cannot force its own alternative.
-        allowUrlForce: options.allowUrlForce ?? typeof window != 'undefined',
+        // The client's `allowUrlOverrides` by default: off where there is no window, so a server's request cannot force its own alternative.
+        allowUrlForce: options.allowUrlForce ?? host.urlOverridesAllowed,
         log: host.log,
         stickyStore: host.stickyStore,
       }));

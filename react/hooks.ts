@@ -84,11 +84,25 @@ export type WithReady<R> = R & {
   ready: boolean;
 };
 
-/** `client.ready()`, asked once per client: Suspense needs the same promise on every retry. */
-const readyPromises = new WeakMap<object, Promise<void>>();
+/** A promise with the `status` field of React's thenable protocol: `use` reads a fulfilled one at once, without suspending. */
+type Thenable = Promise<void> & { status?: 'pending' | 'fulfilled'; value?: undefined };
+
+/**
+ * `client.ready()`, asked once per client: Suspense needs the same promise on every retry. It is
+ * marked fulfilled as soon as the client is ready, so a component that asks after that never
+ * suspends.
+ */
+const readyPromises = new WeakMap<object, Thenable>();
 export function whenReady(client: Client<Features>): Promise<void> {
+  const ready = client.getSnapshot().ready;
   let promise = readyPromises.get(client);
-  if (!promise) readyPromises.set(client, (promise = client.ready()));
+  if (!promise) {
+    const tracked: Thenable = ready ? Promise.resolve() : client.ready();
+    void tracked.then(() => void (tracked.status = 'fulfilled'));
+    readyPromises.set(client, (promise = tracked));
+  }
+  // The snapshot can say ready a microtask before the promise's callbacks run.
+  promise.status = ready ? 'fulfilled' : promise.status || 'pending';
   return promise;
 }
 
@@ -101,12 +115,19 @@ export function useReadyFor(client: Client<Features>): boolean {
   return ready;
 }
 
-/** Suspend until `client` is ready (React 19's `use`, else the thrown promise React 18 expects). */
-function suspendUntilReady(client: Client<Features>): void {
-  const promise = whenReady(client);
+/**
+ * Suspend until `client` is ready: React 19's `use`, else the thrown promise React 18 expects.
+ * Under React 19 `use` is called on every render where suspending was asked for, ready or not
+ * (it returns at once once the promise is fulfilled).
+ * React replays a component whose promise settled while it waited, with the hooks of the
+ * suspended attempt: had `use` been skipped on the replay (the client being ready by then),
+ * the hooks after it would run as updates of hooks that never mounted, and React throws
+ * "Update hook called on initial render" (it recovers by rendering again, with a console error).
+ */
+function suspendUntilReady(client: Client<Features>, ready: boolean): void {
   const use = (React as { use?: (usable: Promise<void>) => void }).use;
-  if (use) use(promise);
-  else throw promise;
+  if (use) use(whenReady(client));
+  else if (!ready) throw whenReady(client);
 }
 
 /**
@@ -118,7 +139,7 @@ function suspendUntilReady(client: Client<Features>): void {
  */
 export function useSplitflapReady(): void {
   const client = useClientFor('useSplitflapReady()');
-  if (!useReadyFor(client)) suspendUntilReady(client);
+  suspendUntilReady(client, useReadyFor(client));
 }
 
 /**
@@ -130,14 +151,14 @@ function useWithReady<R extends object>(name: string, result: R, options: Evalua
   const client = useClientFor(name);
   const ready = useReadyFor(client);
   const details = useMemo(() => ({ ...result, ready }), [result, ready]);
-  if (!ready && options && options.suspense) suspendUntilReady(client);
+  if (options && options.suspense) suspendUntilReady(client, ready);
   return details;
 }
 
 /** Suspend when `{ suspense: true }` and the client is not ready yet (read without subscribing). */
 function useSuspenseIfAsked(name: string, options: EvaluationHookOptions | undefined): void {
   const client = useClientFor(name);
-  if (options && options.suspense && !client.getSnapshot().ready) suspendUntilReady(client);
+  if (options && options.suspense) suspendUntilReady(client, client.getSnapshot().ready);
 }
 
 /** `useFeature` for `name` (a hook or component, named in the missing-provider error). */

@@ -12,7 +12,7 @@ import 'fake-indexeddb/auto';
 import { act, cleanup, render, screen } from '@testing-library/react';
 import { createRoot } from 'react-dom/client';
 import { PassThrough } from 'node:stream';
-import { Suspense, use, type ReactNode } from 'react';
+import { Suspense, use, useState, type ReactNode } from 'react';
 import { hydrateRoot, type Root } from 'react-dom/client';
 import { renderToPipeableStream, renderToReadableStream } from 'react-dom/server';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -96,6 +96,33 @@ describe('suspending until the client is ready', () => {
     expect(seen).not.toContain('none');
     // One ready() for every suspended component and retry.
     expect(ready).toHaveBeenCalledTimes(1);
+    console_.expectClean();
+  });
+
+  it('a payload that lands while React waits on the suspended component: no recoverable error, hooks after the suspension mount', async () => {
+    // React replays a component whose promise settles while it waits; the replay must call the
+    // same hooks in the same order as the suspended attempt (React threw "Update hook called on
+    // initial render" when the ready client made the replay skip \`use\`).
+    for (const ms of [0, 1, 2, 5]) {
+      const client = lateClient(ms);
+      const seen: unknown[] = [];
+      function Headline() {
+        useSplitflapReady();
+        const on = useFeatureIsOn('headline');
+        const [delay] = useState(ms);
+        seen.push(on);
+        return <h1>{on ? `New headline after ${delay} ms` : 'Old headline'}</h1>;
+      }
+      await mount(
+        <SplitflapProvider client={client}>
+          <Suspense fallback={<p>loading…</p>}>
+            <Headline />
+          </Suspense>
+        </SplitflapProvider>,
+      );
+      await until(() => !!screen.queryByText(`New headline after ${ms} ms`));
+      expect(seen).not.toContain(false);
+    }
     console_.expectClean();
   });
 

@@ -258,7 +258,8 @@ export function useConvert(): SixpackMethods['convert'] {
 /** The client as a Sixpack client, or a clear error naming `name` when it has no Sixpack plugin. */
 function sixpackClient(client: Client<Features>, name: string): Client<Features> & SixpackMethods {
   const candidate = client as Client<Features> & Partial<SixpackMethods>;
-  if (typeof candidate.participate != 'function' || typeof candidate.getParticipation != 'function') {
+  // `in`, not typeof: in development a missing plugin method reads as a function that throws (see createClient).
+  if (!('participate' in candidate) || !('getParticipation' in candidate)) {
     throw new Error(`splitflap: ${name} needs a client with the Sixpack plugin: createClient({ plugins: [sixpack({ baseUrl })] })`);
   }
   return candidate as Client<Features> & SixpackMethods;

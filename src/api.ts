@@ -5,9 +5,9 @@
 import type { CookieOptions } from './identity';
 import type { HydrationSnapshot } from './hydration';
 import type { Plugin } from './plugin';
+import type { PayloadOptions, VisitorOptions } from './state';
 import type {
   Attributes,
-  ContextualBanditDefinition,
   Experiment,
   ExperimentResult,
   ExposureCallback,
@@ -25,39 +25,18 @@ export type FeatureMap = Record<string, unknown>;
 /** Literal types widened (`'a'` → string), so a fallback's type is the value's type. */
 export type WidenPrimitives<T> = T extends string ? string : T extends number ? number : T extends boolean ? boolean : T;
 
-/** Options of `createClient`. GrowthBook's context options of the same names mean the same. */
-export interface ClientOptions<Plugins extends readonly Plugin[] = readonly Plugin[]> {
+/**
+ * Options of `createClient`. GrowthBook's context options of the same names mean the same. The
+ * payload's and the visitor's fields are declared once, in state.ts ({@link PayloadOptions},
+ * {@link VisitorOptions}); these are the client's own.
+ */
+export interface ClientOptions<Plugins extends readonly Plugin[] = readonly Plugin[]> extends PayloadOptions, VisitorOptions {
   /** Capabilities beyond local evaluation: `remote()`, `sixpack()`, `bandits()`, `edx()`, … */
   plugins?: Plugins;
   /** The visitor's id; default: read from the cookie, else generated and written to it. */
   clientId?: string;
   /** Cookie holding the client id; `false` never touches cookies. */
   cookie?: CookieOptions | false;
-  /** Targeting and hashing attributes; default `{ id: clientId }`. Given attributes are used as they are. */
-  attributes?: Attributes;
-  /** Feature definitions in GrowthBook's payload format (compiled per feature on first use). */
-  features?: FeatureDefinitions;
-  savedGroups?: SavedGroups;
-  /** Experiment key → forced variation index (QA, dev tools). */
-  forcedVariations?: Record<string, number>;
-  /** Feature key → forced value. */
-  forcedFeatures?: Record<string, unknown> | Map<string, unknown>;
-  /** Experiment key → fields overriding the experiment's definition. */
-  overrides?: Record<string, Partial<Experiment>>;
-  /** Group memberships for experiments' `groups`. */
-  groups?: Record<string, boolean>;
-  contextualBandits?: Record<string, ContextualBanditDefinition>;
-  /** QA mode: nobody is bucketed except by forced variations. */
-  qaMode?: boolean;
-  /** `false` turns every experiment off (variation 0, no exposure). */
-  enabled?: boolean;
-  /** The page URL for URL targeting and `?experiment-key=N` overrides; default `location.href` in browsers. */
-  url?: string;
-  /**
-   * Honour `?experiment-key=N` in `url`. Default: true in browsers, false where there is no
-   * `window` (on a server any request could otherwise pick its own variation).
-   */
-  allowUrlOverrides?: boolean;
   /** Treat bot user agents as not in any experiment; default true. A RegExp replaces the built-in pattern. */
   excludeBots?: boolean | RegExp;
   /** The visitor's user agent; default `navigator.userAgent` in browsers. Pass it on servers. */
@@ -68,8 +47,6 @@ export interface ClientOptions<Plugins extends readonly Plugin[] = readonly Plug
    * `false` turns sticky bucketing off.
    */
   stickyBucketStore?: StickyBucketStore | false;
-  /** Sticky docs known up front (e.g. from SSR), by `attributeName||attributeValue`. */
-  stickyBucketAssignmentDocs?: StickyAssignmentDocs;
   /** Longest `ready()` waits for stored sticky buckets and plugins' start-up tasks; default 500 ms. */
   readyTimeoutMs?: number;
   /** Called once per visitor, experiment and variation when the visitor is put into an experiment. */
@@ -161,6 +138,11 @@ export interface Client<F extends FeatureMap = FeatureMap> {
   subscribe(listener: () => void): () => void;
   /** A value that changes (by identity) exactly when results may have changed. */
   getSnapshot(): ClientSnapshot;
+  /**
+   * Add a plugin after creation (a script tag loading one on demand): the same as giving it in
+   * `plugins`, its methods merged onto this client. A plugin that throws is logged, not thrown.
+   */
+  use<Extension extends object>(plugin: Plugin<Extension>): this & Extension;
   /** Drop listeners and the exposure callback; plugins stop their timers and requests. */
   destroy(): void;
 }

@@ -2,7 +2,7 @@
  * Who a visitor is for an experiment (its hash attribute, or the fallback one with sticky
  * bucketing) and what their sticky docs say about it: the lookups evaluation makes before it hashes.
  */
-import type { EvalContext } from './evaluate';
+import type { EvalState } from './state';
 import { hasOlderBucket, stickyAttributeKey, stickyExperimentKey } from './sticky';
 import type { Experiment, FeatureRule, StickyAssignmentsDocument, VariationMeta } from './types';
 
@@ -28,14 +28,14 @@ function identityValue(value: unknown): string | number | undefined {
  * once the primary id appears.
  */
 export function hashAttributeOf(
-  ctx: EvalContext,
+  state: EvalState,
   attribute: string | undefined,
   fallback?: string,
 ): { hashAttribute: string; hashValue: string | number } {
   let hashAttribute = attribute || 'id';
-  let hashValue = identityValue(ctx.attributes[hashAttribute]);
+  let hashValue = identityValue(state.visitor.attributes[hashAttribute]);
   if (!hashValue && fallback) {
-    const fallbackValue = identityValue(ctx.attributes[fallback]);
+    const fallbackValue = identityValue(state.visitor.attributes[fallback]);
     if (fallbackValue) {
       hashAttribute = fallback;
       hashValue = fallbackValue;
@@ -44,44 +44,44 @@ export function hashAttributeOf(
   return { hashAttribute, hashValue: hashValue || '' };
 }
 
-export function usesSticky(ctx: EvalContext, hashed: Hashed): boolean {
-  return !!ctx.stickyDocs && !hashed.disableStickyBucketing;
+export function usesSticky(state: EvalState, hashed: Hashed): boolean {
+  return !!state.visitor.stickyBucketAssignmentDocs && !hashed.disableStickyBucketing;
 }
 
 /** The identity an experiment or rollout hashes: its fallback attribute only with sticky bucketing. */
-export function identityOf(ctx: EvalContext, hashed: Hashed) {
-  return hashAttributeOf(ctx, hashed.hashAttribute, usesSticky(ctx, hashed) ? hashed.fallbackAttribute : undefined);
+export function identityOf(state: EvalState, hashed: Hashed) {
+  return hashAttributeOf(state, hashed.hashAttribute, usesSticky(state, hashed) ? hashed.fallbackAttribute : undefined);
 }
 
 /** The sticky doc of the identity `attribute` names, if any (one without assignments is none). */
-function stickyDoc(ctx: EvalContext, attribute: string | undefined): StickyAssignmentsDocument | undefined {
-  const { hashAttribute, hashValue } = hashAttributeOf(ctx, attribute);
-  const doc = hashValue ? ctx.stickyDocs![stickyAttributeKey(hashAttribute, hashValue)] : undefined;
+function stickyDoc(state: EvalState, attribute: string | undefined): StickyAssignmentsDocument | undefined {
+  const { hashAttribute, hashValue } = hashAttributeOf(state, attribute);
+  const doc = hashValue ? state.visitor.stickyBucketAssignmentDocs![stickyAttributeKey(hashAttribute, hashValue)] : undefined;
   return doc && typeof doc.assignments === 'object' && doc.assignments !== null ? doc : undefined;
 }
 
 /** The variation key the identity `attribute` names has stored under `expKey`, if any. */
-function storedAssignment(ctx: EvalContext, attribute: string | undefined, expKey: string): string | undefined {
-  const doc = stickyDoc(ctx, attribute);
+function storedAssignment(state: EvalState, attribute: string | undefined, expKey: string): string | undefined {
+  const doc = stickyDoc(state, attribute);
   return doc && doc.assignments[expKey];
 }
 
 /** Whether the primary or the fallback identity holds a bucket older than `exp.minBucketVersion`. */
-function hasBlockedBucket(ctx: EvalContext, exp: Experiment): boolean {
+function hasBlockedBucket(state: EvalState, exp: Experiment): boolean {
   const min = exp.minBucketVersion;
   if (!(min! > 0)) return false;
-  const primary = stickyDoc(ctx, exp.hashAttribute);
+  const primary = stickyDoc(state, exp.hashAttribute);
   if (primary && hasOlderBucket(primary.assignments, exp.key, min!)) return true;
-  const fallback = exp.fallbackAttribute ? stickyDoc(ctx, exp.fallbackAttribute) : undefined;
+  const fallback = exp.fallbackAttribute ? stickyDoc(state, exp.fallbackAttribute) : undefined;
   return !!fallback && hasOlderBucket(fallback.assignments, exp.key, min!);
 }
 
 /** The stored variation key of `exp` at `bucketVersion`: the primary identity's wins over the fallback's. */
-function storedVariation(ctx: EvalContext, exp: Experiment, bucketVersion?: number): string | undefined {
+function storedVariation(state: EvalState, exp: Experiment, bucketVersion?: number): string | undefined {
   const expKey = stickyExperimentKey(exp.key, bucketVersion);
   return (
-    storedAssignment(ctx, exp.hashAttribute, expKey) ||
-    (exp.fallbackAttribute ? storedAssignment(ctx, exp.fallbackAttribute, expKey) : undefined)
+    storedAssignment(state, exp.hashAttribute, expKey) ||
+    (exp.fallbackAttribute ? storedAssignment(state, exp.fallbackAttribute, expKey) : undefined)
   );
 }
 
@@ -89,11 +89,11 @@ function storedVariation(ctx: EvalContext, exp: Experiment, bucketVersion?: numb
 export const variationKey = (exp: Experiment, index: number): string => ((exp.meta && exp.meta[index]) || NO_META).key || '' + index;
 
 /** Looks up a sticky variation. Returns its index, -1 for none, or `'blocked'` (bucket version too old). */
-export function stickyVariation(ctx: EvalContext, exp: Experiment): number | 'blocked' {
+export function stickyVariation(state: EvalState, exp: Experiment): number | 'blocked' {
   // A server's per-request client usually holds no docs: no keys to build, nothing to find.
-  if (isEmpty(ctx.stickyDocs!)) return -1;
-  if (hasBlockedBucket(ctx, exp)) return 'blocked';
-  const stored = storedVariation(ctx, exp, exp.bucketVersion);
+  if (isEmpty(state.visitor.stickyBucketAssignmentDocs!)) return -1;
+  if (hasBlockedBucket(state, exp)) return 'blocked';
+  const stored = storedVariation(state, exp, exp.bucketVersion);
   // GrowthBook matches only `meta[i].key`, so a rule without `meta` stored "0"/"1" and never
   // found it again. We match the key the result reported: meta key, else the index.
   for (let i = 0; stored && i < exp.variations.length; i++) if (variationKey(exp, i) === stored) return i;

@@ -1,23 +1,27 @@
 /**
- * The client: the visitor's evaluation state, its setters, subscriptions (`subscribe` /
- * `getSnapshot`, shaped for React's useSyncExternalStore) and the plugin host. State lives in
- * this closure, like a Zustand store. Evaluation itself is pure (evaluate.ts); what it assigns is
- * handled here once it returns: sticky bucket, exposure, plugins' `onAssignment`.
+ * The client: the visitor's state (state.ts), its setters, subscriptions (`subscribe` /
+ * `getSnapshot`, shaped for React's useSyncExternalStore) and plugins. Evaluation is pure
+ * (evaluate.ts) and returns what it assigned; the client hands that to tracking.ts (sticky bucket,
+ * exposure, plugins), to the `track` function given, or nowhere.
  */
 import type { Client, ClientOptions, ClientSnapshot, EvalOptions, FeatureMap } from './api';
 import { isBot } from './bots';
-import { evalFeature, featureResult, runInlineExperiment, type EvalContext } from './evaluate';
-import { createExposures, exposureKey } from './exposure';
-import { featureSet } from './features';
+import { evaluateExperiment, evaluateFeature, featureResult, type Evaluation } from './evaluate';
+import { createEvents } from './events';
+import { createExposures } from './exposure';
+import { createHost, type ClientEvents } from './host';
 import { withHydration } from './hydration';
 import { resolveClientId } from './identity';
+import { attributesCopy, safeCopy, toMap } from './intake';
+import { checkFeatures, checkOptions, checkPluginResult, DEV, guardPluginMethods } from './dev';
 import { defaultLog } from './log';
 import type { Plugin, PluginExtensions, PluginHost } from './plugin';
-import { attributesCopy, readOnlyCopy, safeCopy, stickyDocsCopy, toMap } from './intake';
-import { mergeStickyDocs, stickyAttributeKey } from './sticky';
+import { createStartup } from './startup';
+import { payloadState, visitorSnapshot, visitorState, type EvalState } from './state';
 import { indexedDbStickyBucketStore, localStorageStickyBucketStore } from './sticky-stores';
 import { createStickySync } from './sticky-sync';
-import type { Experiment, ExperimentResult, FeatureDefinitions } from './types';
+import { createTracking } from './tracking';
+import type { Attributes, Experiment, ExperimentResult, Logger, StickyBucketStore } from './types';
 
 const unknownFeature = () => featureResult(null, 'unknownFeature');
 
@@ -32,15 +36,50 @@ const controlOf = (experiment: Experiment): ExperimentResult => {
   return { key: '0', featureId: null, inExperiment: false, hashUsed: false, variationId: 0, hashAttribute: 'id', hashValue: '', stickyBucketUsed: false, value };
 };
 
-/** Run each listener; one that throws is logged and the rest still run. */
-function emit<A extends unknown[]>(listeners: Set<(...args: A) => void> | undefined, log: ClientOptions['log'] & {}, ...args: A): void {
-  if (listeners) listeners.forEach((listener) => {
-    try {
-      listener(...args);
-    } catch (error) {
-      log('A listener threw', { error });
-    }
-  });
+/** The sticky store a client uses: the given one; by default IndexedDB in browsers (localStorage where there is none); none on servers. */
+function stickyStoreFor(options: ClientOptions, log: Logger): StickyBucketStore | undefined {
+  if (options.stickyBucketStore || options.stickyBucketStore === false) return options.stickyBucketStore || undefined;
+  if (typeof window == 'undefined') return undefined;
+  // A browser without IndexedDB at all starts on localStorage (nothing failed, nothing to log).
+  return typeof indexedDB != 'undefined' ? indexedDbStickyBucketStore({ log }) : localStorageStickyBucketStore({ log });
+}
+
+/**
+ * `attributes` with the client id as `id` when they have none: experiments hash on `id` by
+ * default, and attributes given without one would silently put the visitor in none. An `id` key
+ * the app wrote wins, whatever its value (`id: null` means no id).
+ */
+const withVisitorId = (attributes: Attributes, clientId: string): Attributes =>
+  Object.prototype.hasOwnProperty.call(attributes, 'id') ? attributes : Object.assign({ id: clientId }, attributes);
+
+/** Given attributes as the visitor's, or undefined (logged) when they are not an object: a string would become `{ 0: 'i', 1: 'd', … }`. */
+function attributesOf(given: unknown, clientId: string, log: Logger): Attributes | undefined {
+  if (given && typeof given == 'object' && !Array.isArray(given)) return withVisitorId(attributesCopy(given as Attributes, log), clientId);
+  log('Ignored attributes: not an object. Write setAttributes({ id: "…", country: "…" })', { attributes: given });
+}
+
+/** The evaluation state `options` give: defaults filled in (id, url, URL overrides, the bot decision). */
+function initialState(options: ClientOptions, clientId: string, userAgent: string | undefined, log: Logger): EvalState {
+  const inBrowser = typeof window != 'undefined';
+  const bots = options.excludeBots;
+  const visitor = visitorState(options, log);
+  visitor.attributes = (options.attributes !== undefined && attributesOf(options.attributes, clientId, log)) || { id: clientId };
+  if (visitor.url === undefined && typeof location != 'undefined') visitor.url = location.href;
+  visitor.allowUrlOverrides = options.allowUrlOverrides ?? inBrowser;
+  // A server's decision (bots included) wins in the browser, or hydration could not match.
+  visitor.enabled = options.enabled !== false && (!!options.hydrate || bots === false || !isBot(userAgent, bots === true ? null : bots));
+  if (options.stickyBucketStore === false) visitor.stickyBucketAssignmentDocs = undefined;
+  return { payload: payloadState(options, log), visitor, log };
+}
+
+/** The state `hydrate` gave, frozen: setters replace the live state's fields, sticky docs are copied. */
+function hydrationStateOf(state: EvalState, hydrate: ClientOptions['hydrate']): EvalState | undefined {
+  if (!hydrate) return undefined;
+  const visitor = state.visitor;
+  const docs = visitor.stickyBucketAssignmentDocs;
+  // The server's overrides as it evaluated (plugins' layers included: bandit weights), for the hydrating render only.
+  const overrides = hydrate.overrides ? safeCopy(hydrate.overrides) : visitor.overrides;
+  return { ...state, payload: { ...state.payload }, visitor: { ...visitor, overrides, stickyBucketAssignmentDocs: docs && { ...docs } } };
 }
 
 /**
@@ -52,296 +91,128 @@ export function createClient<F extends FeatureMap = FeatureMap, const P extends 
   options: ClientOptions<P> = {},
 ): Client<F> & PluginExtensions<P> {
   const log = options.log || defaultLog;
+  if (DEV && process.env.NODE_ENV !== 'production') checkOptions(options, log), checkFeatures(options.features, log);
   const hydrate = options.hydrate;
   if (hydrate) options = withHydration(options as ClientOptions, hydrate) as ClientOptions<P>;
   const clientId = resolveClientId(options.clientId, options.cookie);
-  const inBrowser = typeof window != 'undefined';
   const userAgent = options.userAgent ?? (typeof navigator != 'undefined' ? navigator.userAgent : undefined);
-  const bots = options.excludeBots;
-  const store =
-    options.stickyBucketStore ||
-    (options.stickyBucketStore !== false && inBrowser
-      ? // A browser without IndexedDB at all starts on localStorage (nothing failed, nothing to log).
-        typeof indexedDB != 'undefined' ? indexedDbStickyBucketStore({ log }) : localStorageStickyBucketStore({ log })
-      : undefined);
-
-  const ctx: EvalContext = {
-    attributes: attributesCopy(options.attributes || { id: clientId }, log),
-    features: featureSet(options.features, log),
-    savedGroups: options.savedGroups,
-    groups: readOnlyCopy(options.groups, log),
-    forcedVariations: readOnlyCopy(options.forcedVariations, log),
-    forcedFeatures: toMap(options.forcedFeatures, log),
-    overrides: safeCopy(options.overrides, log),
-    contextualBandits: readOnlyCopy(options.contextualBandits, log),
-    url: options.url ?? (typeof location != 'undefined' ? location.href : undefined),
-    allowUrlOverrides: options.allowUrlOverrides ?? inBrowser,
-    qaMode: options.qaMode,
-    // A server's decision (bots included) wins in the browser, or hydration could not match.
-    enabled: options.enabled !== false && (!!hydrate || bots === false || !isBot(userAgent, bots === true ? null : bots)),
-    stickyDocs: options.stickyBucketStore === false ? undefined : stickyDocsCopy(options.stickyBucketAssignmentDocs, log),
-    assigned: [],
-    log,
-  };
-  /** The state `hydrate` gave, frozen (setters replace the fields, sticky docs are copied). */
-  const hydrationCtx: EvalContext | undefined = hydrate && {
-    ...ctx,
-    // The server's overrides as it evaluated (plugins' layers included: bandit weights), for the hydrating render only.
-    overrides: hydrate.overrides ? safeCopy(hydrate.overrides) : ctx.overrides,
-    stickyDocs: ctx.stickyDocs && { ...ctx.stickyDocs },
-  };
+  const store = stickyStoreFor(options, log);
+  const state = initialState(options, clientId, userAgent, log);
+  const hydrationState = hydrationStateOf(state, hydrate);
 
   const listeners = new Set<() => void>();
-  /** Plugins' listeners: only a client with plugins has them (a server's per-request client usually has none). */
-  let featureListeners: Set<(features: FeatureDefinitions | undefined) => void> | undefined;
-  let assignmentListeners: Set<(experiment: Experiment, result: ExperimentResult) => void> | undefined;
-  let destroyListeners: Set<() => void> | undefined;
+  const events = createEvents<ClientEvents>(log);
   const exposures = createExposures(log, options.onExposure || options.trackingCallback);
+  const startup = createStartup(log);
   /** Identities plugins asked to load along with the visitor's (Sixpack answers). */
-  let watched: Record<string, string> | undefined;
-  /** The last assignment handled per experiment: repeated evaluations skip all bookkeeping. */
-  const lastAssigned = new Map<string, ExperimentResult>();
+  const watched: Record<string, string> = {};
   let snapshot: ClientSnapshot = { version: 0, ready: !!(hydrate && hydrate.ready) };
-  let startup: Promise<unknown> = Promise.resolve();
-
   const notify = (ready = snapshot.ready) => {
     snapshot = { version: snapshot.version + 1, ready };
-    emit(listeners, log);
-  };
-  const sync =
-    store && ctx.stickyDocs &&
-    createStickySync(store, ctx.stickyDocs, log, () => {
-      lastAssigned.clear(); // results may move: evaluate afresh, bookkeeping included
-      notify();
+    listeners.forEach((listener) => {
+      try {
+        listener();
+      } catch (error) {
+        log('A listener threw', { error });
+      }
     });
-  const addStartupTask = (task: Promise<unknown>) => {
-    startup = Promise.all([startup, task.catch((error: unknown) => log('A start-up task failed', { error }))]);
   };
+  const docs = state.visitor.stickyBucketAssignmentDocs;
+  const sync = store && docs && createStickySync(store, docs, log, () => (tracking.reset(), notify()));
+  const tracking = createTracking(exposures, sync, (experiment, result) => events.emit('assignment', experiment, result));
 
-  /**
-   * Load stored docs for every identity the visitor has (each string or number attribute: any of
-   * them may be an experiment's hash attribute), plus the watched ones. A few keys in one read.
-   */
-  function loadStickyDocs(): void {
+  /** Load stored docs for every identity the visitor has (any string or number attribute may be a hash attribute), plus the watched ones. */
+  const loadStickyDocs = () => {
     if (!sync) return;
     const identities: Record<string, string> = { ...watched };
-    for (const name in ctx.attributes) {
-      const value = ctx.attributes[name];
+    for (const [name, value] of Object.entries(state.visitor.attributes)) {
       if (value && (typeof value == 'string' || typeof value == 'number')) identities[name] = '' + value;
     }
-    addStartupTask(sync.load(identities));
-  }
-
-  /** A new hashed assignment: sticky bucket, exposure (held while stored docs load), plugins. */
-  function assign(experiment: Experiment, result: ExperimentResult): void {
-    const last = lastAssigned.get(experiment.key);
-    // Repeated evaluations of the same assignment stop here, before any string is built.
-    if (last && last.variationId === result.variationId && last.hashValue === result.hashValue && last.hashAttribute === result.hashAttribute) return;
-    lastAssigned.set(experiment.key, result);
-    const key = exposureKey(experiment, result);
-    const report = () => exposures.report(experiment, result, key);
-    // While stored docs load this may be a returning visitor's provisional variation.
-    if (sync && sync.loading) sync.hold(experiment, result, report);
-    else report();
-    if (sync) sync.remember(experiment, result);
-    emit(assignmentListeners, log, experiment, result);
-  }
-
-  /**
-   * `evaluate(context, input)`, then what it assigned goes to `track` (default: reported now).
-   * Module-level functions and an argument, not a closure per call: this is every evaluation's path.
-   */
-  function evaluated<I, T>(evalOptions: EvalOptions | undefined, evaluate: (context: EvalContext, input: I) => T, input: I, fallback: (input: I) => T): T {
-    const context = (evalOptions && evalOptions.hydrating && hydrationCtx) || ctx;
-    const assigned = context.assigned!;
-    if (assigned.length) assigned.length = 0;
-    let result: T;
-    try {
-      result = evaluate(context, input);
-    } catch (error) {
-      log('Evaluation failed', { error });
-      result = fallback(input);
-    }
-    if (!assigned.length) return result;
-    const track = evalOptions ? evalOptions.track : true;
-    const handle = track === undefined || track === true ? assign : track || undefined;
-    // Listeners told of an assignment may evaluate again, which reuses the list: the usual single
-    // assignment is taken out of it, more are copied.
-    if (assigned.length == 2) {
-      const assignment = assigned.pop() as ExperimentResult;
-      const experiment = assigned.pop() as Experiment;
-      if (handle) handle(experiment, assignment);
-      return result;
-    }
-    const list = assigned.splice(0);
-    for (let i = 0; i < list.length; i += 2) if (handle) handle(list[i] as Experiment, list[i + 1] as ExperimentResult);
-    return result;
-  }
-
-  const setFeatures = (features: FeatureDefinitions, savedGroups?: ClientOptions['savedGroups']) => {
-    ctx.features = featureSet(features, log);
-    if (savedGroups) ctx.savedGroups = savedGroups;
-    emit(featureListeners, log, features);
-    notify();
+    startup.add(sync.load(identities));
   };
 
-  const runInline = <T>(experiment: Experiment<T>, evalOptions: EvalOptions | undefined): ExperimentResult<T> =>
-    evaluated(evalOptions, runInlineExperiment, experiment as Experiment, controlOf) as ExperimentResult<T>;
+  /** `evaluate(state, input)`, its assignments handed to `track`; a failure is logged and gives `fallback(input)`. */
+  function evaluated<I, T>(evalOptions: EvalOptions | undefined, evaluate: (state: EvalState, input: I) => Evaluation<T>, input: I, fallback: (input: I) => T, from = state): T {
+    let evaluation: Evaluation<T>;
+    try {
+      evaluation = evaluate((evalOptions && evalOptions.hydrating && hydrationState) || from, input);
+    } catch (error) {
+      log('Evaluation failed', { error });
+      return fallback(input);
+    }
+    tracking.handle(evaluation.assigned, evalOptions && evalOptions.track);
+    return evaluation.result;
+  }
+  const run = <T>(experiment: Experiment<T>, evalOptions?: EvalOptions, from = state) =>
+    evaluated(evalOptions, evaluateExperiment, experiment as Experiment, controlOf, from) as ExperimentResult<T>;
+  const set = (change: () => void) => (change(), notify());
 
   const client: Client<F> = {
     clientId,
-    ready() {
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      const timeout = new Promise((resolve) => (timer = setTimeout(resolve, options.readyTimeoutMs ?? 500)));
-      // Tasks added while waiting (a fetched payload's bandit stats) are waited for too.
-      const settled = (): Promise<unknown> => {
-        const current = startup;
-        return current.then(() => current === startup || settled());
-      };
-      return Promise.race([settled(), timeout]).then(() => {
-        clearTimeout(timer);
-        if (!snapshot.ready) notify(true);
-      });
-    },
-    evalFeature: (key, evalOptions) => evaluated(evalOptions, evalFeature, key, unknownFeature) as never,
+    ready: () => startup.settled(options.readyTimeoutMs ?? 500).then(() => void (snapshot.ready || notify(true))),
+    evalFeature: (key, evalOptions) => evaluated(evalOptions, evaluateFeature, key, unknownFeature) as never,
     isOn: (key) => client.evalFeature(key).on,
     isOff: (key) => client.evalFeature(key).off,
     getFeatureValue(key, fallback) {
       const value = client.evalFeature(key).value as unknown;
       if (value == null) return fallback as never;
-      if (fallback != null && typeof value !== typeof fallback) {
-        log('Value type differs from fallback', { feature: key, value });
-        return fallback as never;
-      }
-      return value as never;
+      if (fallback == null || typeof value === typeof fallback) return value as never;
+      log('Value type differs from fallback', { feature: key, value });
+      return fallback as never;
     },
-    run: (experiment, evalOptions) => runInline(experiment, evalOptions),
-    getAttributes: () => ({ ...ctx.attributes }),
+    run: (experiment, evalOptions) => run(experiment, evalOptions),
+    getAttributes: () => ({ ...state.visitor.attributes }),
     setAttributes(attributes) {
-      ctx.attributes = attributesCopy(attributes, log);
-      loadStickyDocs();
-      notify();
+      const taken = attributesOf(attributes, clientId, log);
+      if (taken) set(() => ((state.visitor.attributes = taken), loadStickyDocs()));
     },
-    setFeatures,
-    setForcedVariations(forced) {
-      ctx.forcedVariations = safeCopy(forced, log);
-      notify();
-    },
-    setForcedFeatures(forced) {
-      ctx.forcedFeatures = toMap(forced, log);
-      notify();
-    },
-    setURL(url) {
-      ctx.url = url;
-      notify();
-    },
+    setFeatures: (features, savedGroups) =>
+      set(() => {
+        if (DEV && process.env.NODE_ENV !== 'production') checkFeatures(features, log);
+        state.payload = payloadState({ features, savedGroups: savedGroups || state.payload.savedGroups }, log);
+        events.emit('features', features);
+      }),
+    setForcedVariations: (forced) => set(() => (state.visitor.forcedVariations = safeCopy(forced, log))),
+    setForcedFeatures: (forced) => set(() => (state.visitor.forcedFeatures = toMap(forced, log))),
+    setURL: (url) => set(() => (state.visitor.url = url)),
     setOnExposure: exposures.setCallback,
-    getStickyBucketAssignmentDocs: () => ({ ...ctx.stickyDocs }),
-    trackExposure(experiment, result) {
-      // Only what evaluation hands to `track`: hashed, in-experiment results.
-      if (result && result.inExperiment && result.hashUsed) assign(experiment, result);
-    },
-    // Setters replace these objects, never mutate them: no copies needed. JSON drops what is undefined.
+    getStickyBucketAssignmentDocs: () => ({ ...state.visitor.stickyBucketAssignmentDocs }),
+    // Only what evaluation hands to `track`: hashed, in-experiment results.
+    trackExposure: (experiment, result) => void (result && result.inExperiment && result.hashUsed && tracking.assign(experiment, result)),
     getSnapshotForHydration: ({ features = true } = {}) => ({
       clientId,
-      attributes: { ...ctx.attributes },
-      features: features ? ctx.features.definitions : undefined,
-      savedGroups: ctx.savedGroups,
-      forcedVariations: { ...ctx.forcedVariations },
-      forcedFeatures: ctx.forcedFeatures && Object.fromEntries(ctx.forcedFeatures),
-      stickyBucketAssignmentDocs: { ...ctx.stickyDocs },
-      enabled: ctx.enabled,
-      qaMode: ctx.qaMode,
-      url: ctx.url,
-      allowUrlOverrides: ctx.allowUrlOverrides,
-      groups: { ...ctx.groups },
-      overrides: { ...ctx.overrides },
-      contextualBandits: { ...ctx.contextualBandits },
+      ...visitorSnapshot(state.visitor),
+      features: features ? state.payload.features.definitions : undefined,
+      savedGroups: state.payload.savedGroups,
       ready: snapshot.ready,
     }),
-    subscribe(listener) {
-      listeners.add(listener);
-      return () => listeners.delete(listener);
-    },
+    subscribe: (listener) => (listeners.add(listener), () => void listeners.delete(listener)),
     getSnapshot: () => snapshot,
+    use(plugin: Plugin) {
+      try {
+        const extension = plugin(host());
+        if (DEV && process.env.NODE_ENV !== 'production') checkPluginResult(plugin, extension, log);
+        Object.assign(client, extension);
+      } catch (error) {
+        log('A plugin failed to start', { error });
+      }
+      return app as never;
+    },
     destroy() {
-      emit(destroyListeners, log);
-      destroyListeners = undefined;
+      events.emit('destroy');
+      events.clear('destroy');
       listeners.clear();
       exposures.setCallback(undefined);
     },
   };
 
   // Only a client with plugins builds their host (a server's per-request client usually has none).
-  const plugins = options.plugins || [];
-  if (plugins.length) startPlugins();
+  let pluginHost: PluginHost | undefined;
+  const host = () =>
+    (pluginHost ||= createHost({ client, state, hydrationState, userAgent, store, events, exposures, startup, watched, notify, run: (experiment, from) => run(experiment, undefined, from) }));
+  // What the app gets: in development, plugin methods called without their plugin explain themselves.
+  const app = DEV && process.env.NODE_ENV !== 'production' ? guardPluginMethods(client) : client;
+  if (options.plugins) for (const plugin of Array.isArray(options.plugins) ? options.plugins : [options.plugins]) client.use(plugin);
   loadStickyDocs();
-  return client as Client<F> & PluginExtensions<P>;
-
-  function startPlugins(): void {
-    const features = (featureListeners = new Set());
-    const assignments = (assignmentListeners = new Set());
-    const destroys = (destroyListeners = new Set());
-    const identities: Record<string, string> = (watched = {});
-    /** Override layers from plugins (bandit weights), under the app's own `overrides`. */
-    const layers = new Map<string, Record<string, Partial<Experiment>>>();
-    const appOverrides = ctx.overrides!;
-    const host: PluginHost = {
-      client,
-      clientId,
-      log,
-      userAgent,
-      stickyStore: store,
-      experimentsEnabled: ctx.enabled !== false && !ctx.qaMode,
-      urlOverridesAllowed: ctx.allowUrlOverrides !== false,
-      getURL: () => ctx.url,
-      getAttributes: client.getAttributes,
-      getFeatures: () => ctx.features.definitions,
-      setFeatures,
-      onFeaturesChange: (listener) => (features.add(listener), () => features.delete(listener)),
-      onAssignment: (listener) => (assignments.add(listener), () => assignments.delete(listener)),
-      onExposure: exposures.listen,
-      onDestroy: (listener) => void destroys.add(listener),
-      addStartupTask,
-      setOverrideLayer(name, overrides) {
-        if (overrides) layers.set(name, overrides);
-        else layers.delete(name);
-        const merged = safeCopy<Partial<Experiment>>();
-        layers.forEach((layer) => Object.assign(merged, layer));
-        for (const key in appOverrides) merged[key] = { ...merged[key], ...appOverrides[key] };
-        ctx.overrides = merged;
-        notify();
-      },
-      run(experiment, attributes) {
-        if (!attributes) return runInline(experiment, undefined);
-        const saved = ctx.attributes;
-        // For this one evaluation only; restored even if it throws.
-        ctx.attributes = attributesCopy({ ...saved, ...attributes }, log);
-        try {
-          return runInline(experiment, undefined);
-        } finally {
-          ctx.attributes = saved;
-        }
-      },
-      expose: exposures.report,
-      getStickyDocs: (hydrating) => ((hydrating && hydrationCtx) || ctx).stickyDocs || {},
-      rememberStickyDoc(doc) {
-        if (!ctx.stickyDocs) return;
-        const key = stickyAttributeKey(doc.attributeName, doc.attributeValue);
-        ctx.stickyDocs[key] = mergeStickyDocs(ctx.stickyDocs[key], doc);
-        notify();
-      },
-      watchStickyIdentity(attributeName, attributeValue) {
-        identities[attributeName] = attributeValue;
-      },
-      notify: () => notify(),
-    };
-    for (const plugin of plugins) {
-      try {
-        Object.assign(client, plugin(host));
-      } catch (error) {
-        log('A plugin failed to start', { error });
-      }
-    }
-  }
+  return app as Client<F> & PluginExtensions<P>;
 }

@@ -1,61 +1,26 @@
 /**
- * Evaluation: pure functions of (definitions, attributes, sticky docs) → result with a `source`.
- * No I/O and no callbacks: the one output besides the result is `ctx.assigned`, where every
- * visitor hashed into an experiment is appended, so the client can persist the sticky bucket and
- * report the exposure once evaluation has returned.
+ * Evaluation: pure functions of the state (payload, visitor) → a result with a `source`, and the
+ * list of what it assigned. No I/O, no callbacks and no writes to the state: every visitor hashed
+ * into an experiment is returned in `Evaluation.assigned`, so the client can persist the sticky
+ * bucket and report the exposure once evaluation has returned.
  * The order of checks follows GrowthBook's `runExperiment`/`evalFeature`, so its payloads and
  * conformance cases give the same answers.
  */
 import { evalCondition } from './conditions';
 import { chooseVariation, chooseVariationFor, getEqualWeights, hash, inNamespace, inRange } from './hash';
 import { hashAttributeOf, identityOf, NO_META, stickyVariation, usesSticky, variationKey } from './bucketing';
-import type { FeatureSet } from './features';
 import type {
-  Attributes,
   ConditionInterface,
-  ContextualBanditDefinition,
   Experiment,
   ExperimentResult,
   FeatureResult,
   FeatureResultSource,
   FeatureRule,
   Filter,
-  Logger,
   ParentCondition,
-  SavedGroups,
-  StickyAssignmentDocs,
 } from './types';
+import type { EvalState } from './state';
 import { getQueryStringOverride, urlMatches } from './url';
-
-/** Everything evaluation reads. Built once per client and updated in place by setters. */
-export interface EvalContext {
-  /** A null-prototype copy, so attribute names like `constructor` never reach Object.prototype. */
-  attributes: Attributes;
-  features: FeatureSet;
-  savedGroups?: SavedGroups;
-  forcedVariations?: Record<string, number>;
-  forcedFeatures?: Map<string, unknown>;
-  /** Per-experiment overrides merged over inline and rule experiments. */
-  overrides?: Record<string, Partial<Experiment>>;
-  contextualBandits?: Record<string, ContextualBanditDefinition>;
-  groups?: Record<string, boolean>;
-  url?: string;
-  /** Honour `?experiment-key=N` in `url` (default true). */
-  allowUrlOverrides?: boolean;
-  qaMode?: boolean;
-  /** `false` excludes the visitor from every experiment (also how bots are handled). */
-  enabled?: boolean;
-  /** Sticky docs by `attr||value`; absent means sticky bucketing is off. */
-  stickyDocs?: StickyAssignmentDocs;
-  /**
-   * Every hashed, in-experiment result is appended here, as experiment then result (a flat list:
-   * no pair allocated per evaluation), for sticky persistence and exposure.
-   */
-  assigned?: (Experiment | ExperimentResult)[];
-  /** Hears of targeting problems evaluation recovered from (a refused regex); default `console.warn`. */
-  log?: Logger;
-}
-
 
 const hasOwn = Object.prototype.hasOwnProperty;
 
@@ -85,70 +50,88 @@ export function featureResult(
 }
 
 /** Whether the visitor meets `condition` (none: everyone does). */
-const matches = (ctx: EvalContext, condition: ConditionInterface | undefined): boolean =>
-  evalCondition(ctx.attributes, condition || {}, ctx.savedGroups, ctx.log);
+const matches = (state: EvalState, condition: ConditionInterface | undefined): boolean =>
+  evalCondition(state.visitor.attributes, condition || {}, state.payload.savedGroups, state.log);
+
+/** An experiment and the result a visitor was hashed into. */
+export type Assignment = [experiment: Experiment, result: ExperimentResult];
 
 /**
- * The prerequisite walk of one top-level evaluation. `path` holds the features whose
- * prerequisites are being evaluated (the cycle guard); `done` the results of prerequisites
- * already evaluated, so each is evaluated once however many features require it (a diamond of
- * prerequisites was exponential). Only results computed without meeting a cycle are kept:
- * those cannot depend on the path they were reached by.
+ * One top-level evaluation (GrowthBook core's `stack`): its result, what it assigned, and its
+ * prerequisite walk. `path` holds the features whose prerequisites are being evaluated (the cycle
+ * guard); `done` the results of prerequisites already evaluated, so each is evaluated once however
+ * many features require it (a diamond of prerequisites was exponential). Only results computed
+ * without meeting a cycle are kept: those cannot depend on the path they were reached by.
  */
-export interface PrerequisiteWalk {
+export interface Evaluation<T> {
+  result: T;
+  /** Every visitor hashed into an experiment by this evaluation (prerequisites' included), in order. */
+  assigned: Assignment[] | undefined;
   path: string[];
-  done: Map<string, FeatureResult>;
+  done: Map<string, FeatureResult> | undefined;
   /** Cycles met so far. */
   cycles: number;
 }
+type Stack = Evaluation<unknown>;
 
-const newWalk = (): PrerequisiteWalk => ({ path: [], done: new Map(), cycles: 0 });
+const newStack = (): Stack => ({ result: undefined, assigned: undefined, path: [], done: undefined, cycles: 0 });
 
-/** Run an inline experiment (no feature): what `client.run` evaluates. */
-export const runInlineExperiment = (ctx: EvalContext, exp: Experiment): ExperimentResult => runExperiment(ctx, exp, null);
+/** Evaluate feature `key` for the visitor in `state`. */
+export function evaluateFeature(state: EvalState, key: string): Evaluation<FeatureResult> {
+  const stack = newStack();
+  stack.result = evalRules(state, stack, key);
+  return stack as Evaluation<FeatureResult>;
+}
 
-/** Evaluate feature `id`; `walk` is given when `id` is a prerequisite of another evaluation. */
-export function evalFeature(ctx: EvalContext, id: string, walk?: PrerequisiteWalk): FeatureResult {
-  if (!walk) return evalRules(ctx, id);
-  if (walk.path.indexOf(id) >= 0) {
-    walk.cycles++;
+/** Run an inline experiment (no feature) for the visitor in `state`: what `client.run` evaluates. */
+export function evaluateExperiment(state: EvalState, exp: Experiment): Evaluation<ExperimentResult> {
+  const stack = newStack();
+  stack.result = runExperiment(state, stack, exp, null);
+  return stack as Evaluation<ExperimentResult>;
+}
+
+/** Evaluate feature `id` as a prerequisite of the evaluation on `stack`. */
+function evalPrerequisite(state: EvalState, stack: Stack, id: string): FeatureResult {
+  if (stack.path.indexOf(id) >= 0) {
+    stack.cycles++;
     return featureResult(null, 'cyclicPrerequisite');
   }
-  let result = walk.done.get(id);
+  const done = (stack.done ||= new Map());
+  let result = done.get(id);
   if (!result) {
-    const cycles = walk.cycles;
-    result = evalRules(ctx, id, walk);
-    if (walk.cycles === cycles) walk.done.set(id, result);
+    const cycles = stack.cycles;
+    result = evalRules(state, stack, id);
+    if (stack.cycles === cycles) done.set(id, result);
   }
   return result;
 }
 
-function evalRules(ctx: EvalContext, id: string, walk?: PrerequisiteWalk): FeatureResult {
-  const forced = ctx.forcedFeatures;
+function evalRules(state: EvalState, stack: Stack, id: string): FeatureResult {
+  const forced = state.visitor.forcedFeatures;
   if (forced && forced.has(id)) return featureResult(forced.get(id), 'override');
-  const feature = ctx.features.get(id);
+  const feature = state.payload.features.get(id);
   if (!feature) return featureResult(null, 'unknownFeature');
 
   for (const compiled of feature.rules) {
     const rule = compiled.rule;
     if (rule.parentConditions) {
-      const failed = failedPrerequisite(ctx, rule.parentConditions, (walk ||= newWalk()), id);
+      const failed = failedPrerequisite(state, stack, rule.parentConditions, id);
       if (failed === true) continue;
       // A cycle or a failed gate decides the whole feature.
       if (failed) return featureResult(null, failed);
     }
-    if (rule.filters && isFilteredOut(ctx, rule.filters)) continue;
+    if (rule.filters && isFilteredOut(state, rule.filters)) continue;
 
     if ('force' in rule) {
-      if (rule.condition && !matches(ctx, rule.condition)) continue;
-      if (!isIncludedInRollout(ctx, rule.seed || id, rule)) continue;
+      if (rule.condition && !matches(state, rule.condition)) continue;
+      if (!isIncludedInRollout(state, rule.seed || id, rule)) continue;
       return featureResult(rule.force, 'force', rule.id);
     }
 
     let exp = compiled.exp;
     if (!exp) continue;
-    if (rule.contextualBanditRef) exp = withContextualBandit(ctx, exp, rule.contextualBanditRef);
-    const result = runExperiment(ctx, exp, id, walk);
+    if (rule.contextualBanditRef) exp = withContextualBandit(state, exp, rule.contextualBanditRef);
+    const result = runExperiment(state, stack, exp, id);
     if (result.inExperiment && !result.passthrough) {
       // Bandit context belongs only to visitors the bandit really bucketed.
       if (exp.contextualBandit && !result.hashUsed) {
@@ -167,31 +150,31 @@ function evalRules(ctx: EvalContext, id: string, walk?: PrerequisiteWalk): Featu
  * whole feature: a cycle, or a failed gate.
  */
 function failedPrerequisite(
-  ctx: EvalContext,
+  state: EvalState,
+  stack: Stack,
   parents: ParentCondition[],
-  walk: PrerequisiteWalk,
   featureId: string | null,
 ): boolean | 'cyclicPrerequisite' | 'prerequisite' {
-  if (featureId !== null) walk.path.push(featureId);
+  if (featureId !== null) stack.path.push(featureId);
   let failed: boolean | 'cyclicPrerequisite' | 'prerequisite' = false;
   for (const parent of parents) {
-    const parentResult = evalFeature(ctx, parent.id, walk);
+    const parentResult = evalPrerequisite(state, stack, parent.id);
     if (parentResult.source === 'cyclicPrerequisite') {
       failed = 'cyclicPrerequisite';
       break;
     }
-    if (!evalCondition({ value: parentResult.value }, parent.condition || {}, ctx.savedGroups, ctx.log)) {
+    if (!evalCondition({ value: parentResult.value }, parent.condition || {}, state.payload.savedGroups, state.log)) {
       failed = parent.gate ? 'prerequisite' : true;
       break;
     }
   }
-  if (featureId !== null) walk.path.pop();
+  if (featureId !== null) stack.path.pop();
   return failed;
 }
 
-function isFilteredOut(ctx: EvalContext, filters: Filter[]): boolean {
+function isFilteredOut(state: EvalState, filters: Filter[]): boolean {
   for (const filter of filters) {
-    const { hashValue } = hashAttributeOf(ctx, filter.attribute);
+    const { hashValue } = hashAttributeOf(state, filter.attribute);
     if (!hashValue) return true;
     const n = hash(filter.seed, '' + hashValue, filter.hashVersion || 2);
     if (n === null || chooseVariation(n, filter.ranges) < 0) return true;
@@ -200,11 +183,11 @@ function isFilteredOut(ctx: EvalContext, filters: Filter[]): boolean {
 }
 
 /** Percentage rollout of a force rule: `hash ≤ coverage` (inclusive, unlike experiments) or in `range`. */
-function isIncludedInRollout(ctx: EvalContext, seed: string, rule: FeatureRule): boolean {
+function isIncludedInRollout(state: EvalState, seed: string, rule: FeatureRule): boolean {
   const { range, coverage } = rule;
   if (!range && coverage === undefined) return true;
   if (!range && coverage === 0) return false;
-  const { hashValue } = identityOf(ctx, rule);
+  const { hashValue } = identityOf(state, rule);
   if (!hashValue) return false;
   const n = hash(seed, '' + hashValue, rule.hashVersion || 1);
   if (n === null) return false;
@@ -212,15 +195,15 @@ function isIncludedInRollout(ctx: EvalContext, seed: string, rule: FeatureRule):
 }
 
 /** A copy of `exp` with the weights of the first bandit context the visitor matches. */
-function withContextualBandit(ctx: EvalContext, exp: Experiment, ref: string): Experiment {
-  const definition = own(ctx.contextualBandits, ref);
+function withContextualBandit(state: EvalState, exp: Experiment, ref: string): Experiment {
+  const definition = own(state.visitor.contextualBandits, ref);
   if (!definition) return exp;
   const copy = { ...exp };
   // No leaf matched: bucket on the rule's marginal weights, reported as leaf -1.
   let leafId = -1;
   let weights = exp.weights || getEqualWeights(exp.variations.length);
   for (const context of definition.contexts || []) {
-    if (matches(ctx, context.condition)) {
+    if (matches(state, context.condition)) {
       leafId = context.leafId;
       weights = copy.weights = context.weights;
       break;
@@ -236,13 +219,13 @@ function withContextualBandit(ctx: EvalContext, exp: Experiment, ref: string): E
  * variation came from hashing.
  */
 function experimentResult(
-  ctx: EvalContext,
+  state: EvalState,
   exp: Experiment,
   featureId: string | null,
   index = -1,
   bucket?: number,
   stickyBucketUsed = false,
-  identity = identityOf(ctx, exp),
+  identity = identityOf(state, exp),
 ): ExperimentResult {
   const hashUsed = bucket !== undefined;
   const inExperiment = index >= 0 && index < exp.variations.length;
@@ -287,26 +270,21 @@ function included(exp: Experiment): boolean {
   }
 }
 
-function hasGroupOverlap(ctx: EvalContext, groups: string[]): boolean {
-  for (const group of groups) if (own(ctx.groups, group)) return true;
+function hasGroupOverlap(state: EvalState, groups: string[]): boolean {
+  for (const group of groups) if (own(state.visitor.groups, group)) return true;
   return false;
 }
 
 /**
- * Run an experiment for the visitor in `ctx`. Excluded visitors get variation 0 with
- * `inExperiment: false`. `walk` is the prerequisite walk of the feature evaluation it is part of.
+ * Run an experiment for the visitor in `state`. Excluded visitors get variation 0 with
+ * `inExperiment: false`. `stack` is the evaluation it is part of.
  */
-export function runExperiment(
-  ctx: EvalContext,
-  exp: Experiment,
-  featureId: string | null,
-  walk?: PrerequisiteWalk,
-): ExperimentResult {
+function runExperiment(state: EvalState, stack: Stack, exp: Experiment, featureId: string | null): ExperimentResult {
   const key = exp.key;
   // `enabled: false` is a kill switch: it beats even QA forces.
-  if (exp.variations.length < 2 || ctx.enabled === false || exp.enabled === false) return experimentResult(ctx, exp, featureId);
+  if (exp.variations.length < 2 || state.visitor.enabled === false || exp.enabled === false) return experimentResult(state, exp, featureId);
 
-  const override = own(ctx.overrides, key);
+  const override = own(state.visitor.overrides, key);
   if (override) {
     exp = { ...exp, ...override };
     if (exp.contextualBandit && exp.weights) {
@@ -314,56 +292,56 @@ export function runExperiment(
     }
   }
 
-  const qs = ctx.allowUrlOverrides === false ? null : getQueryStringOverride(key, ctx.url || '', exp.variations.length);
-  if (qs !== null) return experimentResult(ctx, exp, featureId, qs);
+  const qs = state.visitor.allowUrlOverrides === false ? null : getQueryStringOverride(key, state.visitor.url || '', exp.variations.length);
+  if (qs !== null) return experimentResult(state, exp, featureId, qs);
 
-  const forced = ctx.forcedVariations;
-  if (forced && hasOwn.call(forced, key)) return experimentResult(ctx, exp, featureId, forced[key]);
+  const forced = state.visitor.forcedVariations;
+  if (forced && hasOwn.call(forced, key)) return experimentResult(state, exp, featureId, forced[key]);
 
   // Everyone gets the global override, as a decision of the experiment, so nobody is "exposed".
-  if (exp.globalOverride !== undefined) return experimentResult(ctx, exp, featureId, exp.globalOverride);
+  if (exp.globalOverride !== undefined) return experimentResult(state, exp, featureId, exp.globalOverride);
 
-  if (exp.status === 'draft' || exp.active === false || !inSchedule(exp)) return experimentResult(ctx, exp, featureId);
+  if (exp.status === 'draft' || exp.active === false || !inSchedule(exp)) return experimentResult(state, exp, featureId);
 
-  const identity = identityOf(ctx, exp);
+  const identity = identityOf(state, exp);
   const hashValue = identity.hashValue;
-  if (!hashValue) return experimentResult(ctx, exp, featureId);
+  if (!hashValue) return experimentResult(state, exp, featureId);
 
-  const found = usesSticky(ctx, exp) ? stickyVariation(ctx, exp) : -1;
+  const found = usesSticky(state, exp) ? stickyVariation(state, exp) : -1;
   const foundSticky = found !== 'blocked' && found >= 0;
 
   // Targeting is checked only for visitors without a sticky bucket: once assigned, a visitor
   // keeps the variation even if targeting later excludes them.
   if (!foundSticky) {
     if (exp.filters) {
-      if (isFilteredOut(ctx, exp.filters)) return experimentResult(ctx, exp, featureId);
+      if (isFilteredOut(state, exp.filters)) return experimentResult(state, exp, featureId);
     } else if (exp.namespace && !inNamespace('' + hashValue, exp.namespace)) {
-      return experimentResult(ctx, exp, featureId);
+      return experimentResult(state, exp, featureId);
     }
     if (
       (exp.include && !included(exp)) ||
-      (exp.condition && !matches(ctx, exp.condition)) ||
-      (exp.parentConditions && failedPrerequisite(ctx, exp.parentConditions, walk || newWalk(), featureId)) ||
-      (exp.groups && !hasGroupOverlap(ctx, exp.groups))
+      (exp.condition && !matches(state, exp.condition)) ||
+      (exp.parentConditions && failedPrerequisite(state, stack, exp.parentConditions, featureId)) ||
+      (exp.groups && !hasGroupOverlap(state, exp.groups))
     ) {
-      return experimentResult(ctx, exp, featureId);
+      return experimentResult(state, exp, featureId);
     }
   }
-  if (exp.url && !urlMatches(exp.url, ctx.url)) return experimentResult(ctx, exp, featureId);
+  if (exp.url && !urlMatches(exp.url, state.visitor.url)) return experimentResult(state, exp, featureId);
 
   const n = hash(exp.seed || key, '' + hashValue, exp.hashVersion || 1);
-  if (n === null) return experimentResult(ctx, exp, featureId);
-  if (found === 'blocked') return experimentResult(ctx, exp, featureId, -1, undefined, true);
+  if (n === null) return experimentResult(state, exp, featureId);
+  if (found === 'blocked') return experimentResult(state, exp, featureId, -1, undefined, true);
   const assigned = foundSticky
     ? found
     : exp.ranges
       ? chooseVariation(n, exp.ranges)
       : chooseVariationFor(n, exp.variations.length, exp.coverage, exp.weights);
-  if (assigned < 0) return experimentResult(ctx, exp, featureId);
-  if ('force' in exp) return experimentResult(ctx, exp, featureId, exp.force === undefined ? -1 : exp.force);
-  if (ctx.qaMode || exp.status === 'stopped') return experimentResult(ctx, exp, featureId);
+  if (assigned < 0) return experimentResult(state, exp, featureId);
+  if ('force' in exp) return experimentResult(state, exp, featureId, exp.force === undefined ? -1 : exp.force);
+  if (state.visitor.qaMode || exp.status === 'stopped') return experimentResult(state, exp, featureId);
 
-  const result = experimentResult(ctx, exp, featureId, assigned, n, foundSticky, identity);
-  if (ctx.assigned) ctx.assigned.push(exp, result);
+  const result = experimentResult(state, exp, featureId, assigned, n, foundSticky, identity);
+  (stack.assigned ||= []).push([exp, result]);
   return result;
 }

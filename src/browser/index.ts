@@ -17,7 +17,7 @@ import type { Client, ClientOptions } from '../api';
 import { createClient } from '../client';
 import { resolveClientId } from '../identity';
 import { defaultLog } from '../log';
-import type { Plugin, PluginHost } from '../plugin';
+import type { Plugin } from '../plugin';
 import type { BanditConfig, ExposureCallback, FeatureDefinitions, Logger } from '../types';
 import type { BanditMethods, BanditsOptions } from '../plugins/bandits';
 import { withConsent, type Consent, type ConsentMethods } from '../plugins/consent';
@@ -183,13 +183,10 @@ export function start(config: ScriptConfig = {}): PageClient {
   const cookie = config.cookieName ? { name: config.cookieName } : undefined;
 
   // Bandit and DevTools code are files of their own, next to this one: loaded when needed, then
-  // plugged into this client.
-  let host: PluginHost | undefined;
+  // plugged into this client with `client.use` (the file arrives after the client exists).
   const inlineBandits: Record<string, BanditConfig> = {};
   const plugIn = <O>(file: string, global: string, name: string, pluginOptions: O) =>
-    loadFile<Record<string, (o: O) => Plugin>>(file, global).then((exports) => {
-      Object.assign(host!.client, exports[name]!(pluginOptions)(host!));
-    });
+    loadFile<Record<string, (o: O) => Plugin>>(file, global).then((exports) => void client!.use(exports[name]!(pluginOptions)));
   let loading: Promise<void> | undefined;
   const loadBandits = () =>
     (loading ||= plugIn<BanditsOptions>('splitflap.bandits.js', BANDITS, 'bandits', { experiments: inlineBandits }).catch((error: unknown) =>
@@ -200,7 +197,6 @@ export function start(config: ScriptConfig = {}): PageClient {
     setting === true || setting === 'true' || (typeof setting == 'string' && setting != 'false' && devtoolsRequested(setting || DEVTOOLS_PARAM, location.href));
   const plugins: Plugin[] = [
     (captured) => {
-      host = captured;
       const check = (features: FeatureDefinitions | undefined) => hasBanditRule(features) && captured.addStartupTask(loadBandits());
       check(captured.getFeatures());
       captured.onFeaturesChange(check);

@@ -1,8 +1,9 @@
 /**
  * GrowthBook's cross-SDK conformance vectors, every section but evalCondition (conditions.test.ts).
  * A case's `context` is GrowthBook's constructor options; it is passed to createClient as is,
- * with two mappings that give it GrowthBook's meaning:
- * - no `attributes` means `{}` (Splitflap would otherwise default `attributes.id` to the client id);
+ * with these mappings that give it GrowthBook's meaning:
+ * - attributes without an `id` have none (Splitflap would otherwise default `attributes.id` to the
+ *   client id), so the harness writes `id: undefined` under the case's attributes;
  * - no sticky-bucket service means sticky bucketing off;
  * - URL overrides (`?key=N`) are allowed, as GrowthBook always honours them (Splitflap does by
  *   default only in browsers).
@@ -31,7 +32,8 @@ type Context = ClientOptions & Record<string, unknown>;
 function clientFor(context: Context, stickyBucketStore: StickyBucketStore | false = false) {
   return createClient({
     ...context,
-    attributes: context.attributes ?? {},
+    // An `id` key, even undefined, keeps Splitflap from giving the visitor the client id.
+    attributes: { id: undefined, ...context.attributes },
     allowUrlOverrides: true,
     cookie: false,
     stickyBucketStore,

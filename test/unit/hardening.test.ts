@@ -9,7 +9,16 @@ import { compileSafeRegex } from '../../src/regex';
 import { chooseVariation, clientIdSetCookieHeader, createClient, getBucketRanges, hash, inNamespace, type FeatureDefinitions } from '../../src/index';
 import { chooseVariationFor } from '../../src/hash';
 import { resolveClientId } from '../../src/identity';
-import { runExperiment, type EvalContext } from '../../src/evaluate';
+import { evaluateExperiment } from '../../src/evaluate';
+import { visitorState, type EvalState, type VisitorState } from '../../src/state';
+
+/** An evaluation state for visitor fields `visitor` (the rest as a client without options has them). */
+const stateWith = (visitor: Partial<VisitorState>): EvalState => ({
+  payload: { features: featureSet(undefined, () => undefined) },
+  visitor: { ...visitorState({}, () => undefined), ...visitor },
+  log: () => undefined,
+});
+const runExperiment = (state: EvalState, exp: Experiment) => evaluateExperiment(state, exp).result;
 import { featureSet } from '../../src/features';
 import type { Experiment, ParentCondition, StickyAssignmentDocs } from '../../src/types';
 import { mulberry32 } from '../helpers/random';
@@ -32,18 +41,15 @@ function countingDocs(docs: StickyAssignmentDocs): { docs: StickyAssignmentDocs;
 
 describe('minBucketVersion: blocked bucket versions are found without a loop over versions', () => {
   const exp: Experiment = { key: 'e', variations: [0, 1], bucketVersion: 5, minBucketVersion: 1e5 };
-  const ctxWith = (docs: StickyAssignmentDocs): EvalContext => ({
-    attributes: Object.assign(Object.create(null), { id: 'v1' }),
-    features: featureSet(undefined, () => {}),
-    stickyDocs: docs,
-  });
+  const ctxWith = (docs: StickyAssignmentDocs): EvalState =>
+    stateWith({ attributes: Object.assign(Object.create(null), { id: 'v1' }), stickyBucketAssignmentDocs: docs });
   const doc = (assignments: Record<string, string>): StickyAssignmentDocs => ({
     'id||v1': { attributeName: 'id', attributeValue: 'v1', assignments },
   });
 
   it('reads the identity docs a bounded number of times, however high minBucketVersion is', () => {
     const counted = countingDocs(doc({ 'other__0': '1' }));
-    const result = runExperiment(ctxWith(counted.docs), exp, null);
+    const result = runExperiment(ctxWith(counted.docs), exp);
     expect(result.inExperiment).toBe(true);
     expect(counted.reads()).toBeLessThan(10);
   });
@@ -61,15 +67,15 @@ describe('minBucketVersion: blocked bucket versions are found without a loop ove
       ['ee__0', false],
       ['e__1__0', false], // experiment "e__1", version 0
     ] as const) {
-      const result = runExperiment(ctxWith(doc({ [key]: '1' })), exp, null);
+      const result = runExperiment(ctxWith(doc({ [key]: '1' })), exp);
       expect({ key, blocked: result.stickyBucketUsed && !result.inExperiment }).toEqual({ key, blocked });
     }
   });
 
   it('the fallback identity is checked as well', () => {
     const ctx = ctxWith({ 'anon||a1': { attributeName: 'anon', attributeValue: 'a1', assignments: { 'e__3': '0' } } });
-    ctx.attributes = Object.assign(Object.create(null), { anon: 'a1' });
-    const result = runExperiment(ctx, { ...exp, fallbackAttribute: 'anon' }, null);
+    ctx.visitor.attributes = Object.assign(Object.create(null), { anon: 'a1' });
+    const result = runExperiment(ctx, { ...exp, fallbackAttribute: 'anon' });
     expect(result).toMatchObject({ inExperiment: false, stickyBucketUsed: true });
   });
 
@@ -337,11 +343,7 @@ describe('set operators on two arrays take linear time, with GrowthBook\'s answe
 
 describe('only own properties are read: inherited names never count', () => {
   const INHERITED = ['constructor', 'toString', 'hasOwnProperty', '__proto__', 'valueOf'];
-  const baseCtx = (extra: Partial<EvalContext>): EvalContext => ({
-    attributes: Object.assign(Object.create(null), { id: 'v1' }),
-    features: featureSet(undefined, () => undefined),
-    ...extra,
-  });
+  const baseCtx = (extra: Partial<VisitorState>): EvalState => stateWith({ attributes: Object.assign(Object.create(null), { id: 'v1' }), ...extra });
 
   it('an experiment limited to groups ["constructor"] excludes a visitor in no group (it included them)', () => {
     const client = quietClient({}, { groups: {} });
@@ -357,7 +359,7 @@ describe('only own properties are read: inherited names never count', () => {
   it('forced variations, overrides and contextual bandits given as plain objects ignore inherited keys', () => {
     const exp: Experiment = { key: 'constructor', variations: [0, 1] };
     const plain = baseCtx({ forcedVariations: {}, overrides: {}, contextualBandits: {}, groups: {} });
-    const result = runExperiment(plain, exp, null);
+    const result = runExperiment(plain, exp);
     expect(result).toMatchObject({ inExperiment: true, hashUsed: true });
     expect(result.leafId).toBeUndefined();
   });
@@ -460,12 +462,11 @@ describe('found by the fuzzer: malformed values give the documented fallbacks', 
 
   it('sticky docs without assignments are ignored, not fatal', () => {
     // (createClient does not validate stickyBucketAssignmentDocs yet: see the fuzzer's KNOWN_CLIENT_DEFECTS.)
-    const ctx: EvalContext = {
+    const ctx = stateWith({
       attributes: Object.assign(Object.create(null), { id: 'v1' }),
-      features: featureSet(undefined, () => undefined),
-      stickyDocs: { 'id||v1': { attributeName: 'id', attributeValue: 'v1' } as never },
-    };
-    expect(runExperiment(ctx, { key: 'e', variations: ['a', 'b'], minBucketVersion: 1 }, null)).toMatchObject({ inExperiment: true, stickyBucketUsed: false });
+      stickyBucketAssignmentDocs: { 'id||v1': { attributeName: 'id', attributeValue: 'v1' } as never },
+    });
+    expect(runExperiment(ctx, { key: 'e', variations: ['a', 'b'], minBucketVersion: 1 })).toMatchObject({ inExperiment: true, stickyBucketUsed: false });
   });
 });
 

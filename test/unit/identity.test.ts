@@ -73,9 +73,19 @@ describe('client id', () => {
     }
   });
 
-  it('defaults attributes.id to the client id only when no attributes are given', () => {
+  it('defaults attributes.id to the client id whenever the attributes have no id key; an id the app wrote wins', () => {
     expect(createClient({ clientId: 'abc' }).getAttributes()).toEqual({ id: 'abc' });
-    expect(createClient({ clientId: 'abc', attributes: { country: 'NL' } }).getAttributes()).toEqual({ country: 'NL' });
+    expect(createClient({ clientId: 'abc', attributes: { country: 'NL' } }).getAttributes()).toEqual({ id: 'abc', country: 'NL' });
+    expect(createClient({ clientId: 'abc', attributes: { id: 'user-7', country: 'NL' } }).getAttributes()).toEqual({ id: 'user-7', country: 'NL' });
+    expect(createClient({ clientId: 'abc', attributes: { id: null } }).getAttributes()).toEqual({ id: null });
+    const client = createClient({ clientId: 'abc', attributes: { id: 'user-7' } });
+    client.setAttributes({ country: 'SE' });
+    expect(client.getAttributes()).toEqual({ id: 'abc', country: 'SE' });
+  });
+
+  it('attributes without an id still put the visitor in experiments (hashed on the client id)', () => {
+    const client = createClient({ clientId: 'abc', cookie: false, stickyBucketStore: false, attributes: { country: 'NL' } });
+    expect(client.run({ key: 'e', variations: [0, 1] })).toMatchObject({ inExperiment: true, hashAttribute: 'id', hashValue: 'abc' });
   });
 });
 

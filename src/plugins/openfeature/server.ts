@@ -108,7 +108,8 @@ export class SplitflapServerProvider {
       features: this.features,
       savedGroups: this.savedGroups,
       clientId: typeof id === 'string' && id ? id : undefined,
-      attributes,
+      // No targetingKey, no id: a generated client id would hash each request anew.
+      attributes: { id: undefined, ...attributes },
       cookie: false,
     });
   }

@@ -25,7 +25,9 @@ export const TRACK_NEEDS_SIXPACK = 'Splitflap provider: track() needs a client w
 
 /** Converts for OpenFeature's `track`: a Sixpack conversion, `kpi` from the details when it is a string. */
 export function trackAsConversion(client: Client, trackingEventName: string, details: TrackingEventDetails | undefined, logger: Pick<Logger, 'warn'>, warned: { done: boolean }): void {
-  const convert = (client as Client & Partial<SixpackMethods>).convert;
+  // `in`, not typeof: in development the app's client answers a missing plugin method with a
+  // function that throws an explanation (dev.ts).
+  const convert = 'convert' in client ? (client as Client & Partial<SixpackMethods>).convert : undefined;
   if (typeof convert !== 'function') {
     if (!warned.done) logger.warn(TRACK_NEEDS_SIXPACK);
     warned.done = true;

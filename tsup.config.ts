@@ -105,6 +105,8 @@ export default defineConfig([
     entry: { splitflap: 'src/browser/index.ts' },
     format: ['iife'],
     globalName: 'Splitflap',
+    // A page's script is production code: development checks (src/dev.ts) are left out.
+    define: { 'process.env.NODE_ENV': '"production"' },
     minify: true,
     sourcemap: true,
     target: 'es2018',
@@ -115,6 +117,7 @@ export default defineConfig([
     // `window.SplitflapDevtools` and `window.SplitflapLive` themselves.
     entry: { 'splitflap.bandits': 'src/browser/bandits.ts', 'splitflap.devtools': 'src/browser/devtools.ts', 'splitflap.live': 'src/browser/live.ts' },
     format: ['iife'],
+    define: { 'process.env.NODE_ENV': '"production"' },
     minify: true,
     sourcemap: true,
     target: 'es2018',

@@ -5,7 +5,7 @@
  * from esbuild's metafile, not from the text); chunks behind `import()` are listed as "on first
  * use". Budgets are ../shared/specs/design.md's and are reported; `ceiling` is what CI enforces
  * (exit 1 above it): the measured size when a budget is not met yet, so nothing grows while the
- * gap is worked on (see the README's Size section). Size is deterministic, so CI runs this.
+ * gap is worked on (see docs/performance.md, Size). Size is deterministic, so CI runs this.
  */
 import { build } from 'esbuild';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';

@@ -101,7 +101,7 @@ export interface FeatureRule<T = unknown> extends BucketingOptions {
   contextualBanditRef?: string;
 }
 
-/** Bandit settings of an experiment; see README "Bandits and winners". */
+/** Bandit settings of an experiment; see docs/bandits.md. */
 export interface BanditConfig {
   /** `epsilon-greedy`, `epsilon-decay`, `ucb1`, `thompson` or `whiplash`. */
   policy: BanditPolicy;

@@ -2,7 +2,7 @@
  * The DevTools panel in real Chromium, on the demo's plain page (`data-devtools`, strict CSP):
  * off without its URL parameter; with it, a keyboard-usable dialog listing what the page
  * evaluated; forcing a flag value and a variant changes the page at once, lasts for the tab's
- * session, is never sent anywhere, and one button clears it. Takes the README's screenshot:
+ * session, is never sent anywhere, and one button clears it. Takes the screenshot of docs/devtools.md:
  * into .cache/, or over docs/devtools.png with SPLITFLAP_SCREENSHOTS=1.
  */
 import path from 'node:path';

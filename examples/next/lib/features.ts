@@ -20,6 +20,6 @@ export const features: FeatureDefinitions = {
 /** What every client of this app is created with, in Node and edge routes alike. */
 export const options = {
   features,
-  // End-to-end runs see real variants only where this is set (never in production): see README, "End-to-end tests".
+  // End-to-end runs see real variants only where this is set (never in production): see docs/react.md, "End-to-end tests".
   e2eToken: process.env.SPLITFLAP_E2E_TOKEN || undefined,
 };

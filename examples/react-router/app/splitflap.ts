@@ -12,7 +12,7 @@ export const splitflapContext = createContext<{ client: Client; visitor: Visitor
 export const splitflapMiddleware: MiddlewareFunction<Response> = async ({ request, context }, next) => {
   const { client, visitor } = createRequestClient(request, {
     features,
-    // End-to-end runs see real variants only where this is set (never in production): see README, "End-to-end tests".
+    // End-to-end runs see real variants only where this is set (never in production): see docs/react.md, "End-to-end tests".
     e2eToken: process.env.SPLITFLAP_E2E_TOKEN || undefined,
     // Loaders that decide a variant expose the visitor here (send it to your analytics).
     onExposure: (experiment, result) => console.log(`[splitflap] server exposure ${result.hashValue} ${experiment.key}=${result.key}`),

@@ -1,5 +1,5 @@
 /**
- * The events the analytics plugins deliver, one shape for every target (the README's table
+ * The events the analytics plugins deliver, one shape for every target (the table in docs/analytics.md
  * documents each field for the queries a data team writes). GA4 and Segment receive them renamed
  * to their own conventions (see ga4.ts, segment.ts); the endpoint plugin posts them as they are.
  */

@@ -1,7 +1,7 @@
 /**
  * Google Analytics 4: each event as `gtag('event', name, params)`, or, without gtag.js, pushed to
  * the Google Tag Manager `dataLayer` as `{ event: name, ...params }`. Parameters are snake_case,
- * GA4's convention (see the README's table).
+ * GA4's convention (see the table in docs/analytics.md).
  */
 import type { Plugin } from '../../plugin';
 import type { AnalyticsEvent } from './events';

@@ -44,7 +44,7 @@ export interface ConsentMethods {
    * Record the visitor's answer. `granted`: the id cookie is written, sticky buckets stored, and
    * waiting exposures, participations and conversions go out, once each. `denied`: they are
    * dropped and nothing is stored; after a grant, this also deletes the id cookie and stops
-   * storing and reporting (what was stored stays until you clear it, see the README).
+   * storing and reporting (what was stored stays until you clear it, see docs/consent.md).
    * Throws a TypeError for any other value.
    */
   setConsent(consent: 'granted' | 'denied'): void;

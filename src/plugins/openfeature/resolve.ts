@@ -1,6 +1,6 @@
 /**
  * Splitflap results as OpenFeature resolution details: value, variant, reason, error code and
- * flag metadata. Shared by the web and the server provider; see the README's OpenFeature table.
+ * flag metadata. Shared by the web and the server provider; see the table in docs/openfeature.md.
  */
 import type { ErrorCode, FlagMetadata, JsonValue, ResolutionDetails, ResolutionReason } from '@openfeature/core';
 import type { Client } from '../../api';

@@ -2,7 +2,7 @@
  * The provider and the one piece of state the hooks share: the client, through context.
  */
 import { createContext, createElement, useContext, useRef, type ReactNode } from 'react';
-import { createClient, type Client, type ClientOptions, type FeatureMap } from '../src/index';
+import { createClient, type Client, type ClientOptions, type FeatureMap, type RegisteredFeatures } from '../src/index';
 
 /**
  * Declare your feature map once and every hook and component checks keys and values:
@@ -16,8 +16,8 @@ import { createClient, type Client, type ClientOptions, type FeatureMap } from '
 // eslint-disable-next-line @typescript-eslint/no-empty-interface, @typescript-eslint/no-empty-object-type
 export interface Register {}
 
-/** The registered feature map ({@link Register}), else any string key with unknown values. */
-export type Features = Register extends { features: infer F extends FeatureMap } ? F : FeatureMap;
+/** The feature map registered here ({@link Register}), else the one registered with `splitflap`, else any string key with unknown values. */
+export type Features = Register extends { features: infer F extends FeatureMap } ? F : RegisteredFeatures;
 
 /** A feature key of the registered map. */
 export type FeatureKey = keyof Features & string;

@@ -22,6 +22,26 @@ import type {
 /** Map of feature keys to value types, declared once by an app for typed keys and values. */
 export type FeatureMap = Record<string, unknown>;
 
+/**
+ * Declare your feature map once, and every client (`createClient()`, with or without plugins),
+ * hook and component checks keys and values:
+ *
+ * ```ts
+ * declare module 'splitflap' {
+ *   interface Register { features: { headline: boolean; 'button-color': 'grey' | 'red' } }
+ * }
+ * ```
+ *
+ * (TypeScript infers no type argument once one is written, so `createClient<Flags>({ plugins })`
+ * cannot also infer the plugins' methods: register the map instead, or write both,
+ * `createClient<Flags, typeof plugins>({ plugins })` with `const plugins = [...] as const`.)
+ */
+// eslint-disable-next-line @typescript-eslint/no-empty-interface, @typescript-eslint/no-empty-object-type
+export interface Register {}
+
+/** The registered feature map ({@link Register}), else any key with unknown values. */
+export type RegisteredFeatures = Register extends { features: infer F extends FeatureMap } ? F : FeatureMap;
+
 /** Literal types widened (`'a'` → string), so a fallback's type is the value's type. */
 export type WidenPrimitives<T> = T extends string ? string : T extends number ? number : T extends boolean ? boolean : T;
 

@@ -4,7 +4,7 @@
  * (evaluate.ts) and returns what it assigned; the client hands that to tracking.ts (sticky bucket,
  * exposure, plugins), to the `track` function given, or nowhere.
  */
-import type { Client, ClientOptions, ClientSnapshot, EvalOptions, FeatureMap } from './api';
+import type { Client, ClientOptions, ClientSnapshot, EvalOptions, FeatureMap, RegisteredFeatures, Register } from './api';
 import { isBot } from './bots';
 import { evaluateExperiment, evaluateFeature, featureResult, type Evaluation } from './evaluate';
 import { createEvents } from './events';
@@ -84,10 +84,11 @@ function hydrationStateOf(state: EvalState, hydrate: ClientOptions['hydrate']): 
 
 /**
  * Create a client: local evaluation, identity, sticky buckets and exposures, plus whatever
- * `plugins` add. Cheap: nothing is read or written until it is used (beyond the id cookie and the
+ * `plugins` add (their methods are on the returned type). Keys and values are typed by the
+ * registered feature map ({@link Register}), or by `F`. Cheap: nothing is read or written until it is used (beyond the id cookie and the
  * start of the sticky-bucket read in browsers).
  */
-export function createClient<F extends FeatureMap = FeatureMap, const P extends readonly Plugin[] = []>(
+export function createClient<F extends FeatureMap = RegisteredFeatures, const P extends readonly Plugin[] = readonly Plugin[]>(
   options: ClientOptions<P> = {},
 ): Client<F> & PluginExtensions<P> {
   const log = options.log || defaultLog;

@@ -95,6 +95,11 @@ describeInBrowser('DevTools panel', () => {
     await expect.poll(() => row(tab, 'free-shipping').count()).toBe(1);
     const shippingCells = await row(tab, 'free-shipping').getByRole('cell').allTextContents();
     expect(shippingCells.slice(0, 4)).toEqual(['free-shipping', String(shipping), shipping ? 'force' : 'defaultValue', shipping ? 'rollout-50' : '—']);
+    // The page's Sixpack experiment: one experiment row with the server's alternative, no unknown feature.
+    await expect.poll(() => row(tab, 'buy-button').count(), { timeout: 15_000 }).toBe(1);
+    const buyCells = await row(tab, 'buy-button').getByRole('cell').allTextContents();
+    expect(buyCells[4]).toMatch(/^Sixpack: (server|sticky)$/);
+    expect(buyCells[2]).not.toBe('null');
     const shown = await headline(tab);
     const headlineCells = await row(tab, 'headline').first().getByRole('cell').allTextContents();
     expect(headlineCells.slice(0, 3)).toEqual(['headline', JSON.stringify(shown), 'experiment']);

@@ -4,10 +4,11 @@
  * keeps (and what junk in it is dropped), how values are printed, and that recording changes no
  * result. The panel itself is tested in Chromium (test/browser/devtools.test.ts).
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createClient } from '../../src/client';
 import { devtools, devtoolsRequested, readForced } from '../../src/plugins/devtools';
 import { describeValue } from '../../src/plugins/devtools/panel';
+import { memoryQueue, sixpack, type SixpackMethods } from '../../src/plugins/sixpack';
 
 afterEach(() => {
   sessionStorage.clear();
@@ -86,5 +87,26 @@ describe('devtools()', () => {
     await Promise.resolve();
     expect(client.isOn('flag')).toBe(true);
     expect(client.getFeatureValue('color', '')).toBe('black');
+  });
+
+  it("lists a Sixpack experiment with its alternative and where it came from, not as an unknown feature", async () => {
+    const fetch = vi.fn(async () => new Response(JSON.stringify({ status: 'ok', alternative: { name: 'orange' }, experiment: { name: 'buy-button' } }), { headers: { 'content-type': 'application/json' } }));
+    const client = createClient({
+      clientId: 'v', cookie: false, stickyBucketStore: false, features,
+      plugins: [sixpack({ baseUrl: 'http://sixpack.test', fetch, queue: memoryQueue() }), devtools({ enabled: true, open: true })],
+    }) as ReturnType<typeof createClient> & SixpackMethods;
+    // What markup does: a feature of that name first, then the Sixpack experiment.
+    expect(client.evalFeature('buy-button').source).toBe('unknownFeature');
+    const answer = await client.participate('buy-button', ['green', 'orange']);
+    expect(answer).toMatchObject({ alternative: 'orange', source: 'server' });
+    const panel = document.querySelector('[data-splitflap-devtools]')!.shadowRoot!;
+    const rowOf = (key: string) => [...panel.querySelectorAll('tr')].find((row) => row.cells[0]?.textContent === key);
+    await vi.waitFor(() => expect(rowOf('buy-button')).toBeDefined(), { timeout: 10_000 });
+    const cells = [...rowOf('buy-button')!.cells].map((cell) => cell.textContent);
+    expect(cells.slice(0, 5)).toEqual(['buy-button', '1', '"orange"', 'yes', 'Sixpack: server']);
+    // One row for it, in the experiments table; its variation is not forced from here.
+    expect([...panel.querySelectorAll('tr')].filter((row) => row.cells[0]?.textContent === 'buy-button')).toHaveLength(1);
+    expect(rowOf('buy-button')!.querySelector('select')!.disabled).toBe(true);
+    client.destroy();
   });
 });

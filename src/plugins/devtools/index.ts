@@ -9,14 +9,16 @@
  *
  * Off unless enabled: `enabled: true`, or the URL parameter the app allows. It records what is
  * evaluated by wrapping the client's `evalFeature` and `run` (and `onAssignment` for what other
- * plugins run), and forces through `setForcedFeatures` / `setForcedVariations`, over the app's
+ * plugins run), and Sixpack answers by wrapping `participate` when the sixpack plugin came first
+ * (the script tag adds DevTools last), and forces through `setForcedFeatures` / `setForcedVariations`, over the app's
  * own forced values. Forced results are never hashed assignments: no exposure, no sticky bucket.
  * Nothing happens outside browsers.
  */
 import type { Client, EvalOptions } from '../../api';
 import type { Plugin } from '../../plugin';
 import type { Experiment, ExperimentResult, FeatureResult } from '../../types';
-import { createPanel, type PanelModel } from './panel';
+import type { ParticipateOptions, ParticipateResult, SixpackMethods } from '../sixpack';
+import { createPanel, type PanelModel, type RecordedExperiment } from './panel';
 import { devtoolsRequested, readForced, writeForced, type ForcedValues } from './session';
 
 export { devtoolsRequested, readForced, type ForcedValues } from './session';
@@ -56,7 +58,7 @@ export function devtools(options: DevtoolsOptions = {}): Plugin {
     };
 
     const features = new Map<string, FeatureResult>();
-    const experiments = new Map<string, { experiment: Experiment; result: ExperimentResult }>();
+    const experiments = new Map<string, RecordedExperiment>();
     const recordExperiment = (experiment: Experiment, result: ExperimentResult) => {
       if (!experiment || typeof experiment.key != 'string' || !result) return;
       const last = experiments.get(experiment.key);
@@ -86,9 +88,25 @@ export function devtools(options: DevtoolsOptions = {}): Plugin {
       panel.destroy();
     });
 
+    /**
+     * A Sixpack answer as an experiment row: the alternative and where it came from. Markup asks
+     * for a feature of the same name first (unknown, as Sixpack experiments are not features):
+     * that probe's row goes.
+     */
+    const recordParticipation = (alternatives: string[], answer: ParticipateResult) => {
+      const name = answer.experiment;
+      if (features.get(name)?.source === 'unknownFeature') features.delete(name);
+      const variationId = Math.max(0, alternatives.indexOf(answer.alternative));
+      const inExperiment = answer.source !== 'fallback' && answer.source !== 'disabled';
+      const result: ExperimentResult = { key: answer.alternative, value: answer.alternative, variationId, inExperiment, hashUsed: false, featureId: null, hashAttribute: 'clientId', hashValue: answer.clientId, stickyBucketUsed: answer.source === 'sticky' };
+      experiments.set(name, { experiment: { key: name, variations: alternatives }, result, via: 'Sixpack: ' + answer.source });
+      panel.schedule();
+    };
+    const participate = 'participate' in client ? (client as Client & SixpackMethods).participate : undefined;
+
     const evalFeature = client.evalFeature;
     const run = client.run;
-    const recording: Pick<Client, 'evalFeature' | 'run'> = {
+    const recording: Pick<Client, 'evalFeature' | 'run'> & Partial<Pick<SixpackMethods, 'participate'>> = {
       evalFeature(key: string, evalOptions?: EvalOptions) {
         const result = evalFeature(key, evalOptions);
         const last = features.get(key);
@@ -105,6 +123,10 @@ export function devtools(options: DevtoolsOptions = {}): Plugin {
         return result;
       },
     };
+    if (participate) {
+      recording.participate = (experiment: string, alternatives: string[], participateOptions?: ParticipateOptions) =>
+        participate(experiment, alternatives, participateOptions).then((answer) => (recordParticipation(alternatives, answer), answer));
+    }
     // Once the recording methods are on the client: everything the page shows is evaluated
     // again through them (forcing tells subscribers too).
     const hasForced = Object.keys(forced.features).length + Object.keys(forced.variations).length > 0;

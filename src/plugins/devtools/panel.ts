@@ -10,9 +10,16 @@ import type { Experiment, ExperimentResult, FeatureResult } from '../../types';
 import type { ForcedValues } from './session';
 
 /** What the panel shows and changes. */
+/** An experiment the page evaluated; `via` says where its variation came from when not from hashing here (a Sixpack server). */
+export interface RecordedExperiment {
+  experiment: Experiment;
+  result: ExperimentResult;
+  via?: string;
+}
+
 export interface PanelModel {
   features(): Map<string, FeatureResult>;
-  experiments(): Map<string, { experiment: Experiment; result: ExperimentResult }>;
+  experiments(): Map<string, RecordedExperiment>;
   forced(): ForcedValues;
   /** `undefined` stops forcing. */
   forceFeature(key: string, value: unknown): void;
@@ -211,7 +218,8 @@ export function createPanel(model: PanelModel, options: { open?: boolean } = {})
     return { row, cells, control };
   }
 
-  function experimentRow(key: string, experiment: Experiment): Row {
+  /** A row with a variation select; a remote experiment's (Sixpack) cannot be forced from here, its select says how. */
+  function experimentRow(key: string, experiment: Experiment, remote: boolean): Row {
     const row = element('tr');
     const cells = [0, 1, 2, 3, 4, 5].map(() => element('td', CELL));
     cells[0]!.textContent = key;
@@ -226,6 +234,10 @@ export function createPanel(model: PanelModel, options: { open?: boolean } = {})
       select.append(option);
     });
     select.setAttribute('aria-label', 'Force variation of ' + key);
+    if (remote) {
+      select.disabled = true;
+      select.title = `Force a Sixpack alternative with ?sixpack-force-${key}=<alternative>`;
+    }
     select.addEventListener('change', () => model.forceVariation(key, select.value ? +select.value : undefined));
     cells[5]!.append(select);
     row.append(...cells);
@@ -255,11 +267,16 @@ export function createPanel(model: PanelModel, options: { open?: boolean } = {})
       const value = forced.features[key];
       show(row.control, !isForced ? '' : row.control instanceof HTMLSelectElement ? String(value === true) : describeValue(value, Infinity));
     }
+    // A feature dropped from the model (a Sixpack experiment's probe) loses its row.
+    featureRows.forEach((row, key) => {
+      if (!features.has(key)) row.row.remove(), featureRows.delete(key);
+    });
     const experiments = model.experiments();
     experimentTable.caption.textContent = `Experiments (${experiments.size})`;
-    for (const [key, { experiment, result }] of experiments) {
-      const row = experimentRows.get(key) || experimentRows.set(key, experimentRow(key, experiment)).get(key)!;
-      const texts = [key, String(result.variationId), describeValue(result.value), result.inExperiment ? 'yes' : 'no', result.hashUsed ? `${result.hashAttribute} = ${describeValue(result.hashValue)}` : '—'];
+    for (const [key, { experiment, result, via }] of experiments) {
+      const row = experimentRows.get(key) || experimentRows.set(key, experimentRow(key, experiment, !!via)).get(key)!;
+      const how = via || (result.hashUsed ? `${result.hashAttribute} = ${describeValue(result.hashValue)}` : '—');
+      const texts = [key, String(result.variationId), describeValue(result.value), result.inExperiment ? 'yes' : 'no', how];
       texts.forEach((text, index) => {
         if (row.cells[index]!.textContent !== text) row.cells[index]!.textContent = text;
       });

@@ -3,6 +3,9 @@
  */
 import { createContext, createElement, useContext, useRef, type ReactNode } from 'react';
 import { createClient, type Client, type ClientOptions, type FeatureMap, type RegisteredFeatures } from '../src/index';
+import { same } from '../src/observer';
+
+export { same };
 
 /**
  * Declare your feature map once and every hook and component checks keys and values:
@@ -61,18 +64,6 @@ export function useClientFor(name: string): Client<Features> {
 /** The client of the nearest {@link SplitflapProvider}, typed with the registered feature map. */
 export function useClient(): Client<Features> {
   return useClientFor('useClient()');
-}
-
-/** Whether `a` and `b` hold the same data: plain objects and arrays compared deeply, the rest by identity. */
-export function same(a: unknown, b: unknown): boolean {
-  if (Object.is(a, b)) return true;
-  if (!a || !b || typeof a != 'object' || typeof b != 'object') return false;
-  const proto = Object.getPrototypeOf(a);
-  if (proto !== Object.getPrototypeOf(b) || (proto && proto !== Object.prototype && proto !== Array.prototype)) return false;
-  const x = a as Record<string, unknown>;
-  const y = b as Record<string, unknown>;
-  const keys = Object.keys(x);
-  return keys.length == Object.keys(y).length && keys.every((k) => same(x[k], y[k]));
 }
 
 /** `value`, or the previous one while it holds the same data (inline objects keep one identity). */

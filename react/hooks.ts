@@ -1,70 +1,42 @@
 /**
- * Hooks: thin selectors over the client. Each one reads through
- * `useSyncExternalStore(client.subscribe, …)`, memoised per client snapshot, and keeps the
- * previous result while the new one holds the same data, so a change re-renders only the
- * components whose result changed. Evaluation defers its exposure (`track`), and the hook reports
- * it in an effect: only for results React really committed, deduplicated by the client.
+ * Hooks: each is one `useSyncExternalStore` over a core observer (src/observer.ts), which keeps the
+ * memo: a component re-renders only when its own result changed. Evaluation defers its exposures,
+ * and the hook reports them in an effect: only for results React really committed, deduplicated by
+ * the client.
  */
 import * as React from 'react';
-import { useEffect, useMemo, useRef, useState, useSyncExternalStore } from 'react';
+import { useEffect, useMemo, useState, useSyncExternalStore } from 'react';
 import type {
   Client,
-  ClientSnapshot,
   EvalOptions,
   Experiment,
   ExperimentResult,
   FeatureResult,
   WidenPrimitives,
 } from '../src/index';
+import { createObserver, type Evaluate, type Observed } from '../src/observer';
 import type { ParticipateOptions, ParticipateResult, SixpackMethods } from '../src/plugins/sixpack';
-import { same, useClientFor, useStable, type FeatureKey, type Features } from './context';
-
-type Pending = [Experiment, ExperimentResult][];
-const NONE: Pending = [];
-
-/** A result and the exposures its evaluation deferred; one object per distinct result. */
-interface Entry<T> {
-  v: T;
-  p: Pending;
-}
-
-/** What a hook last computed from one source (live or hydrating). */
-interface Memo<T> {
-  c?: Client<Features>;
-  s?: ClientSnapshot;
-  i?: unknown;
-  e?: Entry<T>;
-}
+import { useClientFor, useStable, type FeatureKey, type Features } from './context';
 
 /**
- * Evaluate `input` with `evaluate` and re-render only when the result's data changes. The
- * server snapshot (SSR, and hydration in the browser) evaluates with `hydrating: true`, the state
- * the client was hydrated with, so hydration matches the server's markup even if sticky buckets
- * or a payload arrive meanwhile.
+ * The observed result of `evaluate(input)` on the provider's client. The server snapshot (SSR,
+ * and hydration in the browser) evaluates with `hydrating: true`, the state the client was
+ * hydrated with, so hydration matches the server's markup even if sticky buckets or a payload
+ * arrive meanwhile. `withReady`: the result also changes when the client becomes ready.
  */
-export function useEvaluation<I, T>(name: string, input: I, evaluate: (client: Client<Features>, input: I, options: EvalOptions) => T): T {
+export function useObserved<I, T>(name: string, input: I, evaluate: Evaluate<I, T>, withReady = false): Observed<T> {
   const client = useClientFor(name);
   const stable = useStable(input);
-  const memos = useRef<[Memo<T>, Memo<T>]>(null);
-  const [live, server] = (memos.current ||= [{}, {}]);
-  const read = (m: Memo<T>, other: Memo<T>, hydrating: boolean) => (): Entry<T> => {
-    const s = client.getSnapshot();
-    if (m.c !== client || m.s !== s || m.i !== stable) {
-      const p: Pending = [];
-      const v = evaluate(client, stable, { track: (e, r) => void p.push([e, r]), hydrating });
-      if (!m.e || m.c !== client || !same(m.e.v, v)) {
-        // After hydration the live result usually equals the hydrating one: keep its identity (no re-render).
-        m.e = other.c === client && other.e && same(other.e.v, v) ? other.e : { v, p: p.length ? p : NONE };
-      }
-      m.c = client;
-      m.s = s;
-      m.i = stable;
-    }
-    return m.e!;
-  };
-  const entry = useSyncExternalStore(client.subscribe, read(live, server, false), read(server, live, true));
-  useEffect(() => entry.p.forEach(([e, r]) => client.trackExposure(e, r)), [client, entry]);
-  return entry.v;
+  // One observer per client; `evaluate` is each hook's own fixed function.
+  const observer = useMemo(() => createObserver(client as Client, evaluate as Evaluate<I, T>, withReady), [client, withReady]);
+  const observed = useSyncExternalStore(observer.subscribe, () => observer.get(stable), () => observer.get(stable, true));
+  useEffect(() => observer.commit(observed), [observer, observed]);
+  return observed;
+}
+
+/** The value of `evaluate(input)`, re-rendering only when it changes. */
+export function useEvaluation<I, T>(name: string, input: I, evaluate: (client: Client<Features>, input: I, options: EvalOptions) => T): T {
+  return useObserved(name, input, evaluate as unknown as Evaluate<I, T>).value;
 }
 
 /** Options of the feature and experiment hooks. */
@@ -143,15 +115,17 @@ export function useSplitflapReady(): void {
 }
 
 /**
- * `result` with `ready`, one object per distinct pair; suspends first when asked to. (Hooks that
- * give no `ready` read it without subscribing, {@link useSuspenseIfAsked}, so they re-render only
- * when their own result changes.)
+ * The observed result with `ready`, one object per observed result (one subscription: the
+ * observer tracks readiness); asks the client to get ready while it is not, and suspends first
+ * when asked to.
  */
-function useWithReady<R extends object>(name: string, result: R, options: EvaluationHookOptions | undefined): WithReady<R> {
+function useWithReady<R extends object>(name: string, observed: Observed<R>, options: EvaluationHookOptions | undefined): WithReady<R> {
   const client = useClientFor(name);
-  const ready = useReadyFor(client);
-  const details = useMemo(() => ({ ...result, ready }), [result, ready]);
-  if (options && options.suspense) suspendUntilReady(client, ready);
+  const details = useMemo(() => ({ ...observed.value, ready: observed.ready }), [observed]);
+  useEffect(() => {
+    if (!observed.ready) void whenReady(client);
+  }, [client, observed.ready]);
+  if (options && options.suspense) suspendUntilReady(client, observed.ready);
   return details;
 }
 
@@ -163,14 +137,18 @@ function useSuspenseIfAsked(name: string, options: EvaluationHookOptions | undef
 
 /** `useFeature` for `name` (a hook or component, named in the missing-provider error). */
 export const useFeatureFor = <K extends FeatureKey>(name: string, key: K): FeatureResult<Features[K] | null> =>
-  useEvaluation(name, key, (client, k, o) => client.evalFeature(k, o));
+  useObserved(name, key, evalFeature).value as FeatureResult<Features[K] | null>;
+
+const evalFeature: Evaluate<string, FeatureResult> = (client, key, options) => client.evalFeature(key, options);
+const runExperiment: Evaluate<Experiment, ExperimentResult> = (client, experiment, options) => client.run(experiment, options);
 
 /**
  * The full result of feature `key`: `value`, `on`, `off`, `source`, `experimentResult`, …, and
  * `ready` (whether it is final). With `{ suspense: true }` the component suspends until it is.
  */
 export function useFeature<K extends FeatureKey>(key: K, options?: EvaluationHookOptions): WithReady<FeatureResult<Features[K] | null>> {
-  return useWithReady('useFeature()', useFeatureFor('useFeature()', key), options);
+  const name = 'useFeature()';
+  return useWithReady(name, useObserved(name, key, evalFeature, true), options) as WithReady<FeatureResult<Features[K] | null>>;
 }
 
 /** Whether feature `key` is on (truthy). Unknown features are off. `{ suspense: true }`: see {@link useFeature}. */
@@ -196,7 +174,7 @@ export function useFeatureValue<K extends FeatureKey, V extends Features[K]>(key
  */
 export function useExperiment<T>(experiment: Experiment<T>, options?: EvaluationHookOptions): WithReady<ExperimentResult<T>> {
   const name = 'useExperiment()';
-  return useWithReady(name, useEvaluation(name, experiment, (client, exp, o) => client.run(exp, o)), options);
+  return useWithReady(name, useObserved(name, experiment as Experiment, runExperiment, true), options) as WithReady<ExperimentResult<T>>;
 }
 
 /** What {@link useParticipate} gives: never without an alternative. */

@@ -19,17 +19,23 @@ const OPTIONS: Record<keyof ClientOptions, true> = {
   url: true, allowUrlOverrides: true, qaMode: true, enabled: true, stickyBucketAssignmentDocs: true,
 } satisfies Record<Exclude<keyof ClientOptions, keyof VisitorOptions>, true> & Record<keyof VisitorOptions, true>;
 
-/** Which plugin adds a client method, and how to add it. */
-const PLUGIN_METHODS: Record<string, [plugin: string, setup: string]> = {};
-const methods = (names: string, plugin: string, setup: string) => names.split(' ').forEach((name) => (PLUGIN_METHODS[name] = [plugin, setup]));
-methods('participate convert getParticipation', 'sixpack', "import { sixpack } from 'splitflap/sixpack'; createClient({ plugins: [sixpack({ baseUrl })] })");
-methods('setBanditStats getBandit refreshBandits', 'bandits', "import { bandits } from 'splitflap/bandits'; createClient({ plugins: [bandits()] })");
-methods('getConsent setConsent', 'consent', "import { withConsent } from 'splitflap/consent'; createClient(withConsent({ consent: 'pending' }, options))");
-methods('variant', 'baseplate', "import { baseplate } from 'splitflap/baseplate'; createClient({ plugins: [baseplate({ experiments })] })");
-methods('getBucket', 'edx', "import { edx } from 'splitflap/edx'; createClient({ plugins: [edx({ experiments })] })");
-methods('setEncryptedFeatures', 'decrypt', "import { decryption } from 'splitflap/decrypt'; createClient({ plugins: [decryption({ key })] })");
-methods('refreshFeatures', 'remote', "import { remote } from 'splitflap/remote'; createClient({ plugins: [remote({ url })] })");
-methods('flushAnalytics', 'analytics', "import { ga4 } from 'splitflap/analytics'; createClient({ plugins: [ga4()] })");
+/** Which plugin adds a client method, and how to add it. Built on first use: nothing runs at import. */
+let pluginMethods: Record<string, [plugin: string, setup: string]> | undefined;
+function pluginOf(method: string): [plugin: string, setup: string] | undefined {
+  if (!pluginMethods) {
+    const table: Record<string, [string, string]> = (pluginMethods = Object.create(null));
+    const add = (names: string, plugin: string, setup: string) => names.split(' ').forEach((name) => (table[name] = [plugin, setup]));
+    add('participate convert getParticipation', 'sixpack', "import { sixpack } from 'splitflap/sixpack'; createClient({ plugins: [sixpack({ baseUrl })] })");
+    add('setBanditStats getBandit refreshBandits', 'bandits', "import { bandits } from 'splitflap/bandits'; createClient({ plugins: [bandits()] })");
+    add('getConsent setConsent', 'consent', "import { withConsent } from 'splitflap/consent'; createClient(withConsent({ consent: 'pending' }, options))");
+    add('variant', 'baseplate', "import { baseplate } from 'splitflap/baseplate'; createClient({ plugins: [baseplate({ experiments })] })");
+    add('getBucket', 'edx', "import { edx } from 'splitflap/edx'; createClient({ plugins: [edx({ experiments })] })");
+    add('setEncryptedFeatures', 'decrypt', "import { encryptedFeatures } from 'splitflap/decrypt'; createClient({ plugins: [encryptedFeatures({ encrypted, decryptionKey })] })");
+    add('refreshFeatures', 'remote', "import { remote } from 'splitflap/remote'; createClient({ plugins: [remote({ url })] })");
+    add('flushAnalytics', 'analytics', "import { ga4 } from 'splitflap/analytics'; createClient({ plugins: [ga4()] })");
+  }
+  return pluginMethods![method];
+}
 
 /** Edit distance, for "did you mean". Option names are short: the plain table is fine. */
 function distance(a: string, b: string): number {
@@ -95,7 +101,7 @@ export function guardPluginMethods<T extends object>(client: T): T {
   return new Proxy(client, {
     get(target, property, receiver) {
       const value: unknown = Reflect.get(target, property, receiver);
-      const plugin = value === undefined && typeof property == 'string' ? PLUGIN_METHODS[property] : undefined;
+      const plugin = value === undefined && typeof property == 'string' ? pluginOf(property) : undefined;
       if (!plugin) return value;
       return () => {
         throw new TypeError(`splitflap: client.${String(property)}() needs the ${plugin[0]} plugin: ${plugin[1]}`);

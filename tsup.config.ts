@@ -61,24 +61,19 @@ function keepEntryDirectives(): TsupPlugin {
   };
 }
 
-/** Every package entry: the core, the React bindings and one per plugin (see package.json `exports`). */
-export const entries = {
-  index: 'src/index.ts',
-  react: 'react/index.ts',
-  remote: 'src/plugins/remote/index.ts',
-  sixpack: 'src/plugins/sixpack/index.ts',
-  bandits: 'src/plugins/bandits/index.ts',
-  edx: 'src/plugins/edx.ts',
-  baseplate: 'src/plugins/baseplate/index.ts',
-  decrypt: 'src/plugins/decrypt.ts',
-  dom: 'src/plugins/dom/markup.ts',
-  server: 'src/server.ts',
-  next: 'src/next/index.ts',
-  openfeature: 'src/plugins/openfeature/index.ts',
-  analytics: 'src/plugins/analytics/index.ts',
-  consent: 'src/plugins/consent/index.ts',
-  devtools: 'src/plugins/devtools/index.ts',
+/** entries.json: the one list of entries (package.json `exports` and `npm run size` are made from it too). */
+const manifest = JSON.parse(readFileSync(new URL('./entries.json', import.meta.url), 'utf8')) as {
+  package: Record<string, string>;
+  script: Record<string, string>;
 };
+
+/** Every package entry by build name (`index`, `react`, one per plugin): the core, the React bindings and the plugins. */
+export const entries: Record<string, string> = Object.fromEntries(
+  Object.entries(manifest.package).map(([subpath, source]) => [subpath === '.' ? 'index' : subpath.slice(2), source]),
+);
+
+/** The script tag's own file, and the files it loads when a page needs them. */
+const { 'splitflap.global': scriptTag, ...scriptParts } = manifest.script;
 
 export default defineConfig([
   {
@@ -102,7 +97,7 @@ export default defineConfig([
     // `Splitflap`; `splitflap.bandits.js` is loaded by it only on pages with a bandit experiment,
     // `splitflap.live.js` only for a payload with a stream, `splitflap.devtools.js` only when
     // `data-devtools` allows it and it is asked for.
-    entry: { splitflap: 'src/browser/index.ts' },
+    entry: { splitflap: scriptTag! },
     format: ['iife'],
     globalName: 'Splitflap',
     // A page's script is production code: development checks (src/dev.ts) are left out.
@@ -115,7 +110,7 @@ export default defineConfig([
   {
     // No global name: they must not replace `Splitflap`; they set `window.SplitflapBandits`,
     // `window.SplitflapDevtools` and `window.SplitflapLive` themselves.
-    entry: { 'splitflap.bandits': 'src/browser/bandits.ts', 'splitflap.devtools': 'src/browser/devtools.ts', 'splitflap.live': 'src/browser/live.ts' },
+    entry: scriptParts,
     format: ['iife'],
     define: { 'process.env.NODE_ENV': '"production"' },
     minify: true,

@@ -6,7 +6,8 @@
  */
 import type { Client, ClientOptions, ClientSnapshot, EvalOptions, FeatureMap, RegisteredFeatures, Register } from './api';
 import { isBot } from './bots';
-import { evaluateExperiment, evaluateFeature, featureResult, type Evaluation } from './evaluate';
+import { evaluateExperiment, evaluateFeature, type Evaluation } from './evaluate';
+import { featureResult } from './results';
 import { createEvents } from './events';
 import { createExposures } from './exposure';
 import { createHost, type ClientEvents } from './host';
@@ -19,7 +20,7 @@ import type { Plugin, PluginExtensions, PluginHost } from './plugin';
 import { createStartup } from './startup';
 import { payloadState, visitorSnapshot, visitorState, type EvalState } from './state';
 import { indexedDbStickyBucketStore, localStorageStickyBucketStore } from './sticky-stores';
-import { createStickySync } from './sticky-sync';
+import { createStickySync, identitiesOf } from './sticky-sync';
 import { createTracking } from './tracking';
 import type { Attributes, Experiment, ExperimentResult, Logger, StickyBucketStore } from './types';
 
@@ -101,36 +102,18 @@ export function createClient<F extends FeatureMap = RegisteredFeatures, const P 
   const state = initialState(options, clientId, userAgent, log);
   const hydrationState = hydrationStateOf(state, hydrate);
 
-  const listeners = new Set<() => void>();
   const events = createEvents<ClientEvents>(log);
   const exposures = createExposures(log, options.onExposure || options.trackingCallback);
   const startup = createStartup(log);
   /** Identities plugins asked to load along with the visitor's (Sixpack answers). */
   const watched: Record<string, string> = {};
   let snapshot: ClientSnapshot = { version: 0, ready: !!(hydrate && hydrate.ready) };
-  const notify = (ready = snapshot.ready) => {
-    snapshot = { version: snapshot.version + 1, ready };
-    listeners.forEach((listener) => {
-      try {
-        listener();
-      } catch (error) {
-        log('A listener threw', { error });
-      }
-    });
-  };
+  const notify = (ready = snapshot.ready) => ((snapshot = { version: snapshot.version + 1, ready }), events.emit('change'));
   const docs = state.visitor.stickyBucketAssignmentDocs;
   const sync = store && docs && createStickySync(store, docs, log, () => (tracking.reset(), notify()));
   const tracking = createTracking(exposures, sync, (experiment, result) => events.emit('assignment', experiment, result));
 
-  /** Load stored docs for every identity the visitor has (any string or number attribute may be a hash attribute), plus the watched ones. */
-  const loadStickyDocs = () => {
-    if (!sync) return;
-    const identities: Record<string, string> = { ...watched };
-    for (const [name, value] of Object.entries(state.visitor.attributes)) {
-      if (value && (typeof value == 'string' || typeof value == 'number')) identities[name] = '' + value;
-    }
-    startup.add(sync.load(identities));
-  };
+  const loadStickyDocs = () => sync && startup.add(sync.load(identitiesOf(state.visitor.attributes, watched)));
 
   /** `evaluate(state, input)`, its assignments handed to `track`; a failure is logged and gives `fallback(input)`. */
   function evaluated<I, T>(evalOptions: EvalOptions | undefined, evaluate: (state: EvalState, input: I) => Evaluation<T>, input: I, fallback: (input: I) => T, from = state): T {
@@ -187,7 +170,7 @@ export function createClient<F extends FeatureMap = RegisteredFeatures, const P 
       savedGroups: state.payload.savedGroups,
       ready: snapshot.ready,
     }),
-    subscribe: (listener) => (listeners.add(listener), () => void listeners.delete(listener)),
+    subscribe: (listener) => events.on('change', listener),
     getSnapshot: () => snapshot,
     use(plugin: Plugin) {
       try {
@@ -202,7 +185,7 @@ export function createClient<F extends FeatureMap = RegisteredFeatures, const P 
     destroy() {
       events.emit('destroy');
       events.clear('destroy');
-      listeners.clear();
+      events.clear('change');
       exposures.setCallback(undefined);
     },
   };

@@ -8,17 +8,17 @@
  */
 import { evalCondition } from './conditions';
 import { chooseVariation, chooseVariationFor, getEqualWeights, hash, inNamespace, inRange } from './hash';
-import { hashAttributeOf, identityOf, NO_META, stickyVariation, usesSticky, variationKey } from './bucketing';
+import { hashAttributeOf, identityOf, stickyVariation, usesSticky } from './bucketing';
 import type {
   ConditionInterface,
   Experiment,
   ExperimentResult,
   FeatureResult,
-  FeatureResultSource,
   FeatureRule,
   Filter,
   ParentCondition,
 } from './types';
+import { experimentResult, featureResult } from './results';
 import type { EvalState } from './state';
 import { getQueryStringOverride, urlMatches } from './url';
 
@@ -32,22 +32,6 @@ function own<T>(record: Record<string, T> | undefined, key: string): T | undefin
   return record && hasOwn.call(record, key) ? record[key] : undefined;
 }
 
-
-/** A feature's value and why it has it (`source`). */
-export function featureResult(
-  value: unknown,
-  source: FeatureResultSource,
-  ruleId?: string,
-  experiment?: Experiment,
-  experimentResult?: ExperimentResult,
-): FeatureResult {
-  const result: FeatureResult = { value, on: !!value, off: !value, source, ruleId: ruleId || '' };
-  if (experiment) {
-    result.experiment = experiment;
-    result.experimentResult = experimentResult;
-  }
-  return result;
-}
 
 /** Whether the visitor meets `condition` (none: everyone does). */
 const matches = (state: EvalState, condition: ConditionInterface | undefined): boolean =>
@@ -213,48 +197,6 @@ function withContextualBandit(state: EvalState, exp: Experiment, ref: string): E
   return copy;
 }
 
-/**
- * The result object for variation `index`. The defaults (no or an invalid index) describe a
- * visitor not in the experiment: variation 0, `inExperiment: false`. A `bucket` means the
- * variation came from hashing.
- */
-function experimentResult(
-  state: EvalState,
-  exp: Experiment,
-  featureId: string | null,
-  index = -1,
-  bucket?: number,
-  stickyBucketUsed = false,
-  identity = identityOf(state, exp),
-): ExperimentResult {
-  const hashUsed = bucket !== undefined;
-  const inExperiment = index >= 0 && index < exp.variations.length;
-  if (!inExperiment) index = 0;
-  const { hashAttribute, hashValue } = identity;
-  const meta = (exp.meta && exp.meta[index]) || NO_META;
-  const result: ExperimentResult = {
-    key: variationKey(exp, index),
-    featureId,
-    inExperiment,
-    hashUsed,
-    variationId: index,
-    value: exp.variations[index],
-    hashAttribute,
-    hashValue,
-    stickyBucketUsed,
-  };
-  if (meta.name) result.name = meta.name;
-  if (hashUsed) result.bucket = bucket;
-  if (meta.passthrough) result.passthrough = meta.passthrough;
-  const bandit = exp.contextualBandit;
-  if (bandit && hashUsed && inExperiment) {
-    result.leafId = bandit.leafId;
-    result.variationWeights = bandit.variationWeights;
-    if (bandit.banditVersion !== undefined) result.banditVersion = bandit.banditVersion;
-  }
-  return result;
-}
-
 /** Whether now falls in the experiment's `[startTs, stopTs)` (epoch seconds; either may be absent). */
 export function inSchedule(exp: Experiment): boolean {
   if (exp.startTs === undefined && exp.stopTs === undefined) return true; // the usual case: no clock read
@@ -303,6 +245,14 @@ function runExperiment(state: EvalState, stack: Stack, exp: Experiment, featureI
 
   if (exp.status === 'draft' || exp.active === false || !inSchedule(exp)) return experimentResult(state, exp, featureId);
 
+  return bucketVisitor(state, stack, exp, featureId);
+}
+
+/**
+ * The second half of {@link runExperiment}, once nothing forced a variation: targeting (for
+ * visitors without a sticky bucket), then hashing into a variation, recorded on `stack`.
+ */
+function bucketVisitor(state: EvalState, stack: Stack, exp: Experiment, featureId: string | null): ExperimentResult {
   const identity = identityOf(state, exp);
   const hashValue = identity.hashValue;
   if (!hashValue) return experimentResult(state, exp, featureId);
@@ -329,7 +279,7 @@ function runExperiment(state: EvalState, stack: Stack, exp: Experiment, featureI
   }
   if (exp.url && !urlMatches(exp.url, state.visitor.url)) return experimentResult(state, exp, featureId);
 
-  const n = hash(exp.seed || key, '' + hashValue, exp.hashVersion || 1);
+  const n = hash(exp.seed || exp.key, '' + hashValue, exp.hashVersion || 1);
   if (n === null) return experimentResult(state, exp, featureId);
   if (found === 'blocked') return experimentResult(state, exp, featureId, -1, undefined, true);
   const assigned = foundSticky

@@ -16,6 +16,8 @@ import type { Attributes, Experiment, ExperimentResult, FeatureDefinitions, Stic
 
 /** What plugins hear of, by name. */
 export type ClientEvents = {
+  /** Results may have changed (the client's `subscribe`). */
+  change: () => void;
   features: (features: FeatureDefinitions | undefined) => void;
   assignment: (experiment: Experiment, result: ExperimentResult) => void;
   destroy: () => void;

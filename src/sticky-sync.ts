@@ -19,6 +19,45 @@ export interface StickySync {
   load(identities: Record<string, string>): Promise<void>;
 }
 
+/**
+ * The identities whose stored docs a client loads: each string or number attribute (any of them
+ * may be an experiment's hash attribute), plus the `watched` ones plugins asked for.
+ */
+export function identitiesOf(attributes: Record<string, unknown>, watched: Record<string, string>): Record<string, string> {
+  const identities: Record<string, string> = { ...watched };
+  for (const [name, value] of Object.entries(attributes)) {
+    if (value && (typeof value == 'string' || typeof value == 'number')) identities[name] = '' + value;
+  }
+  return identities;
+}
+
+/** The stored docs of `identities`, in one read where the store can. */
+function readStoredDocs(store: StickyBucketStore, identities: Record<string, string>): Promise<StickyAssignmentDocs | (StickyAssignmentsDocument | null)[]> {
+  return Promise.resolve().then((): Promise<StickyAssignmentDocs | (StickyAssignmentsDocument | null)[]> =>
+    store.getAllAssignments
+      ? store.getAllAssignments(identities)
+      : Promise.all(Object.keys(identities).map((name) => store.getAssignments(name, identities[name]!))),
+  );
+}
+
+/** Merge the docs `found` into `docs` (stored assignments win); whether any was found. */
+function mergeInto(docs: StickyAssignmentDocs, found: StickyAssignmentDocs | (StickyAssignmentsDocument | null)[] | undefined): boolean {
+  let changed = false;
+  for (const doc of Object.values(found || {})) {
+    if (!doc) continue;
+    const key = stickyAttributeKey(doc.attributeName, doc.attributeValue);
+    docs[key] = mergeStickyDocs(docs[key], doc);
+    changed = true;
+  }
+  return changed;
+}
+
+/** Whether `docs` hold `result` as the visitor's assignment in `experiment` (stored docs confirmed a provisional one). */
+function confirmed(docs: StickyAssignmentDocs, experiment: Experiment, result: ExperimentResult): boolean {
+  const doc = docs[stickyAttributeKey(result.hashAttribute, result.hashValue)];
+  return !!doc && doc.assignments[stickyExperimentKey(experiment.key, experiment.bucketVersion)] === result.key;
+}
+
 export function createStickySync(
   store: StickyBucketStore,
   docs: StickyAssignmentDocs,
@@ -30,11 +69,6 @@ export function createStickySync(
   const unsaved = new Set<string>();
   let loads = 0;
   let held: [Experiment, ExperimentResult, () => void][] = [];
-
-  const confirmed = (experiment: Experiment, result: ExperimentResult): boolean => {
-    const doc = docs[stickyAttributeKey(result.hashAttribute, result.hashValue)];
-    return !!doc && doc.assignments[stickyExperimentKey(experiment.key, experiment.bucketVersion)] === result.key;
-  };
 
   /**
    * Write the changed docs, each once however often it changed this tick. Not while stored docs
@@ -68,30 +102,15 @@ export function createStickySync(
     },
     load(identities) {
       loads++;
-      const names = Object.keys(identities);
-      return Promise.resolve()
-        .then((): Promise<StickyAssignmentDocs | (StickyAssignmentsDocument | null)[]> =>
-          store.getAllAssignments
-            ? store.getAllAssignments(identities)
-            : Promise.all(names.map((name) => store.getAssignments(name, identities[name]))),
-        )
-        .then((found) => {
-          let changed = false;
-          for (const doc of Object.values(found || {})) {
-            if (!doc) continue;
-            const key = stickyAttributeKey(doc.attributeName, doc.attributeValue);
-            docs[key] = mergeStickyDocs(docs[key], doc);
-            changed = true;
-          }
-          if (changed) onChange();
-        })
+      return readStoredDocs(store, identities)
+        .then((found) => mergeInto(docs, found) && onChange())
         .catch((error: unknown) => log('Loading sticky buckets failed', { error }))
         .then(() => {
           if (--loads) return;
           save();
           const waiting = held;
           held = [];
-          for (const [experiment, result, report] of waiting) if (confirmed(experiment, result)) report();
+          for (const [experiment, result, report] of waiting) if (confirmed(docs, experiment, result)) report();
         });
     },
   };

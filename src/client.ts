@@ -23,6 +23,7 @@ import { indexedDbStickyBucketStore, localStorageStickyBucketStore } from './sti
 import { createStickySync, identitiesOf } from './sticky-sync';
 import { createTracking } from './tracking';
 import type { Attributes, Experiment, ExperimentResult, Logger, StickyBucketStore } from './types';
+import { browserUserAgent, indexedDb, pageURL, pageWindow } from './internal/env';
 
 const unknownFeature = () => featureResult(null, 'unknownFeature');
 
@@ -40,9 +41,9 @@ const controlOf = (experiment: Experiment): ExperimentResult => {
 /** The sticky store a client uses: the given one; by default IndexedDB in browsers (localStorage where there is none); none on servers. */
 function stickyStoreFor(options: ClientOptions, log: Logger): StickyBucketStore | undefined {
   if (options.stickyBucketStore || options.stickyBucketStore === false) return options.stickyBucketStore || undefined;
-  if (typeof window == 'undefined') return undefined;
+  if (!pageWindow()) return undefined;
   // A browser without IndexedDB at all starts on localStorage (nothing failed, nothing to log).
-  return typeof indexedDB != 'undefined' ? indexedDbStickyBucketStore({ log }) : localStorageStickyBucketStore({ log });
+  return indexedDb() ? indexedDbStickyBucketStore({ log }) : localStorageStickyBucketStore({ log });
 }
 
 /**
@@ -61,11 +62,11 @@ function attributesOf(given: unknown, clientId: string, log: Logger): Attributes
 
 /** The evaluation state `options` give: defaults filled in (id, url, URL overrides, the bot decision). */
 function initialState(options: ClientOptions, clientId: string, userAgent: string | undefined, log: Logger): EvalState {
-  const inBrowser = typeof window != 'undefined';
+  const inBrowser = !!pageWindow();
   const bots = options.excludeBots;
   const visitor = visitorState(options, log);
   visitor.attributes = (options.attributes !== undefined && attributesOf(options.attributes, clientId, log)) || { id: clientId };
-  if (visitor.url === undefined && typeof location != 'undefined') visitor.url = location.href;
+  if (visitor.url === undefined) visitor.url = pageURL();
   visitor.allowUrlOverrides = options.allowUrlOverrides ?? inBrowser;
   // A server's decision (bots included) wins in the browser, or hydration could not match.
   visitor.enabled = options.enabled !== false && (!!options.hydrate || bots === false || !isBot(userAgent, bots === true ? null : bots));
@@ -97,7 +98,7 @@ export function createClient<F extends FeatureMap = RegisteredFeatures, const P 
   const hydrate = options.hydrate;
   if (hydrate) options = withHydration(options as ClientOptions, hydrate) as ClientOptions<P>;
   const clientId = resolveClientId(options.clientId, options.cookie);
-  const userAgent = options.userAgent ?? (typeof navigator != 'undefined' ? navigator.userAgent : undefined);
+  const userAgent = options.userAgent ?? browserUserAgent();
   const store = stickyStoreFor(options, log);
   const state = initialState(options, clientId, userAgent, log);
   const hydrationState = hydrationStateOf(state, hydrate);

@@ -4,7 +4,8 @@
  */
 import { IDBFactory } from 'fake-indexeddb';
 import { createStore, get, set } from 'idb-keyval';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, onTestFinished, vi } from 'vitest';
+import { fakeEnvironment } from '../../src/internal/env';
 import { createOutbox, retryDelay } from '../../src/plugins/sixpack/outbox';
 import { type Delivery, indexedDbQueue, memoryQueue, type QueuedRequest } from '../../src/plugins/sixpack/queue';
 
@@ -247,11 +248,11 @@ describe('outbox', () => {
   });
 
   it('in browsers, flushes when back online or visible again; destroy removes the listeners', async () => {
-    const win = new EventTarget();
+    // A page, faked in the one place Splitflap reads it.
     const doc = Object.assign(new EventTarget(), { visibilityState: 'hidden' });
-    vi.stubGlobal('document', doc);
-    vi.stubGlobal('addEventListener', win.addEventListener.bind(win));
-    vi.stubGlobal('removeEventListener', win.removeEventListener.bind(win));
+    const win = Object.assign(new EventTarget(), { document: doc });
+    fakeEnvironment({ window: win as never, document: doc as never });
+    onTestFinished(() => fakeEnvironment(undefined));
 
     const q = memoryQueue();
     const { deliver } = scripted();

@@ -10,6 +10,7 @@
 import type { Plugin } from '../../plugin';
 import type { AnalyticsEvent } from './events';
 import { forwarder, type AnalyticsMethods, type ForwardOptions } from './forward';
+import { pageNavigator } from '../../internal/env';
 
 /** Options of {@link endpoint}. */
 export interface EndpointOptions extends ForwardOptions {
@@ -96,9 +97,10 @@ export function endpoint(options: EndpointOptions): Plugin<AnalyticsMethods> {
       const failed: AnalyticsEvent[] = [];
       await Promise.all(
         batchBodies(events).map(async ({ body, events: batch }) => {
-          const beacon = leaving && typeof navigator != 'undefined' && typeof navigator.sendBeacon == 'function';
+          const navigator = pageNavigator();
+          const beacon = leaving && !!navigator && typeof navigator.sendBeacon == 'function';
           try {
-            if (beacon && navigator.sendBeacon(options.url, body)) return;
+            if (beacon && navigator!.sendBeacon(options.url, body)) return;
             const response = await post(body);
             // Another origin's answer cannot be read: it arrived, which is all that can be known.
             if (response.type === 'opaque') return;

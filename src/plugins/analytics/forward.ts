@@ -17,6 +17,7 @@ import { consentGranted, type Consent } from '../consent/state';
 import type { SixpackMethods } from '../sixpack';
 import { conversionEvent, exposureEvent, type AnalyticsEvent, type ConversionEvent } from './events';
 import { exposureLedger } from './ledger';
+import { pageDocument, pageWindow } from '../../internal/env';
 
 /** A day: one exposure per visitor, experiment and variation per day, however often they reload. */
 export const DEFAULT_DEDUPE_WINDOW_MS = 86_400_000;
@@ -155,7 +156,7 @@ export function forwarder(target: string, options: ForwardOptions, connect: (hos
       // Granted: markup's call follows at once, or never (page code fired the event).
       if (consentGranted(client)) Promise.resolve().then(() => fromDom.indexOf(key) >= 0 && fromDom.splice(fromDom.indexOf(key), 1));
     };
-    const inBrowser = typeof window != 'undefined' && typeof document != 'undefined';
+    const inBrowser = !!pageWindow() && !!pageDocument();
     if (inBrowser) {
       window.addEventListener('pagehide', leave);
       document.addEventListener('visibilitychange', onVisibility);

@@ -6,6 +6,7 @@
 import type { Plugin } from '../../plugin';
 import type { AnalyticsEvent } from './events';
 import { forwarder, type AnalyticsMethods, type ForwardOptions } from './forward';
+import { pageWindow } from '../../internal/env';
 
 /** gtag.js's `gtag` function, as far as this plugin calls it. */
 export type Gtag = (command: 'event', eventName: string, params: Record<string, string | number>) => void;
@@ -40,7 +41,7 @@ export function ga4(options: Ga4Options = {}): Plugin<AnalyticsMethods> {
     send(event) {
       const name = event.type === 'exposure' ? options.exposureEvent || 'experiment_viewed' : options.conversionEvent || 'experiment_converted';
       const params = ga4Params(event);
-      const page = (typeof window != 'undefined' ? window : undefined) as GtagWindow | undefined;
+      const page = pageWindow() as GtagWindow | undefined;
       const gtag = options.gtag || (page && typeof page.gtag === 'function' ? (page.gtag as Gtag) : undefined);
       if (gtag) return gtag('event', name, params);
       let dataLayer = options.dataLayer;

@@ -8,6 +8,7 @@
 import type { UseStore } from 'idb-keyval';
 import { idbStore, storageChain } from '../../internal/storage';
 import type { Logger } from '../../types';
+import { indexedDb, pageWindow } from '../../internal/env';
 
 /** What a ledger backend does; it may throw or reject on anything (the chain moves on). */
 interface Backend {
@@ -99,8 +100,8 @@ export interface ExposureLedger {
 export function exposureLedger(windowMs: number, log: Logger, now: () => number = Date.now): ExposureLedger {
   const backends: [string, () => Backend][] = [['memory', memoryBackend]];
   // Storage that is there but unusable (blocked, full, sandboxed) fails over in the chain, logged.
-  if (typeof window != 'undefined') backends.unshift(['localStorage', localStorageBackend]);
-  if (typeof indexedDB != 'undefined') backends.unshift(['IndexedDB', () => indexedDbBackend(idbStore('splitflap-exposures', 'delivered'))]);
+  if (pageWindow()) backends.unshift(['localStorage', localStorageBackend]);
+  if (indexedDb()) backends.unshift(['IndexedDB', () => indexedDbBackend(idbStore('splitflap-exposures', 'delivered'))]);
   const run = storageChain('exposure dedupe', backends, log);
   return { claim: (key) => run((backend) => backend.claim(key, now(), windowMs)) };
 }

@@ -6,6 +6,7 @@
 import type { Plugin } from '../../plugin';
 import type { AnalyticsEvent } from './events';
 import { forwarder, type AnalyticsMethods, type ForwardOptions } from './forward';
+import { pageWindow } from '../../internal/env';
 
 /** Analytics.js's `analytics`, as far as this plugin calls it. */
 export interface SegmentAnalytics {
@@ -44,7 +45,7 @@ export function segment(options: SegmentOptions = {}): Plugin<AnalyticsMethods> 
   return forwarder('segment', options, (host) => ({
     send(event) {
       const name = event.type === 'exposure' ? options.exposureEvent || 'Experiment Viewed' : options.conversionEvent || 'Experiment Converted';
-      const page = typeof window != 'undefined' ? (window as { analytics?: unknown }) : undefined;
+      const page = pageWindow() as { analytics?: unknown } | undefined;
       const analytics = options.analytics || (page && (page.analytics as SegmentAnalytics | undefined));
       if (!analytics || typeof analytics.track !== 'function') return host.log('Analytics (segment): no analytics.track; event dropped', { event: name });
       analytics.track(name, segmentProperties(event));

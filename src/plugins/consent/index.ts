@@ -27,6 +27,7 @@ import type { SixpackMethods } from '../sixpack';
 import { SixpackError, validateParticipation } from '../sixpack/client';
 import type { Consent } from './state';
 import { consentStickyStore } from './store';
+import { pageDocument, pageWindow } from '../../internal/env';
 
 export { consentGranted, type Consent } from './state';
 export { consentStickyStore, type ConsentStickyStore } from './store';
@@ -76,7 +77,7 @@ export function withConsent<const P extends readonly Plugin[] = []>(
   if (!CONSENTS.includes(consent)) throw new TypeError(`withConsent: consent must be 'pending', 'granted' or 'denied', not ${JSON.stringify(consent)}`);
   const log = options.log || defaultLog;
   const cookie = options.cookie;
-  const inBrowser = typeof document != 'undefined';
+  const inBrowser = !!pageDocument();
   const granted = () => consent == 'granted';
 
   let stored: string | undefined;
@@ -88,7 +89,7 @@ export function withConsent<const P extends readonly Plugin[] = []>(
   const clientId = options.clientId || (options.hydrate && options.hydrate.clientId) || stored || generateClientId();
 
   const persistent =
-    options.stickyBucketStore || (options.stickyBucketStore !== false && typeof window != 'undefined' ? indexedDbStickyBucketStore({ log }) : undefined);
+    options.stickyBucketStore || (options.stickyBucketStore !== false && pageWindow() ? indexedDbStickyBucketStore({ log }) : undefined);
   const store = persistent && consentStickyStore(persistent, granted, log);
 
   /** `days: 0` deletes it. */

@@ -20,6 +20,7 @@ import type { Experiment, ExperimentResult, FeatureResult } from '../../types';
 import type { ParticipateOptions, ParticipateResult, SixpackMethods } from '../sixpack';
 import { createPanel, type PanelModel, type RecordedExperiment } from './panel';
 import { devtoolsRequested, readForced, writeForced, type ForcedValues } from './session';
+import { pageDocument } from '../../internal/env';
 
 export { devtoolsRequested, readForced, type ForcedValues } from './session';
 
@@ -39,7 +40,7 @@ export interface DevtoolsOptions {
 /** The panel for this client, if enabled (see {@link DevtoolsOptions}). */
 export function devtools(options: DevtoolsOptions = {}): Plugin {
   return (host) => {
-    if (typeof document == 'undefined') return;
+    if (!pageDocument()) return;
     if (!options.enabled && !devtoolsRequested(options.urlParam, host.getURL())) return;
     const client = host.client;
     // The app's own forced values stay under the ones forced here.

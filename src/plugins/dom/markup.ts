@@ -37,6 +37,7 @@ import type { Plugin } from '../../plugin';
 import type { BanditConfig } from '../../types';
 import { consentGranted } from '../consent/state';
 import type { SixpackMethods } from '../sixpack';
+import { pageDocument } from '../../internal/env';
 
 /** Options of {@link markup}. */
 export interface MarkupOptions {
@@ -67,7 +68,7 @@ const PENDING = 'splitflap-pending';
 /** Apply the declarative markup of the page to this client, from now until `client.destroy()`. */
 export function markup(options: MarkupOptions = {}): Plugin {
   return (host) => {
-    if (typeof document != 'undefined') applyMarkup(host.client as Client & Partial<SixpackMethods>, options, host.log, host.onDestroy);
+    if (pageDocument()) applyMarkup(host.client as Client & Partial<SixpackMethods>, options, host.log, host.onDestroy);
   };
 }
 

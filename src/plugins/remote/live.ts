@@ -15,6 +15,7 @@
  */
 import type { Logger } from '../../types';
 import { openEventStream, StreamError } from './sse';
+import { pageDocument } from '../../internal/env';
 
 export interface LiveOptions {
   /** The stream; `undefined`: none can be followed (poll only). */
@@ -40,7 +41,7 @@ const MAX_DELAY_MS = 60_000;
 /** Start following (`options.url`, else polling) now. */
 export function followPayloadStream(options: LiveOptions): Live {
   const { log, refresh } = options;
-  const doc = typeof document != 'undefined' ? document : undefined;
+  const doc = pageDocument();
   let connection: AbortController | undefined;
   let reconnect: ReturnType<typeof setTimeout> | undefined;
   let poll: ReturnType<typeof setInterval> | undefined;

@@ -12,6 +12,7 @@ import { fetchText } from '../../internal/fetch';
 import { idbStore, storageChain } from '../../internal/storage';
 import { defaultLog } from '../../log';
 import type { Logger } from '../../types';
+import { indexedDb } from '../../internal/env';
 
 /** A GrowthBook-format payload; only its outer shape is checked here. Shared: treat as read-only. */
 export interface RemotePayload {
@@ -119,7 +120,7 @@ export function createPayloadSource(options: PayloadSourceOptions): PayloadSourc
   const cache = <T>(op: (c: PayloadCache) => Promise<T>): Promise<T | undefined> =>
     (options.persist && !options.persist() ? op(memory) : (run ||= storageChain<PayloadCache>(
       'payload cache',
-      options.cache ? [['the given cache', () => options.cache!]] : typeof indexedDB != 'undefined' ? [['IndexedDB', idb], ['memory', () => memory]] : [['memory', () => memory]],
+      options.cache ? [['the given cache', () => options.cache!]] : indexedDb() ? [['IndexedDB', idb], ['memory', () => memory]] : [['memory', () => memory]],
       log,
     ))(op)).catch(() => undefined);
 

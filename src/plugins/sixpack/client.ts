@@ -29,6 +29,7 @@ import { stickyExperimentKey } from '../../sticky';
 import type { Logger, StickyBucketStore } from '../../types';
 import { createOutbox } from './outbox';
 import { DEFAULT_QUEUE_LIMIT, type Delivery, indexedDbQueue, memoryQueue, type RequestQueue } from './queue';
+import { browserUserAgent, indexedDb, pageURL } from '../../internal/env';
 
 export interface SixpackOptions {
   /** The server, e.g. `https://ab.example.com` or `https://example.com/sixpack/`. */
@@ -153,7 +154,7 @@ export function createSixpackClient(clientId: string, options: SixpackOptions): 
   /** `path?query` in the order the reference documents; unset values are left out. */
   function path(endpoint: string, params: Record<string, unknown>): string {
     const q = new URLSearchParams();
-    params.user_agent = options.userAgent ?? (typeof document != 'undefined' ? navigator.userAgent : null);
+    params.user_agent = options.userAgent ?? browserUserAgent() ?? null;
     params.ip_address = options.ip;
     for (const k in params) for (const v of [params[k]].flat()) if (v != null && v !== false) q.append(k, String(v));
     return endpoint + '?' + q;
@@ -188,7 +189,7 @@ export function createSixpackClient(clientId: string, options: SixpackOptions): 
     log?.('Sixpack: maxQueued must be a positive integer; using ' + DEFAULT_QUEUE_LIMIT, { maxQueued: limit });
     limit = DEFAULT_QUEUE_LIMIT;
   }
-  const outbox = createOutbox(options.queue || (typeof indexedDB != 'undefined' ? indexedDbQueue({ log }) : memoryQueue()), deliver, log, limit);
+  const outbox = createOutbox(options.queue || (indexedDb() ? indexedDbQueue({ log }) : memoryQueue()), deliver, log, limit);
   /** Participations in flight by experiment: a conversion of the experiment is sent after its participation. */
   const participating = new Map<string, Promise<unknown>>();
 
@@ -224,7 +225,7 @@ export function createSixpackClient(clientId: string, options: SixpackOptions): 
 
       // URL forcing is for QA: shown, never sent.
       const given = typeof options.url == 'function' ? options.url() : options.url;
-      const page = given ?? (typeof location != 'undefined' ? location.href : '');
+      const page = given ?? pageURL() ?? '';
       const forced = options.allowUrlForce !== false && new URLSearchParams(page.split('#')[0]!.split('?')[1]).get('sixpack-force-' + experiment);
       if (forced && alternatives.includes(forced)) return result(forced, 'force');
 

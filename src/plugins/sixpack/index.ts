@@ -22,6 +22,7 @@ import {
   type SixpackClient,
   type SixpackOptions,
 } from './client';
+import { pageWindow } from '../../internal/env';
 
 export { createSixpackClient, SixpackError } from './client';
 export type { ConvertResult, ParticipateOptions, ParticipateResult, SixpackClient, SixpackErrorCode, SixpackOptions } from './client';
@@ -76,7 +77,7 @@ export function sixpack(options: Omit<SixpackOptions, 'stickyStore' | 'log'>): P
     host.onDestroy(() => client && client.destroy());
     // Deliver what an earlier page left in the queue (a conversion made while offline); not
     // before consent, as opening the queue's database would store something.
-    if (typeof window != 'undefined' && host.experimentsEnabled && options && options.baseUrl && consentGranted(host.client)) connection().flush();
+    if (pageWindow() && host.experimentsEnabled && options && options.baseUrl && consentGranted(host.client)) connection().flush();
     return {
       participate(experiment, alternatives, participateOptions) {
         if (!host.experimentsEnabled) {

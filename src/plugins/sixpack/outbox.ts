@@ -5,6 +5,7 @@
  */
 import type { Logger } from '../../types';
 import { byId, DEFAULT_QUEUE_LIMIT, isParticipation, newId, noop, type Delivery, type QueuedRequest, type RequestQueue } from './queue';
+import { pageDocument, pageWindow } from '../../internal/env';
 
 export interface Outbox {
   /**
@@ -236,7 +237,7 @@ export function createOutbox(queue: RequestQueue, deliver: (path: string) => Pro
   };
 
   const onOnline = () => void flush();
-  const onVisible = () => document.visibilityState == 'visible' && flush();
+  const onVisible = () => pageDocument()?.visibilityState == 'visible' && flush();
 
   return {
     send(path, after) {
@@ -282,18 +283,20 @@ export function createOutbox(queue: RequestQueue, deliver: (path: string) => Pro
     start() {
       if (state) return;
       state = 1;
-      if (typeof document != 'undefined') {
-        addEventListener('online', onOnline);
-        document.addEventListener('visibilitychange', onVisible);
+      const page = pageWindow();
+      if (page) {
+        page.addEventListener('online', onOnline);
+        page.document.addEventListener('visibilitychange', onVisible);
       }
       void flush();
     },
     destroy() {
       state = 2;
       clearTimeout(timer);
-      if (typeof document != 'undefined') {
-        removeEventListener('online', onOnline);
-        document.removeEventListener('visibilitychange', onVisible);
+      const page = pageWindow();
+      if (page) {
+        page.removeEventListener('online', onOnline);
+        page.document.removeEventListener('visibilitychange', onVisible);
       }
     },
   };

@@ -25,6 +25,7 @@ import { promisifyRequest } from 'idb-keyval';
 import { idbStore, storageChain } from '../../internal/storage';
 import { defaultLog } from '../../log';
 import type { Logger } from '../../types';
+import { pageLocalStorage } from '../../internal/env';
 
 /** One stored request: a path relative to the Sixpack base URL (`convert?experiment=…`). */
 export interface QueuedRequest {
@@ -177,7 +178,7 @@ function localStorageJournal(prefix: string, log: Logger) {
   const open = (): Storage | null => {
     if (storage === undefined) {
       try {
-        storage = typeof localStorage != 'undefined' ? localStorage : null;
+        storage = pageLocalStorage() || null;
         storage && storage.length; // throws where storage is blocked
       } catch (error) {
         storage = null;

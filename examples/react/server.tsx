@@ -59,7 +59,8 @@ export async function renderPage(options: RenderOptions = {}): Promise<{ html: s
   client.destroy();
   return {
     html: page({ body, data: pageData({ snapshot, sixpackUrl: options.sixpackUrl ?? '/sixpack' }), basePath: options.basePath }),
-    setCookie: known ? undefined : clientIdSetCookieHeader(clientId),
+    // Secure only when the page is HTTPS: a browser drops a Secure cookie set over plain HTTP.
+    setCookie: known ? undefined : clientIdSetCookieHeader(clientId, {}, options.url),
   };
 }
 

@@ -17,9 +17,9 @@ import { existsSync } from 'node:fs';
 import type http from 'node:http';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { createClient } from '../src/index';
-import { sixpack as sixpackPlugin } from '../src/plugins/sixpack';
-import { runLocalExample } from './node/ssr';
+import { createClient } from 'splitflap';
+import { sixpack as sixpackPlugin } from 'splitflap/sixpack';
+import { serve as serveSsr, walkthrough } from './node/ssr';
 import { buildScript, startSite, type ReactSite } from './site';
 import { createSixpackServer } from './sixpack-server/server';
 
@@ -36,8 +36,10 @@ try {
 }
 const baseUrl = listening.url;
 
-console.log('1. Local evaluation (examples/node/payload.json), one client per request as on a server:');
-runLocalExample();
+console.log('1. Local evaluation on a server (examples/node/ssr.ts, payload examples/node/payload.json):');
+const ssr = await serveSsr();
+await walkthrough(ssr.url);
+ssr.server.close();
 
 console.log(`\n2. Sixpack mode against the example server at ${baseUrl}:`);
 const alternatives = ['grey', 'red', 'blue'];

@@ -16,6 +16,31 @@ export interface CookieOptions {
   domain?: string;
   /** Lifetime in days, finite and not negative; default 400 (the most browsers allow). */
   days?: number;
+  /**
+   * The `Secure` attribute: the browser then keeps the cookie only from an HTTPS page and sends
+   * it only over HTTPS. Default: decided from the page. In the browser, `https:` pages set it.
+   * On a server it follows the request the cookie answers: its URL's scheme, a TLS socket
+   * (Node's `https` server), or `X-Forwarded-Proto` from a proxy in front (`splitflap/server`
+   * does this; pass the request to {@link clientIdSetCookieHeader}). With no request to decide
+   * from it is left off, so a plain-HTTP page keeps its visitor: a browser drops a `Secure`
+   * cookie set over HTTP, and each page view would be a new visitor. Set `true` to require it.
+   */
+  secure?: boolean;
+}
+
+/**
+ * Request headers: a Fetch API `Headers` (or anything with `get`), or Node's
+ * `IncomingHttpHeaders` (`req.headers` of Express, Fastify, node:http: lower-case names).
+ */
+export type HeadersLike = { get(name: string): string | null } | Record<string, string | string[] | undefined>;
+
+/** A Fetch API `Request`, Node's `IncomingMessage`, or anything with its headers (and, optionally, its URL). */
+export interface RequestLike {
+  headers: HeadersLike;
+  /** The full URL (Fetch API), or a path (Node's `req.url`). */
+  url?: string;
+  /** Node's socket: a TLS socket (`encrypted: true`) when the request came to an `https` server. */
+  socket?: object;
 }
 
 /** The cookie sixpack-js uses, so visitors keep their ids when a site switches to Splitflap. */
@@ -39,6 +64,8 @@ function checkText(field: string, value: unknown, pattern: RegExp): void {
 function checkCookieOptions(cookie: CookieOptions): void {
   checkText('name', cookie.name, COOKIE_NAME);
   checkText('domain', cookie.domain, COOKIE_DOMAIN);
+  const secure: unknown = cookie.secure;
+  if (secure !== undefined && typeof secure !== 'boolean') throw new TypeError(`Cookie secure must be a boolean, got ${typeof secure}`);
   const days: unknown = cookie.days;
   if (days === undefined) return;
   if (typeof days !== 'number') throw new TypeError(`Cookie days must be a number, got ${typeof days}`);
@@ -92,17 +119,46 @@ export function clientIdFromCookieHeader(header: string | null | undefined, name
   return isValidClientId(value) ? value : undefined;
 }
 
+/** One header's value, whatever the headers object. */
+export function headerValue(headers: HeadersLike, name: string): string | undefined {
+  if (typeof headers.get == 'function') return (headers as { get(name: string): string | null }).get(name) ?? undefined;
+  const value = (headers as Record<string, string | string[] | undefined>)[name];
+  // Node joins repeated headers into a list; a Cookie header is the only one read here that may repeat.
+  return Array.isArray(value) ? value.join('; ') : value;
+}
+
+/**
+ * Whether the browser asked for `request` over HTTPS: as a proxy in front says
+ * (`X-Forwarded-Proto`, its first hop), else a TLS socket, else the URL's scheme.
+ */
+export function overHttps(request: RequestLike): boolean {
+  const forwarded = request.headers && headerValue(request.headers, 'x-forwarded-proto');
+  if (forwarded) return forwarded.split(',')[0]!.trim().toLowerCase() === 'https';
+  if (request.socket && (request.socket as { encrypted?: unknown }).encrypted === true) return true;
+  return httpsUrl(request.url);
+}
+
+const httpsUrl = (url: string | undefined): boolean => !!url && url.slice(0, 6).toLowerCase() === 'https:';
+
 /**
  * A `Set-Cookie` header value persisting `clientId`, for servers that generated it, so the
  * browser keeps the same id (and so renders the same variations) after hydration.
+ *
+ * `Secure` fits the page: `cookie.secure` when set, else `page` decides. Pass the request the
+ * cookie answers (a Fetch API `Request`, Node's `req`, or `{ headers, url }`): HTTPS as a proxy
+ * in front says (`X-Forwarded-Proto`), else a TLS socket, else the URL's scheme. Or the page's
+ * full URL, or a boolean: whether the page is HTTPS. Given none, no `Secure`, so a plain-HTTP
+ * page keeps its visitor (see {@link CookieOptions.secure}).
+ * @example res.setHeader('Set-Cookie', clientIdSetCookieHeader(clientId, {}, req))
  * @throws TypeError or RangeError on invalid cookie options (see {@link CookieOptions}).
  */
-export function clientIdSetCookieHeader(clientId: string, cookie: CookieOptions = {}, secure = true): string {
+export function clientIdSetCookieHeader(clientId: string, cookie: CookieOptions = {}, page?: boolean | string | RequestLike): string {
   checkCookieOptions(cookie);
   const days = cookie.days ?? DEFAULT_DAYS;
-  let header = `${cookie.name || DEFAULT_COOKIE_NAME}=${encodeURIComponent(clientId)}; Path=/; Max-Age=${Math.round(days * 86400)}; SameSite=Lax`;
-  if (cookie.domain) header += `; Domain=${cookie.domain}`;
-  return secure ? header + '; Secure' : header;
+  let value = `${cookie.name || DEFAULT_COOKIE_NAME}=${encodeURIComponent(clientId)}; Path=/; Max-Age=${Math.round(days * 86400)}; SameSite=Lax`;
+  if (cookie.domain) value += `; Domain=${cookie.domain}`;
+  const secure = cookie.secure ?? (typeof page == 'string' ? httpsUrl(page) : page && typeof page == 'object' ? overHttps(page) : page === true);
+  return secure ? value + '; Secure' : value;
 }
 
 /**
@@ -124,7 +180,7 @@ export function resolveClientId(given: string | undefined, cookie: CookieOptions
       expires: cookie.days ?? DEFAULT_DAYS,
       path: '/',
       sameSite: 'Lax',
-      secure: location.protocol === 'https:',
+      secure: cookie.secure ?? location.protocol === 'https:',
       domain: cookie.domain,
     });
   } catch {

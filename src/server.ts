@@ -21,24 +21,15 @@ import {
   clientIdSetCookieHeader,
   cookieFromHeader,
   generateClientId,
+  headerValue,
   isValidClientId,
   DEFAULT_COOKIE_NAME,
   type CookieOptions,
+  type RequestLike,
 } from './identity';
 import type { Plugin, PluginExtensions } from './plugin';
 
-/**
- * Request headers: a Fetch API `Headers` (or anything with `get`), or Node's
- * `IncomingHttpHeaders` (`req.headers` of Express, Fastify, node:http: lower-case names).
- */
-export type HeadersLike = { get(name: string): string | null } | Record<string, string | string[] | undefined>;
-
-/** A Fetch API `Request`, or anything with its headers (and, optionally, its URL). */
-export interface RequestLike {
-  headers: HeadersLike;
-  /** The full URL (Fetch API), or a path (Node's `req.url`). */
-  url?: string;
-}
+export type { HeadersLike, RequestLike } from './identity';
 
 /**
  * Set by a proxy or middleware (`splitflap/next`'s `proxy`) on the request it forwards: the id it
@@ -52,9 +43,15 @@ export const E2E_COOKIE = 'splitflap-e2e';
 
 /** How the visitor is read from a request. */
 export interface VisitorOptions {
-  /** The id cookie (name, domain, lifetime); default `sixpack_client_id`, 400 days. */
+  /**
+   * The id cookie (name, domain, lifetime, `Secure`); default `sixpack_client_id`, 400 days,
+   * `Secure` when the request came over HTTPS.
+   */
   cookie?: CookieOptions;
-  /** The `Secure` flag of a new id cookie; default: when the request came over HTTPS (`x-forwarded-proto` included). */
+  /**
+   * The `Secure` flag of a new id cookie, as `cookie.secure` (this one wins); default: when the
+   * request came over HTTPS (its URL, a TLS socket, or `X-Forwarded-Proto: https`).
+   */
   secure?: boolean;
   /**
    * Opt in to end-to-end runs. A request whose `splitflap-e2e` cookie equals this token counts
@@ -88,42 +85,30 @@ export interface Visitor {
   isTestRun: boolean;
 }
 
-/** One header's value, whatever the headers object. */
-function header(headers: HeadersLike, name: string): string | undefined {
-  if (typeof headers.get == 'function') return (headers as { get(name: string): string | null }).get(name) ?? undefined;
-  const value = (headers as Record<string, string | string[] | undefined>)[name];
-  // Node joins repeated headers into a list; a Cookie header is the only one here that may repeat.
-  return Array.isArray(value) ? value.join('; ') : value;
-}
-
-/** Whether the request came over HTTPS, directly or through a proxy that says so. */
-function overHttps(request: RequestLike): boolean {
-  const forwarded = header(request.headers, 'x-forwarded-proto');
-  if (forwarded) return forwarded.split(',')[0]!.trim() === 'https';
-  return !!request.url && request.url.slice(0, 6) === 'https:';
-}
-
 /**
  * The visitor behind `request`: the id a proxy forwarded, else the cookie's, else a new one (with
  * the `Set-Cookie` to send), the user agent, the URL, and the bot decision.
  */
 export function getVisitor(request: RequestLike, options: VisitorOptions = {}): Visitor {
   const { headers } = request;
-  const cookieHeader = header(headers, 'cookie');
-  const forwarded = header(headers, VISITOR_ID_HEADER);
+  const cookieHeader = headerValue(headers, 'cookie');
+  const forwarded = headerValue(headers, VISITOR_ID_HEADER);
   const known = clientIdFromCookieHeader(cookieHeader, (options.cookie && options.cookie.name) || DEFAULT_COOKIE_NAME);
   const clientId = (isValidClientId(forwarded) && forwarded) || known || generateClientId();
   const isNew = clientId !== known;
-  const userAgent = header(headers, 'user-agent');
+  const userAgent = headerValue(headers, 'user-agent');
   const isTestRun = !!options.e2eToken && cookieFromHeader(cookieHeader, E2E_COOKIE) === options.e2eToken;
   const bots = options.excludeBots;
   return {
     clientId,
     isNew,
     // A forwarded id's cookie went out with the proxy's response.
-    setCookie: isNew && clientId !== forwarded ? clientIdSetCookieHeader(clientId, options.cookie, options.secure ?? overHttps(request)) : undefined,
+    setCookie:
+      isNew && clientId !== forwarded
+        ? clientIdSetCookieHeader(clientId, options.secure === undefined ? options.cookie : { ...options.cookie, secure: options.secure }, request)
+        : undefined,
     userAgent,
-    url: header(headers, VISITOR_URL_HEADER) || request.url || undefined,
+    url: headerValue(headers, VISITOR_URL_HEADER) || request.url || undefined,
     isBot: !isTestRun && bots !== false && isBot(userAgent, bots === true ? null : bots),
     isTestRun,
   };

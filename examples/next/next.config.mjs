@@ -10,6 +10,10 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
 
 /** @type {import('next').NextConfig} */
 const config = {
+  // What `create-next-app` (Next 16.4) writes into a new app: Cache Components and Partial
+  // Prefetching. The example is built and tested with both, as a new app has them.
+  cacheComponents: true,
+  partialPrefetching: true,
   turbopack: { root },
   outputFileTracingRoot: root,
   poweredByHeader: false,

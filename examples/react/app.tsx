@@ -6,7 +6,7 @@
  * are in page.ts.
  */
 import { useState } from 'react';
-import { Flag, useClient, useConvert, useExperiment, useFeatureValue, useParticipate } from '../../react/index';
+import { Flag, useClient, useConvert, useExperiment, useFeatureValue, useParticipate } from 'splitflap/react';
 import { SIGNUP } from './features';
 
 function Headline() {

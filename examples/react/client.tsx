@@ -5,8 +5,8 @@
  * variant flip.
  */
 import { createRoot, hydrateRoot } from 'react-dom/client';
-import { SplitflapProvider, SplitflapReady, type ClientOptions } from '../../react/index';
-import { sixpack } from '../../src/plugins/sixpack';
+import { SplitflapProvider, SplitflapReady, type ClientOptions } from 'splitflap/react';
+import { sixpack } from 'splitflap/sixpack';
 import { App } from './app';
 import { features } from './features';
 import type { PageData } from './page';

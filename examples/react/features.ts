@@ -2,7 +2,7 @@
  * The example's payload (GrowthBook's format) and its Sixpack experiment. Shared by the server
  * (SSR) and the browser bundle, so the hydration snapshot can leave the payload out.
  */
-import type { FeatureDefinitions } from '../../src/index';
+import type { FeatureDefinitions } from 'splitflap';
 
 export const features: FeatureDefinitions = {
   // A flag: on for visitors in NL, and for half of everyone else (a percentage rollout).

@@ -2,7 +2,7 @@
  * The HTML around the React example: the markup (server-rendered, or empty for the client-only
  * page) and the page data for the script, as JSON in a non-executed `<script>` (CSP-friendly).
  */
-import type { HydrationSnapshot } from '../../src/index';
+import type { HydrationSnapshot } from 'splitflap';
 
 /** What the page hands its script: the SSR snapshot (absent on the client-only page) and where Sixpack is. */
 export interface PageData {

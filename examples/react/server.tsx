@@ -12,9 +12,9 @@ import path from 'node:path';
 import { readFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { renderToString } from 'react-dom/server';
-import { clientIdFromCookieHeader, clientIdSetCookieHeader, createClient, generateClientId } from '../../src/index';
-import { SplitflapProvider } from '../../react/index';
-import { sixpack } from '../../src/plugins/sixpack';
+import { clientIdFromCookieHeader, clientIdSetCookieHeader, createClient, generateClientId } from 'splitflap';
+import { SplitflapProvider } from 'splitflap/react';
+import { sixpack } from 'splitflap/sixpack';
 import { App } from './app';
 import { features, SIGNUP } from './features';
 import { page, pageData } from './page';
@@ -59,7 +59,8 @@ export async function renderPage(options: RenderOptions = {}): Promise<{ html: s
   client.destroy();
   return {
     html: page({ body, data: pageData({ snapshot, sixpackUrl: options.sixpackUrl ?? '/sixpack' }), basePath: options.basePath }),
-    setCookie: known ? undefined : clientIdSetCookieHeader(clientId),
+    // Secure only when the page is HTTPS: a browser drops a Secure cookie set over plain HTTP.
+    setCookie: known ? undefined : clientIdSetCookieHeader(clientId, {}, options.url),
   };
 }
 

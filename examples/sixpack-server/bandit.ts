@@ -5,9 +5,8 @@
  * Sixpack's hash. Existing participants keep their alternative (the model checks them first),
  * and the alternative chosen is the one recorded: one draw per new participant.
  */
-import { banditWeights, chooseArm, detectWinner, type BanditPolicy } from '../../src/plugins/bandits/bandit';
-import { computeBandit, type BanditState } from '../../src/plugins/bandits/runtime';
-import type { BanditConfig } from '../../src/types';
+import type { BanditConfig } from 'splitflap';
+import { banditWeights, chooseArm, computeBandit, detectWinner, type BanditPolicy, type BanditState } from 'splitflap/bandits';
 import { type AlternativeStats, type ChoosePolicy, hashChoice, sixpackHashIndex } from './model';
 
 /** The bandit settings stored on an experiment record. */

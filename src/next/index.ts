@@ -18,9 +18,13 @@
  * const client = await splitflap.getClient();
  * client.isOn('new-checkout');
  * ```
+ *
+ * With Cache Components (`cacheComponents: true`, on in apps `create-next-app` makes since Next
+ * 16.4), the visitor is request data: read it (`getClient`, `getVisitor`, `getSnapshot`) in
+ * components inside a `<Suspense>` boundary, as docs/nextjs.md shows.
  */
 import { headers } from 'next/headers.js';
-import { NextResponse } from 'next/server.js';
+import { connection, NextResponse } from 'next/server.js';
 import { cache } from 'react';
 import type { Client, ClientOptions, FeatureMap } from '../api';
 import type { HydrationSnapshot } from '../hydration';
@@ -46,9 +50,16 @@ export interface SplitflapNext<F extends FeatureMap, Plugins extends readonly Pl
    * `splitflap/server`.
    */
   proxy(request: Request): NextResponse;
-  /** The request's visitor (server components, route handlers): the same object within a request. */
+  /**
+   * The request's visitor (server components, route handlers): the same object within a request.
+   * Waits for the request (`connection()`): with Cache Components, call it inside `<Suspense>`.
+   */
   getVisitor(): Promise<Visitor>;
-  /** The request's client, ready (`await client.ready()` done): one per request, shared by the layout and the page. */
+  /**
+   * The request's client, ready (`await client.ready()` done): one per request, shared by the
+   * layout and the page. Made only for a real request, never while Next prerenders or prefetches
+   * (so exposures are page views); with Cache Components, call it inside `<Suspense>`.
+   */
   getClient(): Promise<Client<F> & PluginExtensions<Plugins>>;
   /**
    * The request's hydration snapshot for `<SplitflapProvider options={{ hydrate }}>`. Pass
@@ -70,6 +81,14 @@ export function createSplitflap<F extends FeatureMap = FeatureMap, const P exten
   const log = options.log || ((message: string) => console.warn('[splitflap] ' + message));
 
   const getRequestVisitor = cache(async (): Promise<Visitor> => {
+    // Only a real request has a visitor to bucket and expose. Under Cache Components
+    // (`cacheComponents: true`) Next also renders server components where there is none: the
+    // static shell at build time, and prefetch renders at request time that can read cookies
+    // and headers (with Partial Prefetching, every page load runs one besides the page's own
+    // render, and React's cache() is not shared between the two). connection() never
+    // resolves in those, so no client is made there and a page view exposes the visitor once.
+    // Where a real request renders, it resolves at once.
+    await connection();
     const visitor = getVisitor({ headers: await headers() }, options);
     if (visitor.setCookie && !warned) {
       // A render cannot set cookies: without the proxy every request of a new visitor is a new visitor.

@@ -26,6 +26,8 @@ describe('examples/react', () => {
     const { renderPage } = await import('../../examples/react/server');
     const { html, setCookie } = await renderPage({ url: 'http://localhost:3000/', sixpackUrl: sp.url, serverSixpackUrl: sp.url });
     expect(setCookie).toMatch(/^sixpack_client_id=/);
+    // The page is http: a Secure cookie would be dropped by the browser (a new visitor every load).
+    expect(setCookie).not.toMatch(/secure/i);
     const data = JSON.parse(/<script type="application\/json" id="splitflap-data">(.*?)<\/script>/s.exec(html)![1]!);
     expect(data.snapshot.clientId).toBe(setCookie!.split(/[=;]/)[1]);
     // The payload is in the bundle, not in the page.

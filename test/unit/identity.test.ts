@@ -1,6 +1,6 @@
 // @vitest-environment jsdom
 import Cookies from 'js-cookie';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createClient } from '../../src/index';
 import {
   clientIdFromCookieHeader,
@@ -53,6 +53,20 @@ describe('client id', () => {
     expect(createClient({ clientId: 'given', cookie: { name: 'my_id' } }).clientId).toBe('given');
   });
 
+  it("writes the cookie Secure as the page's protocol says (jsdom's page is http:), or as cookie.secure says", () => {
+    const set = vi.spyOn(Cookies, 'set');
+    try {
+      expect(location.protocol).toBe('http:');
+      createClient();
+      expect(set).toHaveBeenLastCalledWith(DEFAULT_COOKIE_NAME, expect.any(String), expect.objectContaining({ secure: false }));
+      Cookies.remove(DEFAULT_COOKIE_NAME, { path: '/' });
+      createClient({ cookie: { secure: true } });
+      expect(set).toHaveBeenLastCalledWith(DEFAULT_COOKIE_NAME, expect.any(String), expect.objectContaining({ secure: true }));
+    } finally {
+      set.mockRestore();
+    }
+  });
+
   it('replaces a corrupt cookie value', () => {
     Cookies.set(DEFAULT_COOKIE_NAME, '<script>alert(1)</script>');
     const client = createClient();
@@ -100,8 +114,55 @@ describe('cookie header helpers (servers)', () => {
   });
 
   it('writes a Set-Cookie header the browser client will read back', () => {
-    const header = clientIdSetCookieHeader('abc-123', { domain: 'example.com', days: 1 });
+    const header = clientIdSetCookieHeader('abc-123', { domain: 'example.com', days: 1 }, true);
     expect(header).toBe('sixpack_client_id=abc-123; Path=/; Max-Age=86400; SameSite=Lax; Domain=example.com; Secure');
     expect(clientIdFromCookieHeader(header.split(';')[0])).toBe('abc-123');
+  });
+
+  describe('Secure only where the page is HTTPS', () => {
+    const plain = 'sixpack_client_id=v-1; Path=/; Max-Age=34560000; SameSite=Lax';
+    const secure = `${plain}; Secure`;
+    const set = (page?: Parameters<typeof clientIdSetCookieHeader>[2], cookie = {}) => clientIdSetCookieHeader('v-1', cookie, page);
+
+    it('given nothing to decide from, leaves Secure off (a browser drops a Secure cookie set over plain HTTP)', () => {
+      expect(set()).toBe(plain);
+      expect(set(undefined, { days: 400 })).toBe(plain);
+    });
+
+    it('keeps the boolean third argument: whether the page is HTTPS', () => {
+      expect(set(true)).toBe(secure);
+      expect(set(false)).toBe(plain);
+    });
+
+    it("decides from a Fetch API Request's URL", () => {
+      expect(set(new Request('http://staging.example/shop'))).toBe(plain);
+      expect(set(new Request('https://shop.example/shop'))).toBe(secure);
+    });
+
+    it('decides from X-Forwarded-Proto first (a TLS-terminating proxy in front), its first hop', () => {
+      expect(set(new Request('http://10.0.0.7:3000/', { headers: { 'x-forwarded-proto': 'https' } }))).toBe(secure);
+      expect(set(new Request('https://10.0.0.7/', { headers: { 'x-forwarded-proto': 'http' } }))).toBe(plain);
+      expect(set({ headers: { 'x-forwarded-proto': 'HTTPS, http' }, url: '/' })).toBe(secure);
+      expect(set({ headers: { 'x-forwarded-proto': 'http, https' }, url: '/' })).toBe(plain);
+    });
+
+    it("decides from Node's request: a path for a URL, so its socket or the proxy's header", () => {
+      expect(set({ headers: {}, url: '/shop' })).toBe(plain);
+      expect(set({ headers: {}, url: '/shop', socket: { encrypted: true } })).toBe(secure);
+      expect(set({ headers: {}, url: '/shop', socket: {} })).toBe(plain);
+    });
+
+    it("decides from the page's URL", () => {
+      expect(set('http://staging.example/')).toBe(plain);
+      expect(set('HTTPS://shop.example/')).toBe(secure);
+      expect(set('')).toBe(plain);
+    });
+
+    it('cookie.secure says otherwise, whatever the page', () => {
+      expect(set(new Request('http://staging.example/'), { secure: true })).toBe(secure);
+      expect(set('https://shop.example/', { secure: false })).toBe(plain);
+      expect(set(undefined, { secure: true })).toBe(secure);
+      expect(() => set(undefined, { secure: 'yes' })).toThrow(TypeError);
+    });
   });
 });

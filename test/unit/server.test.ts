@@ -55,6 +55,24 @@ describe('getVisitor', () => {
     expect(getVisitor(request({})).clientId).not.toBe(visitor.clientId);
   });
 
+  it("a new visitor's cookie is Secure exactly when the request came over HTTPS, unless an option says otherwise", () => {
+    const secure = (visitor: { setCookie: string | undefined }) => /; Secure$/.test(visitor.setCookie!);
+    // Fetch API requests: the URL, unless a proxy in front says otherwise.
+    expect(secure(getVisitor(request({}, 'http://staging.example/')))).toBe(false);
+    expect(secure(getVisitor(request({}, 'https://shop.example/')))).toBe(true);
+    expect(secure(getVisitor(request({ 'x-forwarded-proto': 'https' }, 'http://10.0.0.7:3000/')))).toBe(true);
+    expect(secure(getVisitor(request({ 'x-forwarded-proto': 'http' }, 'https://10.0.0.7/')))).toBe(false);
+    // Node's requests (a path for a URL): the proxy's header, else the socket.
+    expect(secure(getVisitor({ headers: { host: 'staging.example' }, url: '/' }))).toBe(false);
+    expect(secure(getVisitor({ headers: { 'x-forwarded-proto': 'https' }, url: '/' }))).toBe(true);
+    expect(secure(getVisitor({ headers: {}, url: '/', socket: { encrypted: true } }))).toBe(true);
+    // The options: `secure`, and `cookie.secure` (`secure` wins).
+    expect(secure(getVisitor(request({}, 'http://staging.example/'), { cookie: { secure: true } }))).toBe(true);
+    expect(secure(getVisitor(request({}, 'https://shop.example/'), { cookie: { secure: false } }))).toBe(false);
+    expect(secure(getVisitor(request({}, 'https://shop.example/'), { secure: false, cookie: { secure: true } }))).toBe(false);
+    expect(secure(getVisitor(request({}, 'http://staging.example/'), { secure: true }))).toBe(true);
+  });
+
   it('a returning visitor keeps the cookie id and gets no Set-Cookie; a malformed cookie is replaced', () => {
     const known = getVisitor(request({ cookie: 'theme=dark; sixpack_client_id=abc-123; other=1' }));
     expect(known).toMatchObject({ clientId: 'abc-123', isNew: false, setCookie: undefined });

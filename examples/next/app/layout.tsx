@@ -1,9 +1,16 @@
 /**
  * The root layout, a server component: the request's snapshot (the same client the page uses:
  * React cache() gives one per request) handed to the client provider.
+ *
+ * With Cache Components (`cacheComponents: true`, what create-next-app sets up), Next prerenders
+ * a static shell of every route at build time and fills in what depends on the request when one
+ * comes. The visitor comes from the request (their cookie), so everything that reads a flag sits
+ * inside the <Suspense> below: the shell is <html>, <body> and the fallback, and the rest streams
+ * in on each request. Reading the visitor outside a boundary stops `next build` ("uncached or
+ * runtime data during prerendering").
  */
 import type { Metadata } from 'next';
-import type { ReactNode } from 'react';
+import { Suspense, type ReactNode } from 'react';
 import { splitflap } from '../lib/splitflap';
 import './globals.css';
 import { Providers } from './providers';
@@ -17,15 +24,22 @@ export async function generateMetadata(): Promise<Metadata> {
   return { title: `${client.isOn('bold-headline') ? 'Never miss a departure again' : 'The Splitflap wall clock'} · Splitflap Next.js example` };
 }
 
-export default async function RootLayout({ children }: { children: ReactNode }) {
-  // The browser gets the payload in the snapshot; leave it out with { features: false } when
-  // client components import it themselves.
-  const snapshot = await splitflap.getSnapshot();
+export default function RootLayout({ children }: { children: ReactNode }) {
   return (
     <html lang="en">
       <body>
-        <Providers snapshot={snapshot}>{children}</Providers>
+        <Suspense fallback={<p className="loading">Loading…</p>}>
+          <SplitflapProviders>{children}</SplitflapProviders>
+        </Suspense>
       </body>
     </html>
   );
+}
+
+/** The request's snapshot, read inside the layout's <Suspense>, handed to the client provider. */
+async function SplitflapProviders({ children }: { children: ReactNode }) {
+  // The browser gets the payload in the snapshot; leave it out with { features: false } when
+  // client components import it themselves.
+  const snapshot = await splitflap.getSnapshot();
+  return <Providers snapshot={snapshot}>{children}</Providers>;
 }

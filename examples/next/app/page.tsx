@@ -1,6 +1,7 @@
 /**
  * The page, a server component: it reads a flag itself (the headline), renders client components
- * that read another (the buy buttons), and streams a slow part in through <Suspense>.
+ * that read another (the buy buttons), and streams a slow part in through <Suspense>. It renders
+ * inside the layout's <Suspense>, so it may read the request's client at its top.
  */
 import { Suspense } from 'react';
 import { splitflap } from '../lib/splitflap';
@@ -48,8 +49,14 @@ export default async function Page() {
           </li>
           <li>The second button is streamed in after the page, inside <code>&lt;Suspense&gt;</code>.</li>
           <li>
+            The app has Cache Components on (<code>cacheComponents: true</code>, as <code>create-next-app</code> sets up): the static shell
+            is the layout&apos;s <code>&lt;html&gt;</code> and a loading line, and everything that depends on the visitor streams in inside
+            the layout&apos;s <code>&lt;Suspense&gt;</code>. Prefetches and prerenders make no client, so each page view exposes the visitor
+            once.
+          </li>
+          <li>
             Crawlers (and headless browsers) get the control on the server and in the browser, and record no exposure.{' '}
-            <a href="/api/flags">/api/flags</a> is an edge route giving the same answer as JSON.
+            <a href="/api/flags">/api/flags</a> is a route handler on <code>splitflap/server</code> alone, giving the same answer as JSON.
           </li>
         </ul>
         <p className="visitor" data-testid="visitor-id" data-visitor={visitor.clientId}>

@@ -3,6 +3,7 @@
  * cookie so existing visitors keep their ids (and their Sixpack alternatives).
  */
 import Cookies from 'js-cookie';
+import { pageDocument, pageURL } from './internal/env';
 
 /**
  * Where the client id is kept. Invalid options are programming mistakes and throw: a `TypeError`
@@ -171,7 +172,7 @@ export function resolveClientId(given: string | undefined, cookie: CookieOptions
   if (given) return given;
   if (cookie !== false) checkCookieOptions(cookie);
   const id = generateClientId();
-  if (typeof document === 'undefined' || cookie === false) return id;
+  if (!pageDocument() || cookie === false) return id;
   const name = cookie.name || DEFAULT_COOKIE_NAME;
   try {
     const stored = Cookies.get(name);
@@ -180,7 +181,7 @@ export function resolveClientId(given: string | undefined, cookie: CookieOptions
       expires: cookie.days ?? DEFAULT_DAYS,
       path: '/',
       sameSite: 'Lax',
-      secure: cookie.secure ?? location.protocol === 'https:',
+      secure: cookie.secure ?? httpsUrl(pageURL() || ''),
       domain: cookie.domain,
     });
   } catch {

@@ -19,7 +19,7 @@ describe('internal/env', () => {
 
   it('a faked page is what the client reads: its URL, its user agent, URL overrides on', () => {
     const page = { location: { href: 'http://127.0.0.1/shop?e=1' }, navigator: { userAgent: 'Googlebot/2.1' } };
-    fakeEnvironment({ window: {} as never, ...(page as never) });
+    fakeEnvironment({ window: {} as never, ...(page as object) });
     expect(pageURL()).toBe('http://127.0.0.1/shop?e=1');
     expect(browserUserAgent()).toBe('Googlebot/2.1');
     const client = createClient({ cookie: false, stickyBucketStore: false });

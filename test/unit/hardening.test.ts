@@ -233,13 +233,13 @@ describe('regexes: patterns that can backtrack catastrophically never match; inp
       ['(?=a*)+a', 'a'],
       ['(a)(?:\\1)+', 'aaa'],
       ['a?'.repeat(30) + 'a'.repeat(30), 'a'.repeat(30)],
+      // Harmless, but refused all the same: a repeated group may hold no quantifier or alternation.
+      ['^(a|A)+$', 'aA'],
+      ['^(\\d{1,3}\\.){3}\\d{1,3}$', '192.168.0.1'],
     ]) {
       expect({ pattern, native: new RegExp(pattern).test(input) }).toEqual({ pattern, native: true });
       expect({ pattern, regex: regex(pattern, input), regexi: regexi(pattern, input) }).toEqual({ pattern, regex: false, regexi: false });
     }
-    // Case folding makes literal alternatives overlap.
-    expect(regex('^(a|A)+$', 'aA')).toBe(true);
-    expect(regexi('^(a|A)+$', 'aA')).toBe(false);
   });
 
   it('everyday targeting patterns answer as the plain RegExp does', () => {
@@ -250,7 +250,7 @@ describe('regexes: patterns that can backtrack catastrophically never match; inp
       ['^https?://(www\\.)?example\\.com/', 'https://www.example.com/pricing?utm=1'],
       ['@example\\.com$', 'ann@example.com'],
       ['^[a-z0-9._%+-]+@[a-z0-9.-]+\\.[a-z]{2,}$', 'first.last+tag@mail.example.co.uk'],
-      ['^(\\d{1,3}\\.){3}\\d{1,3}$', '192.168.0.1'],
+      ['^\\d{1,3}\\.\\d{1,3}\\.\\d{1,3}\\.\\d{1,3}$', '192.168.0.1'],
       ['\\.(jpg|png)$', 'photo.png'],
       ['^/blog/', '/blog/2024/hello'],
       ['.*foo.*', 'xxfooyy'],
@@ -273,7 +273,8 @@ describe('regexes: patterns that can backtrack catastrophically never match; inp
 
   it("an input longer than the pattern's safe length does not match, logged once; at the limit it does", () => {
     const pattern = '[a-z.]+\\.com';
-    const limit = compileSafeRegex(pattern, false).maxInputLength;
+    const safe = compileSafeRegex(pattern, false);
+    const limit = safe.regex ? safe.maxInputLength : 0;
     expect(limit).toBeGreaterThan(200);
     expect(limit).toBeLessThan(5000);
     const log = vi.fn();

@@ -13,13 +13,13 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Browser, BrowserContext, Page, Response } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createClient, type FeatureDefinitions } from '../../src/index';
 import { describeInBrowser, launchChromium, USER_AGENT } from '../browser/harness';
+import { freePort } from '../helpers/net';
 
 export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 /** A command installed in the repository's node_modules/.bin. */
@@ -103,13 +103,6 @@ export async function buildApp(app: ExampleApp): Promise<{ cached: boolean; ms: 
   return { cached: false, ms: Math.round(performance.now() - started) };
 }
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 export interface RunningApp {
   url: string;

@@ -3,10 +3,9 @@
  * and component checks keys and values. Compiled with the TypeScript API from a fixture written
  * at test time, so the declaration does not leak into this repository's own type check.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
+import { errorMarkers } from '../helpers/typecheck';
 
 const dir = path.resolve('.cache/react-types');
 const fixture = `
@@ -43,25 +42,7 @@ export function Bad() {
 
 describe('typed feature keys', () => {
   it('an app declares its features once; hooks and components check keys and values', () => {
-    mkdirSync(dir, { recursive: true });
-    const file = path.join(dir, 'app.ts');
-    writeFileSync(file, fixture);
-    const program = ts.createProgram([file], {
-      strict: true,
-      noEmit: true,
-      target: ts.ScriptTarget.ES2020,
-      module: ts.ModuleKind.ESNext,
-      moduleResolution: ts.ModuleResolutionKind.Bundler,
-      jsx: ts.JsxEmit.ReactJSX,
-      skipLibCheck: true,
-      types: ['node'],
-      lib: ['lib.es2022.d.ts', 'lib.dom.d.ts'],
-    });
-    const source = program.getSourceFile(file)!;
-    const errors = ts.getPreEmitDiagnostics(program).map((d) => {
-      const line = d.file === source ? source.getLineAndCharacterOfPosition(d.start!).line : -1;
-      return { marker: /LINE:([\w-]+)/.exec(fixture.split('\n')[line] ?? '')?.[1] ?? `other: ${ts.flattenDiagnosticMessageText(d.messageText, ' ')}` };
-    });
-    expect(errors.map((e) => e.marker).sort()).toEqual(['flag-name', 'unknown-key', 'unknown-key-2', 'wrong-fallback', 'wrong-result']);
+    const errors = errorMarkers(dir, 'app.ts', fixture);
+    expect(errors).toEqual(['flag-name', 'unknown-key', 'unknown-key-2', 'wrong-fallback', 'wrong-result']);
   }, 60_000);
 });

@@ -5,38 +5,13 @@
  * from fixtures written at test time; each line expected to fail carries a LINE marker, and the
  * test fails if any other line errs or a marked line does not.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
+import { errorMarkers } from '../helpers/typecheck';
 
 const dir = path.resolve('.cache/typed-keys');
 
-/** The markers of the lines that fail to compile in `fixture` (other errors by their message). */
-function errorsOf(name: string, fixture: string): string[] {
-  mkdirSync(dir, { recursive: true });
-  const file = path.join(dir, name);
-  writeFileSync(file, fixture);
-  const program = ts.createProgram([file], {
-    strict: true,
-    noEmit: true,
-    target: ts.ScriptTarget.ES2020,
-    module: ts.ModuleKind.ESNext,
-    moduleResolution: ts.ModuleResolutionKind.Bundler,
-    jsx: ts.JsxEmit.ReactJSX,
-    skipLibCheck: true,
-    types: ['node'],
-    lib: ['lib.es2022.d.ts', 'lib.dom.d.ts'],
-  });
-  const source = program.getSourceFile(file)!;
-  return ts
-    .getPreEmitDiagnostics(program)
-    .map((d) => {
-      const line = d.file === source ? source.getLineAndCharacterOfPosition(d.start!).line : -1;
-      return /LINE:([\w-]+)/.exec(fixture.split('\n')[line] ?? '')?.[1] ?? `other: ${ts.flattenDiagnosticMessageText(d.messageText, ' ')}`;
-    })
-    .sort();
-}
+const errorsOf = (name: string, fixture: string) => errorMarkers(dir, name, fixture);
 
 describe('typed keys with plugins', () => {
   it('a map registered with splitflap types clients with plugins, and the React hooks', () => {

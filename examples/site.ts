@@ -37,12 +37,12 @@ const TYPES: Record<string, string> = {
   '.ico': 'image/x-icon',
 };
 
-/** The files the script tag loads from its own base URL when a page needs them, by file name. */
-const LAZY_FILES: Record<string, string> = {
-  'splitflap.bandits.js': 'src/browser/bandits.ts',
-  'splitflap.devtools.js': 'src/browser/devtools.ts',
-  'splitflap.live.js': 'src/browser/live.ts',
-};
+/** The script tag's other files (entries.json `script`), by file name: add-ons and parts it loads when a page needs them. */
+const LAZY_FILES: Record<string, string> = Object.fromEntries(
+  Object.entries((JSON.parse(readFileSync(path.join(root, 'entries.json'), 'utf8')) as { script: Record<string, string> }).script)
+    .filter(([name]) => name != 'splitflap.global')
+    .map(([name, source]) => [name + '.js', source]),
+);
 
 /**
  * The script-tag build as `dist/` has it: IIFE, global `Splitflap`, minified, with a source map,

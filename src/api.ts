@@ -8,6 +8,7 @@ import type { Plugin } from './plugin';
 import type { PayloadOptions, VisitorOptions } from './state';
 import type {
   Attributes,
+  Consent,
   Experiment,
   ExperimentResult,
   ExposureCallback,
@@ -75,6 +76,12 @@ export interface ClientOptions<Plugins extends readonly Plugin[] = readonly Plug
   trackingCallback?: ExposureCallback;
   /** Receives problems Splitflap recovered from; default `console.warn`. */
   log?: Logger;
+  /**
+   * Asked whenever a plugin would store on the device or report: the visitor's consent. Set by
+   * `withConsent` (`splitflap/consent`); absent, consent is managed elsewhere or not needed, and
+   * the answer is `granted`.
+   */
+  consent?: () => Consent;
   /**
    * Start from a server's {@link Client.getSnapshotForHydration}: everything that decides a result
    * (id, attributes, features, forced values, sticky docs, url, the bot decision) wins over the

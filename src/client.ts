@@ -194,7 +194,12 @@ export function createClient<F extends FeatureMap = RegisteredFeatures, const P 
   // Only a client with plugins builds their host (a server's per-request client usually has none).
   let pluginHost: PluginHost | undefined;
   const host = () =>
-    (pluginHost ||= createHost({ client, state, hydrationState, userAgent, store, events, exposures, startup, watched, notify, run: (experiment, from) => run(experiment, undefined, from) }));
+    (pluginHost ||= createHost({
+      ...{ clientId, consent: options.consent, state, hydrationState, userAgent, store, events, exposures, startup, watched, notify },
+      run: (experiment, from) => run(experiment, undefined, from),
+      setFeatures: client.setFeatures,
+      loadStickyDocs,
+    }));
   // What the app gets: in development, plugin methods called without their plugin explain themselves.
   const app = DEV && process.env.NODE_ENV !== 'production' ? guardPluginMethods(client) : client;
   if (options.plugins) for (const plugin of Array.isArray(options.plugins) ? options.plugins : [options.plugins]) client.use(plugin);

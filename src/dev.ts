@@ -14,7 +14,7 @@ export const DEV = typeof process != 'undefined' && process.env.NODE_ENV !== 'pr
 /** Every `createClient` option (the compiler checks the list is complete). */
 const OPTIONS: Record<keyof ClientOptions, true> = {
   plugins: true, clientId: true, cookie: true, excludeBots: true, userAgent: true, stickyBucketStore: true,
-  readyTimeoutMs: true, onExposure: true, trackingCallback: true, log: true, hydrate: true, features: true, savedGroups: true,
+  readyTimeoutMs: true, onExposure: true, trackingCallback: true, log: true, consent: true, hydrate: true, features: true, savedGroups: true,
   attributes: true, forcedVariations: true, forcedFeatures: true, overrides: true, groups: true, contextualBandits: true,
   url: true, allowUrlOverrides: true, qaMode: true, enabled: true, stickyBucketAssignmentDocs: true,
 } satisfies Record<Exclude<keyof ClientOptions, keyof VisitorOptions>, true> & Record<keyof VisitorOptions, true>;

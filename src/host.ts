@@ -4,28 +4,22 @@
  * sticky docs, start-up tasks) and hear of what happened (features changed, an assignment, an
  * exposure, destroy); evaluation never calls a plugin.
  */
-import type { Client } from './api';
 import type { Exposures } from './exposure';
 import type { Events } from './events';
 import { attributesCopy, safeCopy } from './intake';
-import type { PluginHost } from './plugin';
+import type { ClientEvents, PluginHost } from './plugin';
 import type { EvalState } from './state';
 import type { Startup } from './startup';
 import { mergeStickyDocs, stickyAttributeKey } from './sticky';
-import type { Attributes, Experiment, ExperimentResult, FeatureDefinitions, StickyBucketStore } from './types';
+import type { Attributes, Consent, Experiment, ExperimentResult, FeatureDefinitions, SavedGroups, StickyBucketStore } from './types';
 
-/** What plugins hear of, by name. */
-export type ClientEvents = {
-  /** Results may have changed (the client's `subscribe`). */
-  change: () => void;
-  features: (features: FeatureDefinitions | undefined) => void;
-  assignment: (experiment: Experiment, result: ExperimentResult) => void;
-  destroy: () => void;
-};
+export type { ClientEvents } from './plugin';
 
 /** The client's parts the host is built from. */
 export interface HostParts {
-  client: Client;
+  clientId: string;
+  /** The app's answer to "may we store and report" (`ClientOptions.consent`); none: granted. */
+  consent: (() => Consent) | undefined;
   state: EvalState;
   hydrationState: EvalState | undefined;
   userAgent: string | undefined;
@@ -37,32 +31,44 @@ export interface HostParts {
   watched: Record<string, string>;
   /** `client.run`, against the given state. */
   run<T>(experiment: Experiment<T>, state: EvalState): ExperimentResult<T>;
+  setFeatures(features: FeatureDefinitions, savedGroups?: SavedGroups): void;
+  /** Read the stored sticky docs again (the identities' and the watched ones). */
+  loadStickyDocs(): void;
   notify(): void;
 }
 
+/** The app's answer to "may we store and report"; a function that throws is not a yes. */
+function consentOf(parts: HostParts): Consent {
+  try {
+    return parts.consent ? parts.consent() : 'granted';
+  } catch (error) {
+    parts.state.log('The consent function threw; treated as pending', { error });
+    return 'pending';
+  }
+}
+
 export function createHost(parts: HostParts): PluginHost {
-  const { client, state, events, notify } = parts;
+  const { state, events, notify } = parts;
   const visitor = state.visitor;
   /** Override layers from plugins (bandit weights), under the app's own `overrides`. */
   const layers = new Map<string, Record<string, Partial<Experiment>>>();
   const appOverrides = visitor.overrides;
   return {
-    client,
-    clientId: client.clientId,
+    settings: {
+      clientId: parts.clientId,
+      userAgent: parts.userAgent,
+      stickyStore: parts.store,
+      experimentsEnabled: visitor.enabled !== false && !visitor.qaMode,
+      urlOverridesAllowed: visitor.allowUrlOverrides !== false,
+    },
     log: state.log,
-    userAgent: parts.userAgent,
-    stickyStore: parts.store,
-    experimentsEnabled: visitor.enabled !== false && !visitor.qaMode,
-    urlOverridesAllowed: visitor.allowUrlOverrides !== false,
-    getURL: () => state.visitor.url,
-    getAttributes: client.getAttributes,
-    getFeatures: () => state.payload.features.definitions,
-    setFeatures: client.setFeatures,
-    onFeaturesChange: (listener) => events.on('features', listener),
-    onAssignment: (listener) => events.on('assignment', listener),
-    onExposure: parts.exposures.listen,
-    onDestroy: (listener) => void events.on('destroy', listener),
-    addStartupTask: parts.startup.add,
+    read(hydrating) {
+      const from = ((hydrating && parts.hydrationState) || state).visitor;
+      return { url: from.url, attributes: { ...from.attributes }, features: state.payload.features.definitions, stickyDocs: from.stickyBucketAssignmentDocs || {}, consent: consentOf(parts) };
+    },
+    on: (event, listener) => (event == 'exposure' ? parts.exposures.listen(listener as ClientEvents['exposure']) : events.on(event, listener)),
+    emit: events.emit,
+    setFeatures: (features, savedGroups) => parts.setFeatures(features, savedGroups),
     setOverrideLayer(name, overrides) {
       if (overrides) layers.set(name, overrides);
       else layers.delete(name);
@@ -72,6 +78,7 @@ export function createHost(parts: HostParts): PluginHost {
       state.visitor.overrides = merged;
       notify();
     },
+    addStartupTask: parts.startup.add,
     run(experiment, attributes?: Attributes) {
       if (!attributes) return parts.run(experiment, state);
       // The merged attributes for this one evaluation: a state of its own, the client's untouched.
@@ -79,17 +86,17 @@ export function createHost(parts: HostParts): PluginHost {
       return parts.run(experiment, { ...state, visitor: { ...state.visitor, attributes: merged } });
     },
     expose: parts.exposures.report,
-    getStickyDocs: (hydrating) => ((hydrating && parts.hydrationState) || state).visitor.stickyBucketAssignmentDocs || {},
-    rememberStickyDoc(doc) {
+    keepStickyDoc(doc) {
+      parts.watched[doc.attributeName] = doc.attributeValue;
       const docs = state.visitor.stickyBucketAssignmentDocs;
-      if (!docs) return;
+      if (!docs || !Object.keys(doc.assignments).length) return;
       const key = stickyAttributeKey(doc.attributeName, doc.attributeValue);
       docs[key] = mergeStickyDocs(docs[key], doc);
       notify();
     },
-    watchStickyIdentity(attributeName, attributeValue) {
-      parts.watched[attributeName] = attributeValue;
+    refresh() {
+      parts.loadStickyDocs();
+      notify();
     },
-    notify: () => notify(),
   };
 }

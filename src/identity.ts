@@ -171,12 +171,14 @@ export function clientIdSetCookieHeader(clientId: string, cookie: CookieOptions 
 export function resolveClientId(given: string | undefined, cookie: CookieOptions | false = {}): string {
   if (given) return given;
   if (cookie !== false) checkCookieOptions(cookie);
-  const id = generateClientId();
-  if (!pageDocument() || cookie === false) return id;
+  if (!pageDocument() || cookie === false) return generateClientId();
   const name = cookie.name || DEFAULT_COOKIE_NAME;
+  // A returning visitor's id costs one cookie read: no UUID made, nothing written.
+  let id = '';
   try {
     const stored = Cookies.get(name);
     if (isValidClientId(stored)) return stored;
+    id = generateClientId();
     Cookies.set(name, id, {
       expires: cookie.days ?? DEFAULT_DAYS,
       path: '/',
@@ -187,5 +189,5 @@ export function resolveClientId(given: string | undefined, cookie: CookieOptions
   } catch {
     // Cookies disabled (sandboxed iframe, privacy mode): keep the id in memory.
   }
-  return id;
+  return id || generateClientId();
 }

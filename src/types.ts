@@ -226,6 +226,9 @@ export interface StickyBucketStore {
 }
 
 /** A log sink for problems Splitflap recovered from (bad payloads, throwing callbacks, …). */
+/** Where the visitor stands on consent: nothing is stored or reported until `granted`. */
+export type Consent = 'pending' | 'granted' | 'denied';
+
 export type Logger = (message: string, context?: Record<string, unknown>) => void;
 
 /** Called when a visitor is really put into an experiment. */

@@ -1,16 +1,14 @@
 /**
- * The script-tag build (`dist/splitflap.global.js`): the global `Splitflap`, with what a page
- * without a build step needs: local evaluation, remote payloads, Sixpack mode and declarative
- * markup (goal URLs included), and consent (`data-consent`). Bandit code is a second file,
- * `splitflap.bandits.js`, loaded from this tag's own base URL only on a page that has a bandit
- * experiment; the payload stream follower is `splitflap.live.js`, loaded only for a payload with
- * a stream; the DevTools panel is `splitflap.devtools.js`, loaded only when `data-devtools`
- * allows it and it is asked for.
+ * The script-tag build (`dist/splitflap.global.js`): the global `Splitflap`, with what every page
+ * without a build step needs: local evaluation, remote payloads and declarative markup (goal URLs
+ * included). What only some pages use comes in files of its own, next to this one (files.ts):
+ * Sixpack mode and consent, which a page asks for with `data-sixpack-url` and `data-consent`; and
+ * bandits, the payload stream and DevTools, loaded only when a page turns out to need them.
  *
  * Configured by `data-*` attributes on its own <script> tag or by `window.splitflapConfig` set
  * before it (tag managers, where `document.currentScript` is missing), it starts a client as
- * `Splitflap.client` and applies declarative markup (src/plugins/dom). Callbacks queued in
- * `window.splitflapQueue` run once it has loaded, with `(Splitflap.client, Splitflap)`; later
+ * `Splitflap.client` and binds declarative markup to it (src/plugins/dom). Callbacks queued in
+ * `window.splitflapQueue` run once it has started, with `(Splitflap.client, Splitflap)`; later
  * pushes run at once. A second copy of the tag on the same page does nothing but warn.
  */
 import type { Client, ClientOptions } from '../api';
@@ -19,14 +17,14 @@ import { resolveClientId } from '../identity';
 import { defaultLog } from '../log';
 import type { Plugin } from '../plugin';
 import type { BanditConfig, ExposureCallback, FeatureDefinitions, Logger } from '../types';
-import type { BanditMethods, BanditsOptions } from '../plugins/bandits';
-import { withConsent, type Consent, type ConsentMethods } from '../plugins/consent';
-import type { DevtoolsOptions } from '../plugins/devtools';
+import type { BanditMethods } from '../plugins/bandits';
+import type { ConsentMethods } from '../plugins/consent';
 import { devtoolsRequested } from '../plugins/devtools/session';
-import { markup } from '../plugins/dom/markup';
+import { bindMarkup } from '../plugins/dom/markup';
 import { createRemote, type RemoteOptions } from '../plugins/remote/plugin';
-import type { followPayloadStream } from '../plugins/remote/live';
-import { sixpack, type SixpackMethods } from '../plugins/sixpack';
+import type { SixpackMethods } from '../plugins/sixpack';
+import type { Consent } from '../types';
+import { loaded, loadFile } from './files';
 
 export { createClient } from '../client';
 export { evalCondition } from '../conditions';
@@ -36,8 +34,7 @@ export { BOT_PATTERN, isBot } from '../bots';
 export { generateClientId } from '../identity';
 export { memoryStickyBucketStore } from '../sticky';
 export { indexedDbStickyBucketStore, localStorageStickyBucketStore } from '../sticky-stores';
-export { markup } from '../plugins/dom/markup';
-export { sixpack } from '../plugins/sixpack';
+export { bindMarkup } from '../plugins/dom/markup';
 
 /** Options of the script tag (`data-*` attributes) and of `window.splitflapConfig` (camelCased). */
 export interface ScriptConfig {
@@ -96,10 +93,6 @@ const flag = (value: unknown): boolean | undefined => (value == null ? undefined
 const fn = <T>(value: T) => (typeof value == 'function' ? value : undefined);
 /** Set on `window` by the first copy of the tag. */
 const LOADED = '__splitflapLoaded';
-/** Set on `window` by `splitflap.bandits.js`, `splitflap.devtools.js` and `splitflap.live.js`. */
-const BANDITS = 'SplitflapBandits';
-const DEVTOOLS = 'SplitflapDevtools';
-const LIVE = 'SplitflapLive';
 /** `data-devtools=""` allows this URL parameter. */
 const DEVTOOLS_PARAM = 'splitflap-devtools';
 /** A boolean attribute: present (`""`) or `"true"`. */
@@ -142,83 +135,52 @@ const hasBanditRule = (features: FeatureDefinitions | undefined) =>
 
 /** The page's client, once started from the script tag, `window.splitflapConfig` or {@link start}. */
 export let client: PageClient | undefined;
-let script: HTMLScriptElement | null = null;
-
-const loaded = new Map<string, Promise<unknown>>();
-/** Load `file` from where this tag came from (once), resolving with the global it sets. */
-const loadFile = <T>(file: string, global: string): Promise<T> => {
-  if (!loaded.has(file)) {
-    loaded.set(
-      file,
-      new Promise<void>((resolve, reject) => {
-        const tag = document.createElement('script');
-        tag.src = new URL(file, (script && script.src) || location.href).href;
-        tag.onload = () => resolve();
-        tag.onerror = () => reject(new Error('could not load ' + tag.src));
-        document.head.appendChild(tag);
-      }).then(() => (window as unknown as Record<string, unknown>)[global]),
-    );
-  }
-  return loaded.get(file) as Promise<T>;
-};
+/** Where this tag came from: its other files are next to it. */
+let base = '';
+const baseUrl = () => base || location.href;
 
 /** `remote()` of `splitflap/remote`; the stream follower comes from `splitflap.live.js`. */
-export const remote = (options: RemoteOptions) =>
-  createRemote(options, () => loadFile<{ followPayloadStream: typeof followPayloadStream }>('splitflap.live.js', LIVE));
+export const remote = (options: RemoteOptions) => createRemote(options, () => loadFile('splitflap.live.js', baseUrl()));
 
-/** Start the page's client and apply declarative markup. Once per page: later calls return the same client. */
-export function start(config: ScriptConfig = {}): PageClient {
-  if (client) return client;
-  const log: Logger = fn(config.log) || defaultLog;
-  /** An object from the config, parsed if it is JSON text; anything else is logged and ignored. */
-  const object = <T extends object>(name: 'features' | 'attributes' | 'goals'): T | undefined => {
-    let value: unknown = config[name];
-    if (value == null) return;
-    try {
-      if (typeof value == 'string') value = JSON.parse(value);
-    } catch {}
-    if (value && typeof value == 'object' && !Array.isArray(value)) return value as T;
-    log(`Ignored ${name}: not a JSON object`, { value: config[name] });
-  };
-  const cookie = config.cookieName ? { name: config.cookieName } : undefined;
+/** The add-on files `config` needs before its client can start (see files.ts). */
+export const addonsFor = (config: ScriptConfig) =>
+  [config.sixpackUrl && ('splitflap.sixpack.js' as const), config.consent != null && ('splitflap.consent.js' as const)].filter(
+    (file): file is 'splitflap.sixpack.js' | 'splitflap.consent.js' => !!file,
+  );
 
-  // Bandit and DevTools code are files of their own, next to this one: loaded when needed, then
-  // plugged into this client with `client.use` (the file arrives after the client exists).
-  const inlineBandits: Record<string, BanditConfig> = {};
-  const plugIn = <O>(file: string, global: string, name: string, pluginOptions: O) =>
-    loadFile<Record<string, (o: O) => Plugin>>(file, global).then((exports) => void client!.use(exports[name]!(pluginOptions)));
-  let loading: Promise<void> | undefined;
-  const loadBandits = () =>
-    (loading ||= plugIn<BanditsOptions>('splitflap.bandits.js', BANDITS, 'bandits', { experiments: inlineBandits }).catch((error: unknown) =>
-      log('Bandit experiments run with their own weights', { error }),
-    ));
-  const setting = config.devtools;
-  const devtoolsWanted =
-    setting === true || setting === 'true' || (typeof setting == 'string' && setting != 'false' && devtoolsRequested(setting || DEVTOOLS_PARAM, location.href));
+/** An object from the config, parsed if it is JSON text; anything else is logged and ignored. */
+function objectOf<T extends object>(config: ScriptConfig, name: 'features' | 'attributes' | 'goals', log: Logger): T | undefined {
+  let value: unknown = config[name];
+  if (value == null) return;
+  try {
+    if (typeof value == 'string') value = JSON.parse(value);
+  } catch {}
+  if (value && typeof value == 'object' && !Array.isArray(value)) return value as T;
+  log(`Ignored ${name}: not a JSON object`, { value: config[name] });
+}
+
+/** The plugins the config asks for; bandit code is loaded (and plugged in) once a bandit experiment shows up. */
+function pluginsFor(config: ScriptConfig, loadBandits: () => Promise<void>, log: Logger): Plugin[] {
   const plugins: Plugin[] = [
-    (captured) => {
-      const check = (features: FeatureDefinitions | undefined) => hasBanditRule(features) && captured.addStartupTask(loadBandits());
-      check(captured.getFeatures());
-      captured.onFeaturesChange(check);
+    (host) => {
+      const check = (features: FeatureDefinitions | undefined) => hasBanditRule(features) && host.addStartupTask(loadBandits());
+      check(host.read().features);
+      host.on('features', check);
     },
   ];
   const stream = config.featuresStream;
   if (config.featuresUrl) plugins.push(remote({ url: config.featuresUrl, stream: on(stream) || (stream !== 'false' && stream) || undefined }));
-  if (config.sixpackUrl) plugins.push(sixpack({ baseUrl: config.sixpackUrl }));
-  plugins.push(
-    markup({
-      antiFlicker: config.antiFlicker,
-      antiFlickerTimeout: config.antiFlickerTimeout,
-      goals: object('goals'),
-      onBandit(name, bandit) {
-        inlineBandits[name] = bandit;
-        void loadBandits();
-      },
-    }),
-  );
-  let options: ClientOptions<readonly Plugin[]> = {
-    cookie,
-    features: object('features'),
+  const sixpackFile = config.sixpackUrl && loaded('splitflap.sixpack.js');
+  if (sixpackFile) plugins.push(sixpackFile.sixpack({ baseUrl: config.sixpackUrl! }));
+  else if (config.sixpackUrl) log('data-sixpack-url needs splitflap.sixpack.js: add <script src=".../splitflap.sixpack.js"></script> before splitflap.global.js. Sixpack experiments show their control.');
+  return plugins;
+}
+
+/** The options `config` makes: consent through `splitflap.consent.js` when asked for. */
+function optionsFor(config: ScriptConfig, plugins: Plugin[], log: Logger): ClientOptions<readonly Plugin[]> {
+  const options: ClientOptions<readonly Plugin[]> = {
+    cookie: config.cookieName ? { name: config.cookieName } : undefined,
+    features: objectOf(config, 'features', log),
     // Decide only once the payload is in (or failed): an experiment missing from a payload that is
     // merely late must not go to Sixpack. Anti-flicker still reveals the page at its own timeout.
     readyTimeoutMs: config.featuresUrl ? 5000 : undefined,
@@ -229,19 +191,77 @@ export function start(config: ScriptConfig = {}): PageClient {
     log: fn(config.log),
     plugins,
   };
+  if (config.consent == null) return options;
+  const consentFile = loaded('splitflap.consent.js');
+  // Without consent code nothing may be stored or reported: experiments show their control.
+  if (!consentFile) {
+    log('data-consent needs splitflap.consent.js: add <script src=".../splitflap.consent.js"></script> before splitflap.global.js. Experiments are off until it is there.');
+    return { ...options, cookie: false, stickyBucketStore: false, enabled: false };
+  }
   // With consent, the id comes from withConsent (no cookie is written before a grant).
-  if (config.consent != null) options = withConsent({ consent: config.consent }, options) as ClientOptions<readonly Plugin[]>;
-  const clientId = options.clientId || resolveClientId(undefined, cookie);
+  return consentFile.withConsent({ consent: config.consent }, options) as ClientOptions<readonly Plugin[]>;
+}
+
+/**
+ * Start the page's client and apply declarative markup. Once per page: later calls return the
+ * same client. A config with `sixpackUrl` or `consent` needs its add-on file's tag to have run
+ * (see files.ts); the script tag itself waits for them.
+ */
+export function start(config: ScriptConfig = {}): PageClient {
+  if (client) return client;
+  const log: Logger = fn(config.log) || defaultLog;
+  const inlineBandits: Record<string, BanditConfig> = {};
+  let bandits: Promise<void> | undefined;
+  // The file arrives after the client exists: plugged in with `client.use`.
+  const loadBandits = () =>
+    (bandits ||= loadFile('splitflap.bandits.js', baseUrl()).then(
+      (file) => void client!.use(file.bandits({ experiments: inlineBandits })),
+      (error: unknown) => log('Bandit experiments run with their own weights', { error }),
+    ));
+  const options = optionsFor(config, pluginsFor(config, loadBandits, log), log);
+  const clientId = options.clientId || resolveClientId(undefined, options.cookie);
   client = createClient({
     ...options,
     clientId,
     // Spread, not assign: a `__proto__` key from JSON stays a plain property.
-    attributes: { id: clientId, ...object('attributes') },
+    attributes: { id: clientId, ...objectOf(config, 'attributes', log) },
+  }) as PageClient;
+  bindMarkup(client, {
+    antiFlicker: config.antiFlicker,
+    antiFlickerTimeout: config.antiFlickerTimeout,
+    goals: objectOf(config, 'goals', log),
+    onBandit(name, bandit) {
+      inlineBandits[name] = bandit;
+      void loadBandits();
+    },
   });
-  if (devtoolsWanted) {
-    plugIn<DevtoolsOptions>('splitflap.devtools.js', DEVTOOLS, 'devtools', { enabled: true }).catch((error: unknown) => log('DevTools did not load', { error }));
+  if (devtoolsWanted(config.devtools)) {
+    loadFile('splitflap.devtools.js', baseUrl()).then(
+      (file) => file.attachDevtools(client!, { enabled: true }),
+      (error: unknown) => log('DevTools did not load', { error }),
+    );
   }
   return client;
+}
+
+const devtoolsWanted = (setting: ScriptConfig['devtools']) =>
+  setting === true || setting === 'true' || (typeof setting == 'string' && setting != 'false' && devtoolsRequested(setting || DEVTOOLS_PARAM, location.href));
+
+/** Start from the page's configuration once the add-on files it needs are in, then run the queue. */
+function boot(win: Record<string, unknown>, config: ScriptConfig | undefined): void {
+  const go = () => {
+    try {
+      if (config) start(config);
+    } catch (error) {
+      console.warn('[splitflap] Could not start', error);
+    }
+    // After this script has run, so the global `Splitflap` exists when the callbacks do.
+    Promise.resolve().then(() => runQueue(win, () => [client, win.Splitflap]));
+  };
+  const missing = config ? addonsFor(config).filter((file) => !loaded(file)) : [];
+  if (!missing.length) return go();
+  console.warn(`[splitflap] This page needs ${missing.join(' and ')}: put ${missing.length > 1 ? 'their tags' : 'its tag'} before splitflap.global.js to start sooner. Loading now.`);
+  Promise.all(missing.map((file) => loadFile(file, baseUrl()).catch((error: unknown) => console.warn('[splitflap]', error)))).then(go);
 }
 
 if (typeof document != 'undefined') {
@@ -250,14 +270,8 @@ if (typeof document != 'undefined') {
     console.warn('[splitflap] The script tag is on this page twice; the second copy does nothing.');
   } else {
     win[LOADED] = true;
-    script = document.currentScript as HTMLScriptElement | null;
-    const config = readConfig(script, win.splitflapConfig);
-    try {
-      if (config) start(config);
-    } catch (error) {
-      console.warn('[splitflap] Could not start', error);
-    }
-    // After this script has run, so the global `Splitflap` exists when the callbacks do.
-    Promise.resolve().then(() => runQueue(win, () => [client, win.Splitflap]));
+    const script = document.currentScript as HTMLScriptElement | null;
+    base = (script && script.src) || '';
+    boot(win, readConfig(script, win.splitflapConfig));
   }
 }

@@ -4,5 +4,7 @@
  * `window.SplitflapLive`.
  */
 import { followPayloadStream } from '../plugins/remote/live';
+import type { ScriptFiles } from './files';
 
-if (typeof window != 'undefined') (window as unknown as Record<string, unknown>).SplitflapLive = { followPayloadStream };
+const exported: ScriptFiles['splitflap.live.js'][1] = { followPayloadStream };
+if (typeof window != 'undefined') (window as unknown as Record<string, unknown>).SplitflapLive = exported;

@@ -7,7 +7,6 @@ import { evalCondition, isObject } from '../conditions';
 import { inSchedule } from '../evaluate';
 import { md5Hex } from '../internal/digest';
 import type { Plugin } from '../plugin';
-import { consentGranted } from './consent/state';
 import type { Attributes, BucketingOptions, ConditionInterface, Experiment, ExperimentResult, SavedGroups } from '../types';
 
 /**
@@ -106,8 +105,8 @@ export function edx(experiments: Record<string, EdxExperiment> = {}): Plugin<Edx
           return 0;
         }
         const key = scope ? experimentKey + '.' + scope : experimentKey;
-        if (!host.experimentsEnabled || definition.enabled === false || !inSchedule(definition as Experiment)) return 0;
-        const attributes = host.getAttributes();
+        if (!host.settings.experimentsEnabled || definition.enabled === false || !inSchedule(definition as Experiment)) return 0;
+        const attributes = host.read().attributes;
         const hashAttribute = typeof definition.hashAttribute === 'string' ? definition.hashAttribute : 'id';
         const value = attributes[hashAttribute];
         const hashValue = typeof value === 'string' || typeof value === 'number' ? String(value) : '';
@@ -115,7 +114,7 @@ export function edx(experiments: Record<string, EdxExperiment> = {}): Plugin<Edx
         // edX gives anonymous users control, unhashed; forced buckets beyond numBuckets are ignored.
         const bucket = forced !== null && forced < numBuckets ? forced : hashValue ? edxBucket(key, hashValue, numBuckets) : -1;
         if (bucket < 0) return 0;
-        if (firstInSession(key + '|' + hashValue, exposedInSession, consentGranted(host.client))) {
+        if (firstInSession(key + '|' + hashValue, exposedInSession, host.read().consent == 'granted')) {
           const experiment: Experiment = { key, variations: Array.from({ length: numBuckets }, (_, i) => i) };
           const result: ExperimentResult = {
             key: String(bucket), value: bucket, variationId: bucket, inExperiment: true, hashUsed: forced === null,

@@ -76,9 +76,9 @@ describeInBrowser('consent on a plain page', () => {
 
     expect(await stored(tab)).toEqual({ cookies: [], localStorage: [], sessionStorage: 0, databases: [] });
     expect(requests.map((url) => new URL(url).pathname)).toEqual(
-      expect.arrayContaining(['/plain/consent.html', '/plain/style.css', '/plain/consent.js', '/splitflap.global.js', '/plain/features.json']),
+      expect.arrayContaining(['/plain/consent.html', '/plain/style.css', '/plain/consent.js', '/splitflap.sixpack.js', '/splitflap.consent.js', '/splitflap.global.js', '/plain/features.json']),
     );
-    expect(requests).toHaveLength(6); // those five and visitor.js: the page's own files and its payload, nothing else
+    expect(requests).toHaveLength(8); // those seven and visitor.js: the page's own files and its payload, nothing else
 
     await tab.click('#consent-accept');
     await tab.waitForFunction(() => document.getElementById('consent-banner')!.hidden);

@@ -9,9 +9,9 @@ import { memoryStore } from '../../examples/sixpack-server/store';
 import { describeInBrowser, launchChromium, newContext, servePages } from './harness';
 
 const page = (baseUrl: string) => `<!doctype html>
-<html><head><script src="/splitflap.global.js"></script></head><body>
+<html><head><script src="/splitflap.sixpack.js"></script><script src="/splitflap.global.js"></script></head><body>
 <script>
-  const client = Splitflap.createClient({ plugins: [Splitflap.sixpack({ baseUrl: ${JSON.stringify(baseUrl)}, timeoutMs: 500 })] });
+  const client = Splitflap.createClient({ plugins: [SplitflapSixpack.sixpack({ baseUrl: ${JSON.stringify(baseUrl)}, timeoutMs: 500 })] });
   window.participate = () => client.participate('checkout', ['one-page', 'two-step']);
   window.convert = () => client.convert('checkout');
 </script></body></html>`;

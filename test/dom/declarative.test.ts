@@ -10,7 +10,7 @@ import type { Client } from '../../src/api';
 import { readConfig, runQueue, type ScriptConfig } from '../../src/browser/index';
 import { createClient } from '../../src/client';
 import { bandits } from '../../src/plugins/bandits';
-import { markup } from '../../src/plugins/dom/markup';
+import { bindMarkup } from '../../src/plugins/dom/markup';
 import { memoryStickyBucketStore } from '../../src/sticky';
 import type { Experiment } from '../../src/types';
 
@@ -34,6 +34,7 @@ const log = (message: string) => void logged.push(message);
 async function freshStart(): Promise<(config: ScriptConfig) => Client> {
   vi.resetModules();
   delete (window as unknown as Record<string, unknown>).__splitflapLoaded; // the copy-on-the-page-twice guard
+  await import('../../src/browser/sixpack'); // its tag runs before the main one, as on a page in Sixpack mode
   return (await import('../../src/browser/index')).start;
 }
 
@@ -347,8 +348,9 @@ describe('bandit markup (#7)', () => {
       log,
       // Sticky buckets keep a shown variant (a browser has IndexedDB; jsdom has none).
       stickyBucketStore: memoryStickyBucketStore(),
-      plugins: [bandits(), markup()],
+      plugins: [bandits()],
     });
+    bindMarkup(client);
     clients.push(client);
     await client.ready();
     client.setBanditStats('cta', [

@@ -11,9 +11,12 @@ afterEach(() => {
   for (const pair of document.cookie.split('; ').filter(Boolean)) document.cookie = pair.split('=')[0] + '=; Max-Age=0; Path=/';
 });
 
-async function freshModule() {
+/** A new page: the main file's module, after the add-on files named (their tags come first). */
+async function freshModule(addons: ('consent' | 'sixpack')[] = ['consent']) {
   vi.resetModules();
-  delete (window as unknown as Record<string, unknown>).__splitflapLoaded;
+  const win = window as unknown as Record<string, unknown>;
+  for (const name of ['__splitflapLoaded', 'SplitflapConsent', 'SplitflapSixpack']) delete win[name];
+  for (const addon of addons) await import(`../../src/browser/${addon}.ts`);
   return import('../../src/browser/index');
 }
 
@@ -34,5 +37,27 @@ it('data-consent="pending" starts a client that writes no cookie until setConsen
   expect(document.cookie).toBe('');
   client.setConsent!('granted');
   expect(document.cookie).toBe('sixpack_client_id=' + client.clientId);
+  client.destroy();
+});
+
+it('a page asking for consent without splitflap.consent.js says what to add, and stores and reports nothing', async () => {
+  const { start } = await freshModule([]);
+  const logged: string[] = [];
+  const onExposure = vi.fn();
+  const features = { exp: { defaultValue: 0, rules: [{ key: 'exp', variations: [0, 1], weights: [0, 1] }] } };
+  const client: PageClient = start({ consent: 'pending', features, onExposure, log: (message) => void logged.push(message) });
+  expect(logged).toEqual([expect.stringContaining('add <script src=".../splitflap.consent.js"></script> before splitflap.global.js')]);
+  expect(client.getFeatureValue('exp', -1)).toBe(0);
+  expect(onExposure).not.toHaveBeenCalled();
+  expect(document.cookie).toBe('');
+  client.destroy();
+});
+
+it('a page in Sixpack mode without splitflap.sixpack.js says what to add, and has no Sixpack methods', async () => {
+  const { start } = await freshModule([]);
+  const logged: string[] = [];
+  const client: PageClient = start({ sixpackUrl: 'http://127.0.0.1:9', log: (message) => void logged.push(message) });
+  expect(logged).toEqual([expect.stringContaining('add <script src=".../splitflap.sixpack.js"></script> before splitflap.global.js')]);
+  expect('participate' in client).toBe(false);
   client.destroy();
 });

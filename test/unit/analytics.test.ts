@@ -21,9 +21,9 @@ import {
   type Gtag,
 } from '../../src/plugins/analytics';
 import { withConsent, type ConsentMethods } from '../../src/plugins/consent';
-import { markup } from '../../src/plugins/dom/markup';
+import { bindMarkup } from '../../src/plugins/dom/markup';
 import type { Plugin } from '../../src/plugin';
-import type { SixpackMethods } from '../../src/plugins/sixpack';
+import { memoryQueue, sixpack, type SixpackMethods } from '../../src/plugins/sixpack';
 import type { FeatureDefinitions, Logger } from '../../src/types';
 
 const features: FeatureDefinitions = {
@@ -55,16 +55,24 @@ function pageClient<const P extends readonly Plugin[]>(plugins: P, options: Omit
   return Object.assign(client, { log });
 }
 
-/** A stand-in for sixpack(): `convert` and `getParticipation`, recording calls. */
+/**
+ * Sixpack mode against a stand-in server (its fetch): `participations` are the server's answers
+ * (else the control); `calls` lists the conversions the server received.
+ */
 function fakeSixpack(participations: Record<string, string> = {}) {
   const calls: [string, { kpi?: string } | undefined][] = [];
-  type Methods = Pick<SixpackMethods, 'participate' | 'getParticipation'> & { convert(experiment: string, options?: { kpi?: string }): Promise<{ status: 'sent' }> };
-  const plugin: Plugin<Methods> = () => ({
-    participate: async (experiment, alternatives) => ({ alternative: participations[experiment] ?? alternatives[0]!, experiment, clientId: 'visitor-1', source: 'server' as const }),
-    convert: async (experiment, options) => (calls.push([experiment, options]), { status: 'sent' as const }),
-    getParticipation: (experiment) => participations[experiment],
-  });
-  return { plugin, calls };
+  const fetch = async (input: RequestInfo | URL) => {
+    const url = new URL(String(input));
+    const experiment = url.searchParams.get('experiment')!;
+    if (url.pathname.endsWith('/convert')) {
+      const kpi = url.searchParams.get('kpi');
+      calls.push([experiment, kpi ? { kpi } : undefined]);
+      return Response.json({ status: 'ok' });
+    }
+    const alternative = participations[experiment] ?? url.searchParams.getAll('alternatives')[0];
+    return Response.json({ status: 'ok', alternative: { name: alternative }, experiment: { name: experiment } });
+  };
+  return { plugin: sixpack({ baseUrl: 'http://sixpack.test', fetch, queue: memoryQueue() }), calls };
 }
 
 describe('ga4()', () => {
@@ -131,7 +139,7 @@ describe('ga4()', () => {
       const six = fakeSixpack({ checkout: 'two-step' });
       const plugins = order === 'after' ? ([six.plugin, ga4({ gtag })] as const) : ([ga4({ gtag }), six.plugin] as const);
       const client = pageClient(plugins);
-      await Promise.resolve();
+      await client.participate('checkout', ['one-page', 'two-step']);
       await client.convert('checkout', { kpi: 'purchase' });
       await client.convert('signup');
       expect(six.calls, order).toEqual([['checkout', { kpi: 'purchase' }], ['signup', undefined]]);
@@ -146,7 +154,8 @@ describe('ga4()', () => {
   it('forwards splitflap:convert events with the variation this page showed; a markup click counts once', async () => {
     const gtag = vi.fn<Gtag>();
     const six = fakeSixpack();
-    const client = pageClient([six.plugin, markup(), ga4({ gtag })]);
+    const client = pageClient([six.plugin, ga4({ gtag })]);
+    bindMarkup(client);
     client.evalFeature('color');
     document.body.innerHTML = '<button data-convert="color-test" data-kpi="click">Buy</button>';
     // The page stops propagation: the capture listener still sees it.
@@ -206,15 +215,16 @@ describe('with withConsent (splitflap/consent)', () => {
     it(`nothing is delivered or stored before the grant; then each exposure and conversion once (${order})`, async () => {
       const gtag = vi.fn<Gtag>();
       const six = fakeSixpack({ checkout: 'two-step' });
-      const plugins = order === 'sixpack first' ? [six.plugin, markup(), ga4({ gtag })] : [ga4({ gtag }), six.plugin, markup()];
+      const plugins = order === 'sixpack first' ? [six.plugin, ga4({ gtag })] : [ga4({ gtag }), six.plugin];
       // The plugin lists differ in order, so TypeScript sees no tuple: name what they add.
       const client = createClient(withConsent({ consent: 'pending' }, { clientId: 'visitor-1', cookie: false, stickyBucketStore: false, features, log: vi.fn(), plugins })) as ReturnType<
         typeof createClient
       > &
         ConsentMethods &
-        AnalyticsMethods & { convert(experiment: string, options?: { kpi?: string }): Promise<unknown> };
+        AnalyticsMethods &
+        SixpackMethods;
       clients.push(client);
-      await Promise.resolve();
+      bindMarkup(client);
       client.evalFeature('color');
       void client.convert('checkout', { kpi: 'purchase' });
       document.body.innerHTML = '<button data-convert="color-test">Buy</button>';
@@ -318,6 +328,7 @@ describe('endpoint()', () => {
     client.evalFeature('color');
     client.evalFeature('size');
     await vi.waitFor(() => expect(vi.mocked(sink.fetch)).not.toHaveBeenCalled());
+    await client.participate('checkout', ['two-step', 'one-page']);
     await client.convert('checkout', { kpi: 'purchase' });
     await vi.waitFor(() => expect(sink.batches).toHaveLength(1));
     expect(sink.requests[0]).toMatchObject({ method: 'POST', keepalive: true, mode: 'no-cors', headers: { 'content-type': 'text/plain;charset=UTF-8' } });

@@ -6,7 +6,7 @@
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createClient } from '../../src/client';
-import { devtools, devtoolsRequested, readForced } from '../../src/plugins/devtools';
+import { attachDevtools, devtoolsRequested, readForced } from '../../src/plugins/devtools';
 import { describeValue } from '../../src/plugins/devtools/panel';
 import { memoryQueue, sixpack, type SixpackMethods } from '../../src/plugins/sixpack';
 
@@ -61,15 +61,16 @@ describe('describeValue', () => {
   });
 });
 
-describe('devtools()', () => {
+describe('attachDevtools()', () => {
   it('adds nothing to the page unless enabled', () => {
-    createClient({ clientId: 'v', cookie: false, stickyBucketStore: false, features, plugins: [devtools({ urlParam: 'splitflap-devtools' })], url: 'http://x/' });
+    attachDevtools(createClient({ clientId: 'v', cookie: false, stickyBucketStore: false, features, url: 'http://x/' }), { urlParam: 'splitflap-devtools' });
     expect(document.querySelector('[data-splitflap-devtools]')).toBeNull();
   });
 
   it('when enabled, shows its button and records without changing any result', () => {
     const plain = createClient({ clientId: 'v', cookie: false, stickyBucketStore: false, features });
-    const recorded = createClient({ clientId: 'v', cookie: false, stickyBucketStore: false, features, plugins: [devtools({ enabled: true })] });
+    const recorded = createClient({ clientId: 'v', cookie: false, stickyBucketStore: false, features });
+    attachDevtools(recorded, { enabled: true });
     expect(document.querySelectorAll('[data-splitflap-devtools]')).toHaveLength(1);
     for (const key of ['flag', 'color', 'missing']) expect(recorded.evalFeature(key)).toEqual(plain.evalFeature(key));
     expect(recorded.run({ key: 'inline', variations: [1, 2] })).toEqual(plain.run({ key: 'inline', variations: [1, 2] }));
@@ -82,8 +83,8 @@ describe('devtools()', () => {
     const client = createClient({
       clientId: 'v', cookie: false, stickyBucketStore: false, features,
       forcedFeatures: { color: 'black' },
-      plugins: [devtools({ enabled: true })],
     });
+    attachDevtools(client, { enabled: true });
     await Promise.resolve();
     expect(client.isOn('flag')).toBe(true);
     expect(client.getFeatureValue('color', '')).toBe('black');
@@ -93,8 +94,9 @@ describe('devtools()', () => {
     const fetch = vi.fn(async () => new Response(JSON.stringify({ status: 'ok', alternative: { name: 'orange' }, experiment: { name: 'buy-button' } }), { headers: { 'content-type': 'application/json' } }));
     const client = createClient({
       clientId: 'v', cookie: false, stickyBucketStore: false, features,
-      plugins: [sixpack({ baseUrl: 'http://sixpack.test', fetch, queue: memoryQueue() }), devtools({ enabled: true, open: true })],
-    }) as ReturnType<typeof createClient> & SixpackMethods;
+      plugins: [sixpack({ baseUrl: 'http://sixpack.test', fetch, queue: memoryQueue() })],
+    });
+    attachDevtools(client, { enabled: true, open: true });
     // What markup does: a feature of that name first, then the Sixpack experiment.
     expect(client.evalFeature('buy-button').source).toBe('unknownFeature');
     const answer = await client.participate('buy-button', ['green', 'orange']);

@@ -1,5 +1,5 @@
 /**
- * The host's `onExposure`: every plugin listening gets every exposure the app's callback gets,
+ * The host's `exposure` event: every plugin listening gets every exposure the app's callback gets,
  * after the core's dedupe, and a returning visitor's provisional exposure is held until stored
  * sticky docs settle it, exactly as for the app.
  */
@@ -13,9 +13,9 @@ const features: FeatureDefinitions = {
 };
 
 type Seen = [experiment: string, variation: string];
-const listener = (into: Seen[]): Plugin => (host) => void host.onExposure((experiment: Experiment, result: ExperimentResult) => void into.push([experiment.key, result.key]));
+const listener = (into: Seen[]): Plugin => (host) => void host.on('exposure', (experiment: Experiment, result: ExperimentResult) => void into.push([experiment.key, result.key]));
 
-describe('PluginHost.onExposure', () => {
+describe("PluginHost.on('exposure')", () => {
   it('every listening plugin gets each exposure once, like the app', () => {
     const app: Seen[] = [];
     const first: Seen[] = [];
@@ -51,8 +51,8 @@ describe('PluginHost.onExposure', () => {
     const log = vi.fn<Logger>();
     const seen: Seen[] = [];
     let stop!: () => void;
-    const throwing: Plugin = (host) => void host.onExposure(() => { throw new Error('boom'); });
-    const stoppable: Plugin = (host) => void (stop = host.onExposure((experiment, result) => void seen.push([experiment.key, result.key])));
+    const throwing: Plugin = (host) => void host.on('exposure', () => { throw new Error('boom'); });
+    const stoppable: Plugin = (host) => void (stop = host.on('exposure', (experiment, result) => void seen.push([experiment.key, result.key])));
     const app = vi.fn();
     const client = createClient({ clientId: 'v1', cookie: false, stickyBucketStore: false, features, plugins: [throwing, stoppable], log, onExposure: app });
     client.evalFeature('color');

@@ -1,7 +1,7 @@
 /**
  * What every analytics plugin shares: it observes the client's exposures (the host's
- * `onExposure`: after the core's dedupe, held while stored sticky docs load) and conversions
- * (Sixpack's `client.convert`, wrapped, and `splitflap:convert` DOM events), skips exposures the
+ * `exposure` event: after the core's dedupe, held while stored sticky docs load) and conversions
+ * (Sixpack mode's `conversion` event and `splitflap:convert` DOM events), skips exposures the
  * ledger saw within its window, and hands events to its target's sink. When the page is hidden
  * or left, exposures still waiting for the ledger go out unchecked (a rare duplicate is better
  * than a loss) and the sink flushes.
@@ -10,11 +10,10 @@
  * Exposures are held by the consent plugin itself and reported again on grant; conversions wait
  * here (bounded) and go out on grant, or are dropped on deny.
  */
-import type { Client } from '../../api';
 import { exposureKey } from '../../exposure';
 import type { Plugin, PluginHost } from '../../plugin';
-import { consentGranted, type Consent } from '../consent/state';
-import type { SixpackMethods } from '../sixpack';
+import { STICKY_ATTRIBUTE, stickyKey } from '../sixpack/client';
+import { stickyAttributeKey } from '../../sticky';
 import { conversionEvent, exposureEvent, type AnalyticsEvent, type ConversionEvent } from './events';
 import { exposureLedger } from './ledger';
 import { pageDocument, pageWindow } from '../../internal/env';
@@ -54,16 +53,22 @@ export interface AnalyticsMethods {
   flushAnalytics(): Promise<void>;
 }
 
-type ConvertingClient = Client & Partial<SixpackMethods> & Partial<AnalyticsMethods> & { getConsent?: () => Consent };
-
 /** At most this many conversions wait for consent, and this many markup conversions for their `convert` call. */
 const MAX_WAITING = 1000;
+
+/** Every analytics plugin's flush, per client (one host per client): `flushAnalytics` runs them all. */
+const flushLists = new WeakMap<PluginHost, (() => Promise<void>)[]>();
+const flushesOf = (host: PluginHost) => {
+  let list = flushLists.get(host);
+  if (!list) flushLists.set(host, (list = []));
+  return list;
+};
 
 /** A plugin forwarding this client's exposures and conversions to the sink `connect` makes. */
 export function forwarder(target: string, options: ForwardOptions, connect: (host: PluginHost) => Sink): Plugin<AnalyticsMethods> {
   return (host) => {
-    const client = host.client as ConvertingClient;
     const sink = connect(host);
+    const granted = () => host.read().consent == 'granted';
     const windowMs = options.dedupeWindowMs ?? DEFAULT_DEDUPE_WINDOW_MS;
     const ledger = windowMs > 0 ? exposureLedger(windowMs, host.log, options.now) : undefined;
     /** Exposures waiting for the ledger, with the check. */
@@ -81,11 +86,11 @@ export function forwarder(target: string, options: ForwardOptions, connect: (hos
       }
     };
 
-    const stopExposures = host.onExposure((experiment, result) => {
+    const stopExposures = host.on('exposure', (experiment, result) => {
       // Before consent the consent plugin holds exposures and reports them again on grant.
-      if (!consentGranted(client)) return;
+      if (!granted()) return;
       variations.set(experiment.key, result.key);
-      const event = exposureEvent(host.clientId, experiment, result);
+      const event = exposureEvent(host.settings.clientId, experiment, result);
       if (!ledger) return send(event);
       waiting.set(
         event,
@@ -103,42 +108,38 @@ export function forwarder(target: string, options: ForwardOptions, connect: (hos
     });
 
     /**
-     * Markup fires `splitflap:convert`, then calls `client.convert`: one conversion, counted from
-     * the event. Keys of such events wait here for that call; it comes at once, or (held by the
-     * consent plugin) on grant.
+     * Markup fires `splitflap:convert`, then calls `client.convert` at once: one conversion,
+     * counted from the event. Keys of such events wait here for that call.
      */
     const fromDom: string[] = [];
     /** Conversions made before consent was granted. */
     const held: ConversionEvent[] = [];
-    const convert = (experiment: unknown, kpi: unknown, source: ConversionEvent['source']) => {
-      if (!host.experimentsEnabled || options.conversions === false || typeof experiment !== 'string' || !experiment) return;
-      const known = variations.get(experiment) ?? (client.getParticipation ? client.getParticipation(experiment) : undefined);
-      const event = conversionEvent(host.clientId, experiment, typeof kpi === 'string' && kpi ? kpi : undefined, known, source);
-      if (consentGranted(client)) send(event);
-      else if (client.getConsent!() == 'pending' && held.push(event) > MAX_WAITING) held.shift();
+    /** The Sixpack alternative this visitor has, as Sixpack mode remembers it (a sticky doc). */
+    const participation = (experiment: string) => {
+      const doc = host.read().stickyDocs[stickyAttributeKey(STICKY_ATTRIBUTE, host.settings.clientId)];
+      return doc ? doc.assignments[stickyKey(experiment)] : undefined;
     };
-    const stopConsent = client.subscribe(() => {
-      if (consentGranted(client)) held.splice(0).forEach(send);
-      else if (client.getConsent!() == 'denied') held.length = fromDom.length = 0;
+    const convert = (experiment: unknown, kpi: unknown, source: ConversionEvent['source']) => {
+      if (!host.settings.experimentsEnabled || options.conversions === false || typeof experiment !== 'string' || !experiment) return;
+      const known = variations.get(experiment) ?? participation(experiment);
+      const event = conversionEvent(host.settings.clientId, experiment, typeof kpi === 'string' && kpi ? kpi : undefined, known, source);
+      const consent = host.read().consent;
+      if (consent == 'granted') send(event);
+      else if (consent == 'pending' && held.push(event) > MAX_WAITING) held.shift();
+    };
+    const stopConsent = host.on('change', () => {
+      const consent = host.read().consent;
+      if (consent == 'granted') held.splice(0).forEach(send);
+      else if (consent == 'denied') held.length = fromDom.length = 0;
     });
 
     const conversionKey = (experiment: unknown, kpi: unknown) => experiment + '|' + (kpi || '');
-    let wrapped = false;
-    const wrapConvert = () => {
-      const original = client.convert;
-      if (!original || wrapped) return;
-      wrapped = true;
-      client.convert = (experiment, convertOptions) => {
-        const kpi = convertOptions && convertOptions.kpi;
-        const markupCall = fromDom.indexOf(conversionKey(experiment, kpi));
-        if (markupCall >= 0) fromDom.splice(markupCall, 1);
-        else convert(experiment, kpi, 'sixpack');
-        return original(experiment, convertOptions);
-      };
-    };
-    wrapConvert();
-    // Listed before sixpack(): its convert is on the client once createClient returns.
-    Promise.resolve().then(() => stopped || wrapConvert());
+    const stopParticipations = host.on('participation', (answer) => void variations.set(answer.experiment, answer.alternative));
+    const stopConversions = host.on('conversion', (experiment, kpi) => {
+      const markupCall = fromDom.indexOf(conversionKey(experiment, kpi));
+      if (markupCall >= 0) fromDom.splice(markupCall, 1);
+      else convert(experiment, kpi, 'sixpack');
+    });
 
     const leave = () => {
       waiting.forEach((_, event) => send(event));
@@ -150,11 +151,10 @@ export function forwarder(target: string, options: ForwardOptions, connect: (hos
       const detail = (event as CustomEvent<{ experiment?: unknown; kpi?: unknown } | null>).detail;
       if (!detail) return;
       convert(detail.experiment, detail.kpi, 'dom');
-      if (!client.convert) return;
       const key = conversionKey(detail.experiment, detail.kpi);
       if (fromDom.push(key) > MAX_WAITING) fromDom.shift();
-      // Granted: markup's call follows at once, or never (page code fired the event).
-      if (consentGranted(client)) Promise.resolve().then(() => fromDom.indexOf(key) >= 0 && fromDom.splice(fromDom.indexOf(key), 1));
+      // Markup's `convert` call follows in this task (Sixpack mode), or none does (no Sixpack mode, or page code fired the event).
+      Promise.resolve().then(() => fromDom.indexOf(key) >= 0 && fromDom.splice(fromDom.indexOf(key), 1));
     };
     const inBrowser = !!pageWindow() && !!pageDocument();
     if (inBrowser) {
@@ -164,8 +164,10 @@ export function forwarder(target: string, options: ForwardOptions, connect: (hos
       document.addEventListener('splitflap:convert', onDomConversion, true);
     }
 
-    host.onDestroy(() => {
+    host.on('destroy', () => {
       stopExposures();
+      stopParticipations();
+      stopConversions();
       stopConsent();
       if (inBrowser) {
         window.removeEventListener('pagehide', leave);
@@ -177,12 +179,14 @@ export function forwarder(target: string, options: ForwardOptions, connect: (hos
       stopped = true;
     });
 
-    const flushOthers = client.flushAnalytics;
+    const flushes = flushesOf(host);
+    const flush = async () => {
+      await Promise.all(waiting.values());
+      if (sink.flush) await sink.flush(false);
+    };
+    flushes.push(flush);
     return {
-      async flushAnalytics() {
-        await Promise.all([...waiting.values(), flushOthers && flushOthers()]);
-        if (sink.flush) await sink.flush(false);
-      },
+      flushAnalytics: () => Promise.all(flushes.map((each) => each())).then(() => undefined),
     };
   };
 }

@@ -146,13 +146,13 @@ export function bandits(options: BanditsOptions = {}): Plugin<BanditMethods> {
       }
       if (tasks.length) host.addStartupTask(Promise.all(tasks));
     };
-    registerDefined(host.getFeatures());
-    host.onFeaturesChange(registerDefined);
+    registerDefined(host.read().features);
+    host.on('features', registerDefined);
     // Inline experiments (`client.run({ bandit })`, `data-bandit`) are seen when they first assign.
-    host.onAssignment((experiment) => {
+    host.on('assignment', (experiment) => {
       if (experiment.bandit) register(experiment.key, experiment.bandit, experiment);
     });
-    host.onDestroy(() => entries.forEach((entry) => entry.timer && clearInterval(entry.timer)));
+    host.on('destroy', () => entries.forEach((entry) => entry.timer && clearInterval(entry.timer)));
 
     return {
       setBanditStats(experimentKey, stats) {

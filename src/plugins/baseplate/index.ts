@@ -60,7 +60,7 @@ export function baseplate(experiments: Record<string, NamedExperiment>): Plugin<
         const extra = isObject(attributes) ? attributes : undefined;
         try {
           if (typeof definition.choose === 'function') {
-            const { variant, event } = definition.choose({ ...host.getAttributes(), ...extra }, Date.now() / 1000);
+            const { variant, event } = definition.choose({ ...host.read().attributes, ...extra }, Date.now() / 1000);
             if (event) host.expose(event[0], event[1], name + '|' + event[1].hashValue + '|' + variant);
             return variant;
           }
@@ -82,7 +82,7 @@ export function baseplate(experiments: Record<string, NamedExperiment>): Plugin<
         const hashAttribute = typeof definition.hashAttribute === 'string' ? definition.hashAttribute : 'id';
         let hashValue = '';
         try {
-          hashValue = stickyValue(host.getAttributes()[hashAttribute] ?? '');
+          hashValue = stickyValue(host.read().attributes[hashAttribute] ?? '');
         } catch (error) {
           // A BigInt or cyclic attribute value: the event still goes out, without a hash value.
           host.log('expose(): the hash attribute cannot be written as text', { experiment: name, error });

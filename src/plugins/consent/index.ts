@@ -12,7 +12,7 @@
  * Until consent is granted: no cookie is written (`cookie: false`, the id lives in memory, or is
  * the server's, or the one an earlier grant wrote), sticky buckets stay in memory (a gated store,
  * store.ts), exposures wait in memory (a held `onExposure`), and so do Sixpack participations and
- * conversions; plugins that store ask `consentGranted(client)` (state.ts). Buckets are computed
+ * conversions; plugins that store or report ask the host (`host.consent()`). Buckets are computed
  * as usual, so the page renders. On grant, the id cookie is written, the sticky docs are stored,
  * and what waited goes out, once each, in order. On deny, what waited is dropped and nothing is
  * ever stored; participations resolve with the control (`source: 'disabled'`).
@@ -20,16 +20,14 @@
 import type { Client, ClientOptions } from '../../api';
 import { clientIdFromCookieHeader, clientIdSetCookieHeader, generateClientId } from '../../identity';
 import { defaultLog } from '../../log';
-import type { Plugin, PluginHost } from '../../plugin';
+import type { Plugin } from '../../plugin';
 import { indexedDbStickyBucketStore } from '../../sticky-stores';
 import type { Experiment, ExperimentResult, ExposureCallback } from '../../types';
-import type { SixpackMethods } from '../sixpack';
-import { SixpackError, validateParticipation } from '../sixpack/client';
-import type { Consent } from './state';
+import type { Consent } from '../../types';
 import { consentStickyStore } from './store';
 import { pageDocument, pageWindow } from '../../internal/env';
 
-export { consentGranted, type Consent } from './state';
+export type { Consent } from '../../types';
 export { consentStickyStore, type ConsentStickyStore } from './store';
 
 /** The first argument of {@link withConsent}. */
@@ -51,17 +49,9 @@ export interface ConsentMethods {
   setConsent(consent: 'granted' | 'denied'): void;
 }
 
-/** At most this many exposures, participations and conversions wait for consent; then the oldest are dropped. */
+/** At most this many exposures wait for consent; then the oldest are dropped. */
 const MAX_WAITING = 1000;
 const CONSENTS: readonly Consent[] = ['pending', 'granted', 'denied'];
-
-/** A Sixpack call waiting for consent: sent on grant, answered with `refuse()` on deny. */
-interface Waiting {
-  send(): Promise<unknown>;
-  refuse(): unknown;
-  resolve(value: unknown): void;
-  reject(error: unknown): void;
-}
 
 /**
  * `options` for a client that waits for consent: `createClient(withConsent({ consent }, options))`.
@@ -72,7 +62,7 @@ interface Waiting {
 export function withConsent<const P extends readonly Plugin[] = []>(
   settings: ConsentSettings,
   options: ClientOptions<P> = {},
-): ClientOptions<readonly [Plugin<ConsentMethods>, ...P, Plugin]> {
+): ClientOptions<readonly [Plugin<ConsentMethods>, ...P]> {
   let consent = settings && settings.consent;
   if (!CONSENTS.includes(consent)) throw new TypeError(`withConsent: consent must be 'pending', 'granted' or 'denied', not ${JSON.stringify(consent)}`);
   const log = options.log || defaultLog;
@@ -105,30 +95,22 @@ export function withConsent<const P extends readonly Plugin[] = []>(
   if (granted() && stored !== clientId) writeCookie();
 
   let appCallback: ExposureCallback | undefined = options.onExposure || options.trackingCallback;
-  const heldExposures: [Experiment, ExperimentResult][] = [];
-  const waitingCalls: Waiting[] = [];
-  const bounded = <T>(list: T[], item: T, drop: (item: T) => void) => {
-    if (list.push(item) > MAX_WAITING) {
-      drop(list.shift()!);
-      log('Too much waiting for consent; dropped the oldest');
+  /** Exposures made while consent is pending, reported again on grant. */
+  const held: [Experiment, ExperimentResult][] = [];
+  /** The core's exposure callback: the app's once consent is granted; until then held (pending) or dropped (denied). */
+  const report: ExposureCallback = (experiment, result) => {
+    if (consent == 'granted') appCallback && appCallback(experiment, result);
+    else if (consent == 'pending' && held.push([experiment, result]) > MAX_WAITING) {
+      held.shift();
+      log('Too many exposures waiting for consent; dropped the oldest');
     }
   };
-  /** The core's exposure callback until consent is granted: holds (pending) or drops (denied). */
-  const gate: ExposureCallback = (experiment, result) => {
-    if (consent == 'pending') bounded(heldExposures, [experiment, result], () => undefined);
-  };
 
-  let host: PluginHost | undefined;
-  let coreSetOnExposure: Client['setOnExposure'] = () => undefined;
-  let destroyed = false;
-
-  const early: Plugin<ConsentMethods & Pick<Client, 'setOnExposure'>> = (captured) => {
-    host = captured;
-    coreSetOnExposure = captured.client.setOnExposure;
-    captured.onDestroy(() => {
+  const plugin: Plugin<ConsentMethods & Pick<Client, 'setOnExposure'>> = (host) => {
+    let destroyed = false;
+    host.on('destroy', () => {
       destroyed = true;
-      heldExposures.length = 0;
-      waitingCalls.splice(0).forEach((call) => call.resolve(call.refuse()));
+      held.length = 0;
     });
     return {
       getConsent: () => consent,
@@ -137,59 +119,22 @@ export function withConsent<const P extends readonly Plugin[] = []>(
         if (next == consent || destroyed) return;
         const was = consent;
         consent = next;
-        const calls = waitingCalls.splice(0);
         if (next == 'granted') {
           writeCookie();
-          if (store) {
-            void store.persist();
-            // Load what an earlier visit stored for these identities: stored assignments win.
-            host!.client.setAttributes(host!.client.getAttributes());
-          }
-          coreSetOnExposure(appCallback);
-          heldExposures.splice(0).forEach(([experiment, result]) => host!.expose(experiment, result));
-          // One at a time: a participation reaches the server before the conversion after it.
-          calls.reduce<Promise<unknown>>((previous, call) => previous.then(() => call.send().then(call.resolve, call.reject)), Promise.resolve());
+          // What an earlier visit stored for these identities is read again (refresh): stored assignments win.
+          if (store) void store.persist();
+          held.splice(0).forEach(([experiment, result]) => host.expose(experiment, result));
         } else {
-          heldExposures.length = 0;
-          calls.forEach((call) => call.resolve(call.refuse()));
-          if (was == 'granted') {
-            writeCookie(0);
-            coreSetOnExposure(gate);
-          }
+          held.length = 0;
+          if (was == 'granted') writeCookie(0);
         }
-        host!.notify();
+        // Plugins that wait for consent (Sixpack calls, analytics) hear of it here.
+        host.refresh();
       },
       setOnExposure(callback) {
         appCallback = callback;
-        if (granted()) coreSetOnExposure(callback);
       },
     };
-  };
-
-  /** Sixpack calls wait too (this plugin runs last, so the Sixpack methods are on the client by then). */
-  const late: Plugin = (captured) => {
-    const { participate, convert } = captured.client as Client & Partial<SixpackMethods>;
-    if (!participate || !convert) return;
-    const wait = (send: () => Promise<unknown>, refuse: () => unknown) =>
-      new Promise((resolve, reject) => bounded(waitingCalls, { send, refuse, resolve, reject }, (call) => call.resolve(call.refuse())));
-    const methods: Pick<SixpackMethods, 'participate' | 'convert'> = {
-      participate(experiment, alternatives, participateOptions) {
-        if (granted()) return participate(experiment, alternatives, participateOptions);
-        try {
-          validateParticipation(experiment, alternatives, participateOptions && participateOptions.trafficFraction);
-        } catch (error) {
-          return Promise.reject(error);
-        }
-        const control = () => ({ alternative: alternatives[0]!, experiment, clientId, source: 'disabled' as const });
-        return (consent == 'pending' ? wait(() => participate(experiment, alternatives, participateOptions), control) : Promise.resolve(control())) as ReturnType<SixpackMethods['participate']>;
-      },
-      convert(experiment, convertOptions) {
-        if (granted()) return convert(experiment, convertOptions);
-        const refused = () => ({ status: 'rejected' as const, error: new SixpackError('disabled', 'the visitor did not consent') });
-        return (consent == 'pending' ? wait(() => convert(experiment, convertOptions), refused) : Promise.resolve(refused())) as ReturnType<SixpackMethods['convert']>;
-      },
-    };
-    return methods;
   };
 
   return {
@@ -197,8 +142,9 @@ export function withConsent<const P extends readonly Plugin[] = []>(
     clientId,
     cookie: false,
     stickyBucketStore: store || options.stickyBucketStore,
-    onExposure: granted() ? appCallback : gate,
+    consent: () => consent,
+    onExposure: report,
     trackingCallback: undefined,
-    plugins: [early, ...(options.plugins || []), late] as unknown as readonly [Plugin<ConsentMethods>, ...P, Plugin],
+    plugins: [plugin, ...(options.plugins || [])] as unknown as readonly [Plugin<ConsentMethods>, ...P],
   };
 }

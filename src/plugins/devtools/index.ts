@@ -4,27 +4,27 @@
  * for this browser tab (kept in sessionStorage, never sent anywhere, cleared with one button).
  *
  * ```ts
- * createClient({ plugins: [devtools({ urlParam: 'splitflap-devtools' })] }); // open with ?splitflap-devtools
+ * attachDevtools(client, { urlParam: 'splitflap-devtools' }); // open with ?splitflap-devtools
  * ```
  *
- * Off unless enabled: `enabled: true`, or the URL parameter the app allows. It records what is
- * evaluated by wrapping the client's `evalFeature` and `run` (and `onAssignment` for what other
- * plugins run), and Sixpack answers by wrapping `participate` when the sixpack plugin came first
- * (the script tag adds DevTools last), and forces through `setForcedFeatures` / `setForcedVariations`, over the app's
- * own forced values. Forced results are never hashed assignments: no exposure, no sticky bucket.
- * Nothing happens outside browsers.
+ * A binding over the client's public methods, like the React hooks, not a plugin. Off unless
+ * enabled: `enabled: true`, or the URL parameter the app allows. It records what is evaluated by
+ * putting recording `evalFeature` and `run` on the client (through `client.use`), hears of what
+ * plugins run (`assignment` events) and of Sixpack answers (`participation` events), and forces
+ * through `setForcedFeatures` / `setForcedVariations`, over the app's own forced values. Forced
+ * results are never hashed assignments: no exposure, no sticky bucket. Nothing happens outside
+ * browsers.
  */
 import type { Client, EvalOptions } from '../../api';
-import type { Plugin } from '../../plugin';
+import type { Participation } from '../../plugin';
 import type { Experiment, ExperimentResult, FeatureResult } from '../../types';
-import type { ParticipateOptions, ParticipateResult, SixpackMethods } from '../sixpack';
 import { createPanel, type PanelModel, type RecordedExperiment } from './panel';
 import { devtoolsRequested, readForced, writeForced, type ForcedValues } from './session';
 import { pageDocument } from '../../internal/env';
 
 export { devtoolsRequested, readForced, type ForcedValues } from './session';
 
-/** Options of {@link devtools}. */
+/** Options of {@link attachDevtools}. */
 export interface DevtoolsOptions {
   /** Show the panel's button on every page load (staging, local development). Default false. */
   enabled?: boolean;
@@ -37,12 +37,14 @@ export interface DevtoolsOptions {
   open?: boolean;
 }
 
-/** The panel for this client, if enabled (see {@link DevtoolsOptions}). */
-export function devtools(options: DevtoolsOptions = {}): Plugin {
-  return (host) => {
-    if (!pageDocument()) return;
-    if (!options.enabled && !devtoolsRequested(options.urlParam, host.getURL())) return;
-    const client = host.client;
+/**
+ * The panel for `client`, if enabled (see {@link DevtoolsOptions}), until `client.destroy()`.
+ * Call it once the client has its plugins (the recording methods wrap what is there).
+ */
+export function attachDevtools(client: Client, options: DevtoolsOptions = {}): void {
+  if (!pageDocument()) return;
+  client.use((host) => {
+    if (!options.enabled && !devtoolsRequested(options.urlParam, host.read().url)) return;
     // The app's own forced values stay under the ones forced here.
     const snapshot = client.getSnapshotForHydration({ features: false });
     const appFeatures = snapshot.forcedFeatures || {};
@@ -82,8 +84,10 @@ export function devtools(options: DevtoolsOptions = {}): Plugin {
     };
     const panel = createPanel(model, { open: options.open });
     const unsubscribe = client.subscribe(panel.schedule);
-    const stopAssignments = host.onAssignment(recordExperiment);
-    host.onDestroy(() => {
+    const stopAssignments = host.on('assignment', recordExperiment);
+    const stopParticipations = host.on('participation', recordParticipation);
+    host.on('destroy', () => {
+      stopParticipations();
       unsubscribe();
       stopAssignments();
       panel.destroy();
@@ -94,20 +98,20 @@ export function devtools(options: DevtoolsOptions = {}): Plugin {
      * for a feature of the same name first (unknown, as Sixpack experiments are not features):
      * that probe's row goes.
      */
-    const recordParticipation = (alternatives: string[], answer: ParticipateResult) => {
+    function recordParticipation(answer: Participation) {
       const name = answer.experiment;
       if (features.get(name)?.source === 'unknownFeature') features.delete(name);
+      const alternatives = answer.alternatives.slice();
       const variationId = Math.max(0, alternatives.indexOf(answer.alternative));
       const inExperiment = answer.source !== 'fallback' && answer.source !== 'disabled';
-      const result: ExperimentResult = { key: answer.alternative, value: answer.alternative, variationId, inExperiment, hashUsed: false, featureId: null, hashAttribute: 'clientId', hashValue: answer.clientId, stickyBucketUsed: answer.source === 'sticky' };
+      const result: ExperimentResult = { key: answer.alternative, value: answer.alternative, variationId, inExperiment, hashUsed: false, featureId: null, hashAttribute: 'clientId', hashValue: host.settings.clientId, stickyBucketUsed: answer.source === 'sticky' };
       experiments.set(name, { experiment: { key: name, variations: alternatives }, result, via: 'Sixpack: ' + answer.source });
       panel.schedule();
-    };
-    const participate = 'participate' in client ? (client as Client & SixpackMethods).participate : undefined;
+    }
 
     const evalFeature = client.evalFeature;
     const run = client.run;
-    const recording: Pick<Client, 'evalFeature' | 'run'> & Partial<Pick<SixpackMethods, 'participate'>> = {
+    const recording: Pick<Client, 'evalFeature' | 'run'> = {
       evalFeature(key: string, evalOptions?: EvalOptions) {
         const result = evalFeature(key, evalOptions);
         const last = features.get(key);
@@ -124,14 +128,10 @@ export function devtools(options: DevtoolsOptions = {}): Plugin {
         return result;
       },
     };
-    if (participate) {
-      recording.participate = (experiment: string, alternatives: string[], participateOptions?: ParticipateOptions) =>
-        participate(experiment, alternatives, participateOptions).then((answer) => (recordParticipation(alternatives, answer), answer));
-    }
     // Once the recording methods are on the client: everything the page shows is evaluated
     // again through them (forcing tells subscribers too).
     const hasForced = Object.keys(forced.features).length + Object.keys(forced.variations).length > 0;
-    queueMicrotask(hasForced ? apply : host.notify);
+    queueMicrotask(hasForced ? apply : host.refresh);
     return recording;
-  };
+  });
 }

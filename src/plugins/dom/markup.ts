@@ -1,6 +1,9 @@
 /**
- * `splitflap/dom`: declarative markup for plain pages, the plugin the script-tag build
- * (src/browser) drives the page with. Apps with a bundler can use it too.
+ * `splitflap/dom`: declarative markup for plain pages, the binding the script-tag build
+ * (src/browser) drives the page with. Apps with a bundler can use it too:
+ * `bindMarkup(client, options)`. A binding, like the React hooks, not a plugin: it works through
+ * the client's public methods (Sixpack mode's `participate` and `convert` when the client has
+ * them), and joins the client with `client.use` only to hear of `destroy` and ask for consent.
  *
  * - `data-flag="name"` shows an element only when the flag is on, `data-flag-off="name"` only
  *   when it is off.
@@ -33,13 +36,12 @@
  * null-prototype copies.
  */
 import type { Client } from '../../api';
-import type { Plugin } from '../../plugin';
+import type { PluginHost } from '../../plugin';
 import type { BanditConfig } from '../../types';
-import { consentGranted } from '../consent/state';
 import type { SixpackMethods } from '../sixpack';
 import { pageDocument } from '../../internal/env';
 
-/** Options of {@link markup}. */
+/** Options of {@link bindMarkup}. */
 export interface MarkupOptions {
   /** `true`/`""`: hide the page until decided; `"elements"`: only the marked elements; `false`: off. */
   antiFlicker?: boolean | string;
@@ -65,14 +67,22 @@ const isGoal = (g: unknown): g is Goal => {
 };
 const PENDING = 'splitflap-pending';
 
-/** Apply the declarative markup of the page to this client, from now until `client.destroy()`. */
-export function markup(options: MarkupOptions = {}): Plugin {
-  return (host) => {
-    if (pageDocument()) applyMarkup(host.client as Client & Partial<SixpackMethods>, options, host.log, host.onDestroy);
-  };
+/**
+ * Apply the page's declarative markup to `client`, from now until `client.destroy()` or until the
+ * returned function is called. Where there is no document (a server), nothing happens.
+ */
+export function bindMarkup(client: Client & Partial<SixpackMethods>, options: MarkupOptions = {}): () => void {
+  let stop = () => undefined as void;
+  if (!pageDocument()) return stop;
+  client.use((host) => {
+    stop = applyMarkup(client, options, host);
+    host.on('destroy', stop);
+  });
+  return () => stop();
 }
 
-function applyMarkup(client: Client & Partial<SixpackMethods>, config: MarkupOptions, log: (message: string, context?: Record<string, unknown>) => void, onDestroy: (listener: () => void) => void): void {
+function applyMarkup(client: Client & Partial<SixpackMethods>, config: MarkupOptions, host: PluginHost): () => void {
+  const log = host.log;
   const doc = document;
   const root = doc.documentElement;
   const goals = new Map<string, unknown>(Object.entries(config.goals || {}));
@@ -146,7 +156,8 @@ function applyMarkup(client: Client & Partial<SixpackMethods>, config: MarkupOpt
     if (known) return; // the Sixpack answer is on its way; it rescans
     const feature = client.evalFeature(name);
     if (feature.source != 'unknownFeature') return apply(String(feature.value));
-    const participate = client.participate;
+    // `in`, not a truthy read: in development a missing plugin method is a function that explains itself.
+    const participate = 'participate' in client ? client.participate : undefined;
     if (!participate) return apply(String(client.run({ key: name, variations: alternatives, ...banditOf(el, name) }).value));
     inflight++;
     decided.set(
@@ -211,7 +222,7 @@ function applyMarkup(client: Client & Partial<SixpackMethods>, config: MarkupOpt
     const goal = goals.get(name) as string | { url?: string; kpi?: string } | undefined;
     const [url, kpi] = data.goalUrl ? [data.goalUrl, data.goalKpi] : typeof goal == 'string' ? [goal] : goal ? [goal.url, goal.kpi] : [];
     // Without consent nothing is stored: the next scan after a grant remembers it.
-    if (!url || recorded.has(name) || !consentGranted(client)) return;
+    if (!url || recorded.has(name) || host.read().consent != 'granted') return;
     recorded.add(name);
     try {
       const list = storedGoals().filter((g) => g[0] != name);
@@ -224,7 +235,7 @@ function applyMarkup(client: Client & Partial<SixpackMethods>, config: MarkupOpt
 
   function convert(experiment: string, kpi: string | null | undefined, target: EventTarget): void {
     target.dispatchEvent(new CustomEvent('splitflap:convert', { bubbles: true, detail: { experiment, kpi } }));
-    if (client.convert) client.convert(experiment, kpi ? { kpi } : undefined).catch((error) => log('convert failed', { experiment, error }));
+    if ('convert' in client && client.convert) client.convert(experiment, kpi ? { kpi } : undefined).catch((error) => log('convert failed', { experiment, error }));
   }
 
   /** Reaching a goal URL of an experiment seen earlier converts it, once. */
@@ -268,12 +279,13 @@ function applyMarkup(client: Client & Partial<SixpackMethods>, config: MarkupOpt
   });
   scan();
 
-  onDestroy(() => {
+  return () => {
+    if (stopped) return;
     stopped = true;
     observer.disconnect();
     doc.removeEventListener('click', onClick, true);
     doc.removeEventListener('DOMContentLoaded', scan);
     unsubscribe();
     reveal();
-  });
+  };
 }

@@ -5,7 +5,6 @@
  */
 import type { Plugin } from '../../plugin';
 import type { FeatureDefinitions, SavedGroups } from '../../types';
-import { consentGranted } from '../consent/state';
 import type { Live, followPayloadStream } from './live';
 import { createPayloadSource, type PayloadCache, type RemotePayload } from './source';
 
@@ -69,7 +68,7 @@ export function createRemote(options: RemoteOptions, loadLive: LoadLive): Plugin
       refreshMs: stream ? undefined : options.refreshMs,
       log: host.log,
       onPayload: (payload) => void (applying = apply(payload)),
-      persist: () => consentGranted(host.client),
+      persist: () => host.read().consent == 'granted',
     });
     const started = source.start().then(() => applying);
     host.addStartupTask(started);
@@ -95,7 +94,7 @@ export function createRemote(options: RemoteOptions, loadLive: LoadLive): Plugin
         (error: unknown) => host.log('remote: the stream code did not load; the payload is not followed', { error }),
       );
     }
-    host.onDestroy(() => {
+    host.on('destroy', () => {
       dead = true;
       source.destroy();
       if (live) live.destroy();

@@ -1,11 +1,10 @@
 /**
  * Components: `<Flag>`, `<Variant>` and `<SplitflapReady>`, each a few lines over the hooks.
  */
-import { createElement, useEffect, useState, type ReactNode } from 'react';
+import { useEffect, useState, type ReactNode } from 'react';
 import type { Experiment } from '../src/index';
-import type { ParticipateOptions } from '../src/plugins/sixpack';
 import { useClientFor, type FeatureKey, type Features } from './context';
-import { useEvaluation, useFeatureFor, useParticipateFor, useReadyFor } from './hooks';
+import { useEvaluation, useFeatureFor, useReadyFor } from './hooks';
 
 /** Props of {@link Flag}. */
 export interface FlagProps {
@@ -25,50 +24,32 @@ export function Flag({ name, children, fallback = null }: FlagProps): ReactNode 
 /** A render function of the variant, or one child per variant (keyed by the value as a string). */
 export type VariantChildren<T> = ((value: T) => ReactNode) | Record<string, ReactNode>;
 
-/** Props of {@link Variant}: a Sixpack experiment, an inline experiment, or a feature. */
+/** Props of {@link Variant}: an inline experiment, or a feature (Sixpack experiments: `SixpackVariant` of `splitflap/sixpack/react`). */
 export type VariantProps<T = unknown> =
-  | {
-      /** Sixpack mode: the experiment's name. */
-      experiment: string;
-      /** The alternatives, control first; default the keys of `children` when it is an object. */
-      alternatives?: string[];
-      options?: ParticipateOptions;
-      feature?: undefined;
-      children: VariantChildren<string>;
-    }
   | { /** An inline local experiment. */ experiment: Experiment<T>; feature?: undefined; children: VariantChildren<T> }
   | { /** A feature: its value picks the child. */ feature: FeatureKey; experiment?: undefined; children: VariantChildren<Features[FeatureKey]> };
 
-const pick = <T>(children: VariantChildren<T>, value: T): ReactNode =>
+/** The child for `value`: the render function's, or the one keyed by the value as a string. */
+export const pick = <T>(children: VariantChildren<T>, value: T): ReactNode =>
   typeof children == 'function' ? children(value) : (children[String(value)] ?? null);
-
-type SixpackProps = Extract<VariantProps, { experiment: string }>;
-
-function SixpackVariant({ experiment, alternatives, options, children }: SixpackProps): ReactNode {
-  const state = useParticipateFor('<Variant>', experiment, alternatives || Object.keys(children), options);
-  return pick(children, state.alternative);
-}
-
-function LocalVariant<T>({ experiment, feature, children }: Exclude<VariantProps<T>, SixpackProps>): ReactNode {
-  const value = useEvaluation('<Variant>', feature ?? experiment, (client, input, o) =>
-    typeof input == 'string' ? client.evalFeature(input, o).value : client.run(input, o).value,
-  );
-  return pick(children as VariantChildren<unknown>, value);
-}
 
 /**
  * Renders the variant the visitor gets, from a render function or one child per variant:
  *
  * ```tsx
- * <Variant experiment="button-color" alternatives={['red', 'blue']}>{(color) => <Buy color={color} />}</Variant>
  * <Variant experiment={{ key: 'headline', variations: ['a', 'b'] }}>{{ a: <Short />, b: <Long /> }}</Variant>
  * <Variant feature="checkout-layout">{{ classic: <Classic />, compact: <Compact /> }}</Variant>
  * ```
  */
-export function Variant<T = unknown>(props: VariantProps<T>): ReactNode {
-  return typeof props.experiment == 'string'
-    ? createElement(SixpackVariant, props as SixpackProps)
-    : createElement(LocalVariant as (p: VariantProps<T>) => ReactNode, props);
+export function Variant<T = unknown>({ experiment, feature, children }: VariantProps<T>): ReactNode {
+  if (typeof experiment == 'string') {
+    // Sixpack experiments moved out of splitflap/react: say where, rather than render nothing.
+    throw new Error(`splitflap: <Variant experiment="${experiment}"> is a Sixpack experiment: write <SixpackVariant experiment="${experiment}"> from 'splitflap/sixpack/react'`);
+  }
+  const value = useEvaluation('<Variant>', feature ?? experiment, (client, input, o) =>
+    typeof input == 'string' ? client.evalFeature(input, o).value : client.run(input, o).value,
+  );
+  return pick(children as VariantChildren<unknown>, value);
 }
 
 /** Props of {@link SplitflapReady}. */

@@ -15,7 +15,6 @@ import type {
   WidenPrimitives,
 } from '../src/index';
 import { createObserver, type Evaluate, type Observed } from '../src/observer';
-import type { ParticipateOptions, ParticipateResult, SixpackMethods } from '../src/plugins/sixpack';
 import { useClientFor, useStable, type FeatureKey, type Features } from './context';
 
 /**
@@ -175,70 +174,4 @@ export function useFeatureValue<K extends FeatureKey, V extends Features[K]>(key
 export function useExperiment<T>(experiment: Experiment<T>, options?: EvaluationHookOptions): WithReady<ExperimentResult<T>> {
   const name = 'useExperiment()';
   return useWithReady(name, useObserved(name, experiment as Experiment, runExperiment, true), options) as WithReady<ExperimentResult<T>>;
-}
-
-/** What {@link useParticipate} gives: never without an alternative. */
-export interface ParticipateState {
-  /** The server's answer once `ready`; before, the remembered alternative, else the control (first). */
-  alternative: string;
-  /** Whether the server (or the fallback after a failure) has answered. */
-  ready: boolean;
-  /** `'pending'` until answered (`'sticky'` when a remembered answer is shown meanwhile). */
-  source: ParticipateResult['source'] | 'pending';
-  error?: ParticipateResult['error'];
-}
-
-/** `useParticipate` for `name`. */
-export function useParticipateFor(name: string, experiment: string, alternatives: string[], options?: ParticipateOptions): ParticipateState {
-  const client = sixpackClient(useClientFor(name), name);
-  const args = useStable<[string, string[], ParticipateOptions | undefined]>([experiment, alternatives, options]);
-  const remembered = useSyncExternalStore(
-    client.subscribe,
-    () => client.getParticipation(experiment),
-    () => client.getParticipation(experiment, { hydrating: true }),
-  );
-  const [answer, setAnswer] = useState<[typeof args, ParticipateResult]>();
-  useEffect(() => {
-    let mounted = true;
-    client.participate(...args).then(
-      (result) => mounted && setAnswer([args, result]),
-      // Programmer errors (bad names, no sixpack.baseUrl) go to the nearest error boundary.
-      (error: unknown) =>
-        mounted &&
-        setAnswer(() => {
-          throw error;
-        }),
-    );
-    return () => void (mounted = false);
-  }, [client, args]);
-  if (answer && answer[0] === args) {
-    const { alternative, source, error } = answer[1];
-    return { alternative, ready: true, source, error };
-  }
-  const known = !(options && options.force != null) && remembered && alternatives.indexOf(remembered) >= 0 ? remembered : undefined;
-  return { alternative: known || alternatives[0]!, ready: false, source: known ? 'sticky' : 'pending' };
-}
-
-/**
- * Sixpack mode: the visitor's alternative of `experiment`. Renders the remembered alternative
- * (or the control) at once and asks the server after the component commits; re-renders with the
- * answer. On any failure the control is kept (`source: 'fallback'`).
- */
-export function useParticipate(experiment: string, alternatives: string[], options?: ParticipateOptions): ParticipateState {
-  return useParticipateFor('useParticipate()', experiment, alternatives, options);
-}
-
-/** Sixpack mode: a stable `convert(experiment, { kpi })` (queued and retried until delivered). */
-export function useConvert(): SixpackMethods['convert'] {
-  return sixpackClient(useClientFor('useConvert()'), 'useConvert()').convert;
-}
-
-/** The client as a Sixpack client, or a clear error naming `name` when it has no Sixpack plugin. */
-function sixpackClient(client: Client<Features>, name: string): Client<Features> & SixpackMethods {
-  const candidate = client as Client<Features> & Partial<SixpackMethods>;
-  // `in`, not typeof: in development a missing plugin method reads as a function that throws (see createClient).
-  if (!('participate' in candidate) || !('getParticipation' in candidate)) {
-    throw new Error(`splitflap: ${name} needs a client with the Sixpack plugin: createClient({ plugins: [sixpack({ baseUrl })] })`);
-  }
-  return candidate as Client<Features> & SixpackMethods;
 }

@@ -4,7 +4,6 @@
  */
 import { createElement, useEffect, useRef, type ReactNode } from 'react';
 import { createClient, type Attributes, type Client, type ExposureCallback, type FeatureMap } from '../src/index';
-import type { ConvertResult, SixpackMethods } from '../src/plugins/sixpack';
 import { same, SplitflapProvider, useStable, type FeatureKey, type Features } from './context';
 
 /** Props of {@link TestSplitflapProvider}. */
@@ -14,7 +13,7 @@ export interface TestSplitflapProviderProps {
   /**
    * Experiment key → the variant to show: a variation value or meta key for local experiments
    * (`useExperiment`, `<Variant experiment={…}>`), an alternative for Sixpack ones
-   * (`useParticipate`, `<Variant experiment="…">`). Unlisted experiments give the control.
+   * (`useParticipate`, `<SixpackVariant>` of `splitflap/sixpack/react`). Unlisted experiments give the control.
    */
   variants?: Record<string, unknown>;
   /** Attributes for targeting; default `{ id: 'test-client' }`. */
@@ -24,6 +23,13 @@ export interface TestSplitflapProviderProps {
   /** Receives `convert` calls (nothing is sent). */
   onConvert?: (experiment: string, options?: { kpi?: string }) => void;
   children?: ReactNode;
+}
+
+/** Sixpack mode's methods, as the test client answers them (structurally: this module imports no plugin). */
+interface TestSixpack {
+  participate(experiment: string, alternatives: string[]): Promise<{ experiment: string; alternative: string; clientId: string; source: 'force' }>;
+  convert(experiment: string, options?: { kpi?: string }): Promise<{ status: 'sent' }>;
+  getParticipation(experiment: string): string | undefined;
 }
 
 /**
@@ -38,7 +44,7 @@ export interface TestSplitflapProviderProps {
 export function TestSplitflapProvider(props: TestSplitflapProviderProps): ReactNode {
   const latest = useRef(props);
   latest.current = props;
-  const ref = useRef<(Client<FeatureMap> & SixpackMethods) | null>(null);
+  const ref = useRef<(Client<FeatureMap> & TestSixpack) | null>(null);
   if (!ref.current) {
     const base = createClient({
       clientId: 'test-client',
@@ -56,7 +62,7 @@ export function TestSplitflapProvider(props: TestSplitflapProviderProps): ReactN
       const wanted = variant(experiment);
       return alternatives.indexOf(wanted as string) >= 0 ? (wanted as string) : alternatives[0]!;
     };
-    const testClient: Client<FeatureMap> & SixpackMethods = {
+    const testClient: Client<FeatureMap> & TestSixpack = {
       ...base,
       run(experiment, options) {
         const wanted = variant(experiment.key);
@@ -72,7 +78,7 @@ export function TestSplitflapProvider(props: TestSplitflapProviderProps): ReactN
         Promise.resolve({ experiment, alternative: alternative(experiment, alternatives), clientId: base.clientId, source: 'force' as const }),
       convert(experiment, options) {
         latest.current.onConvert?.(experiment, options);
-        return Promise.resolve<ConvertResult>({ status: 'sent' });
+        return Promise.resolve({ status: 'sent' as const });
       },
     };
     ref.current = testClient;

@@ -104,7 +104,7 @@ export function createClient<F extends FeatureMap = RegisteredFeatures, const P 
   const hydrationState = hydrationStateOf(state, hydrate);
 
   const events = createEvents<ClientEvents>(log);
-  const exposures = createExposures(log, options.onExposure || options.trackingCallback);
+  const exposures = createExposures(log, options.onExposure || options.trackingCallback, (experiment, result) => events.emit('exposure', experiment, result));
   const startup = createStartup(log);
   /** Identities plugins asked to load along with the visitor's (Sixpack answers). */
   const watched: Record<string, string> = {};

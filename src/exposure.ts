@@ -13,17 +13,15 @@ export interface Exposures {
   report(experiment: Experiment, result: ExperimentResult, dedupeKey?: string): void;
   /** Set (or clear) the callback; exposures waiting for one are delivered now. */
   setCallback(callback: ExposureCallback | undefined): void;
-  /** Also tell `listener` of every exposure reported from now on (plugins); returns the unsubscribe function. */
-  listen(listener: ExposureCallback): () => void;
 }
 
 /** The dedupe key of an assignment: identity, experiment and variation. */
 export const exposureKey = (experiment: Experiment, result: ExperimentResult): string =>
   result.hashAttribute + '|' + result.hashValue + '|' + experiment.key + '|' + result.variationId;
 
-export function createExposures(log: Logger, callback: ExposureCallback | undefined): Exposures {
+/** `announce` tells plugins of each exposure reported (the client's `exposure` event). */
+export function createExposures(log: Logger, callback: ExposureCallback | undefined, announce: ExposureCallback): Exposures {
   const reported = new Set<string>();
-  const listeners = new Set<ExposureCallback>();
   let pending: [Experiment, ExperimentResult][] = [];
 
   function deliver(experiment: Experiment, result: ExperimentResult): void {
@@ -47,16 +45,9 @@ export function createExposures(log: Logger, callback: ExposureCallback | undefi
         if (reported.has(dedupeKey)) return;
         reported.add(dedupeKey);
       }
-      listeners.forEach((listener) => {
-        try {
-          listener(experiment, result);
-        } catch (error) {
-          log('An exposure listener threw', { experiment: experiment.key, error });
-        }
-      });
+      announce(experiment, result);
       deliver(experiment, result);
     },
-    listen: (listener) => (listeners.add(listener), () => listeners.delete(listener)),
     setCallback(next) {
       callback = next;
       const waiting = pending;

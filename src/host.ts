@@ -66,9 +66,9 @@ export function createHost(parts: HostParts): PluginHost {
       const from = ((hydrating && parts.hydrationState) || state).visitor;
       return { url: from.url, attributes: { ...from.attributes }, features: state.payload.features.definitions, stickyDocs: from.stickyBucketAssignmentDocs || {}, consent: consentOf(parts) };
     },
-    on: (event, listener) => (event == 'exposure' ? parts.exposures.listen(listener as ClientEvents['exposure']) : events.on(event, listener)),
+    on: events.on,
     emit: events.emit,
-    setFeatures: (features, savedGroups) => parts.setFeatures(features, savedGroups),
+    setFeatures: parts.setFeatures,
     setOverrideLayer(name, overrides) {
       if (overrides) layers.set(name, overrides);
       else layers.delete(name);

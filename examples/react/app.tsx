@@ -6,7 +6,8 @@
  * are in page.ts.
  */
 import { useState } from 'react';
-import { Flag, useClient, useConvert, useExperiment, useFeatureValue, useParticipate } from 'splitflap/react';
+import { Flag, useClient, useExperiment, useFeatureValue } from 'splitflap/react';
+import { useConvert, useParticipate } from 'splitflap/sixpack/react';
 import { SIGNUP } from './features';
 
 function Headline() {

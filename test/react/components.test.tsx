@@ -9,6 +9,7 @@ import { sixpack } from '../../src/plugins/sixpack';
 import { memoryStickyBucketStore } from '../../src/sticky';
 import type { StickyBucketStore } from '../../src/types';
 import { Flag, SplitflapProvider, SplitflapReady, Variant } from '../../react/index';
+import { SixpackVariant } from '../../react/sixpack';
 import { settle, testClient, watchConsole } from './helpers';
 
 afterEach(cleanup);
@@ -83,10 +84,10 @@ describe('<Variant>', () => {
     const { client } = testClient({ plugins: [sixpack({ baseUrl: 'http://sixpack.test', fetch })] });
     render(
       <SplitflapProvider client={client}>
-        <Variant experiment="button-color">{{ red: <p>red button</p>, blue: <p>blue button</p> }}</Variant>
-        <Variant experiment="button-size" alternatives={['small', 'large']}>
+        <SixpackVariant experiment="button-color">{{ red: <p>red button</p>, blue: <p>blue button</p> }}</SixpackVariant>
+        <SixpackVariant experiment="button-size" alternatives={['small', 'large']}>
           {(size) => <p>size {size}</p>}
-        </Variant>
+        </SixpackVariant>
       </SplitflapProvider>,
     );
     expect(screen.getByText('red button')).toBeTruthy();
@@ -96,6 +97,18 @@ describe('<Variant>', () => {
     expect(screen.getByText('size small')).toBeTruthy();
     const urls = fetch.mock.calls.map((args) => String((args as unknown[])[0]));
     expect(urls.some((u) => u.includes('experiment=button-color') && u.includes('alternatives=red&alternatives=blue'))).toBe(true);
+  });
+
+  it('<Variant experiment="name"> (Sixpack, before it moved) says what to write instead', () => {
+    const { client } = testClient();
+    const SixpackByName = Variant as unknown as (props: { experiment: string; children: Record<string, string> }) => null;
+    expect(() =>
+      render(
+        <SplitflapProvider client={client}>
+          <SixpackByName experiment="button-color">{{ red: 'red', blue: 'blue' }}</SixpackByName>
+        </SplitflapProvider>,
+      ),
+    ).toThrow(`write <SixpackVariant experiment="button-color"> from 'splitflap/sixpack/react'`);
   });
 });
 

@@ -14,15 +14,14 @@ import {
   SplitflapProvider,
   SplitflapReady,
   useClient,
-  useConvert,
   useExperiment,
   useFeature,
   useFeatureIsOn,
   useFeatureValue,
-  useParticipate,
   Variant,
   type Client,
 } from '../../react/index';
+import { SixpackVariant, useConvert, useParticipate } from '../../react/sixpack';
 import { features, renderCounter, settle, testClient, watchConsole } from './helpers';
 
 afterEach(cleanup);
@@ -306,7 +305,8 @@ describe('a missing provider is a clear error naming the hook or component', () 
     ['useParticipate()', () => void useParticipate('x', ['a', 'b'])],
     ['useConvert()', () => void useConvert()],
     ['<Flag>', () => <Flag name="headline">on</Flag>],
-    ['<Variant>', () => <Variant experiment="x">{{ a: 'a', b: 'b' }}</Variant>],
+    ['<Variant>', () => <Variant feature="color">{{ a: 'a', b: 'b' }}</Variant>],
+    ['<SixpackVariant>', () => <SixpackVariant experiment="x">{{ a: 'a', b: 'b' }}</SixpackVariant>],
     ['<SplitflapReady>', () => <SplitflapReady>ready</SplitflapReady>],
   ];
   it.each(cases)('%s', (name, Component) => {

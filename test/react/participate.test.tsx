@@ -9,7 +9,8 @@ import { Component, StrictMode, type ReactNode } from 'react';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { memoryQueue, sixpack } from '../../src/plugins/sixpack';
 import { memoryStickyBucketStore } from '../../src/sticky';
-import { SplitflapProvider, useConvert, useParticipate, type ClientOptions, type ParticipateState } from '../../react/index';
+import { SplitflapProvider, type ClientOptions } from '../../react/index';
+import { useConvert, useParticipate, type ParticipateState } from '../../react/sixpack';
 import { clientFor, startSixpack, type RunningSixpack } from '../helpers/sixpack-server';
 import { settle, testClient, watchConsole } from './helpers';
 

@@ -23,11 +23,11 @@ import {
   useExperiment,
   useFeature,
   useFeatureValue,
-  useParticipate,
   useClient,
   Variant,
   type Client,
 } from '../../react/index';
+import { useParticipate } from '../../react/sixpack';
 import { clientFor, startSixpack, type RunningSixpack } from '../helpers/sixpack-server';
 import { features, settle, watchConsole, type Exposure } from './helpers';
 
@@ -46,7 +46,7 @@ afterAll(() => sixpack.close());
 
 const ALTS = ['red', 'blue'];
 
-type Bindings = typeof import('../../react/index');
+type Bindings = typeof import('../../react/index') & Pick<typeof import('../../react/sixpack'), 'useParticipate'>;
 
 /**
  * The page, built from one copy of the bindings. The server renders with its own copy (a fresh
@@ -85,7 +85,7 @@ const App = makeApp(browserBindings, renderedColors);
 let serverSide: { bindings: Bindings; App: ReturnType<typeof makeApp> };
 beforeAll(async () => {
   vi.resetModules();
-  const bindings = await import('../../react/index');
+  const bindings = { ...(await import('../../react/index')), ...(await import('../../react/sixpack')) };
   serverSide = { bindings, App: makeApp(bindings) };
 });
 

@@ -8,14 +8,13 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import {
   Flag,
   TestSplitflapProvider,
-  useConvert,
   useExperiment,
   useFeature,
   useFeatureIsOn,
   useFeatureValue,
-  useParticipate,
   Variant,
 } from '../../react/index';
+import { SixpackVariant, useConvert, useParticipate } from '../../react/sixpack';
 import { watchConsole } from './helpers';
 
 afterEach(cleanup);
@@ -42,7 +41,7 @@ function Page() {
       <p>copy {copy.value}</p>
       <button onClick={() => void convert('cta-color', { kpi: 'click' })}>{cta.alternative}</button>
       <Variant experiment={{ key: 'layout', variations: ['grid', 'list'] }}>{{ grid: <p>grid</p>, list: <p>list</p> }}</Variant>
-      <Variant experiment="size">{{ small: <p>small</p>, large: <p>large</p> }}</Variant>
+      <SixpackVariant experiment="size">{{ small: <p>small</p>, large: <p>large</p> }}</SixpackVariant>
       <p>beta {String(useFeatureIsOn('beta'))}</p>
     </main>
   );

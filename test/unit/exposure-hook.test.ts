@@ -58,7 +58,7 @@ describe("PluginHost.on('exposure')", () => {
     client.evalFeature('color');
     expect(seen).toEqual([['color-test', 'b']]);
     expect(app).toHaveBeenCalledTimes(1);
-    expect(log).toHaveBeenCalledWith('An exposure listener threw', expect.objectContaining({ experiment: 'color-test' }));
+    expect(log).toHaveBeenCalledWith('A listener threw', expect.objectContaining({ error: expect.any(Error) }));
     stop();
     client.run({ key: 'inline', variations: ['a', 'b'] });
     expect(seen).toHaveLength(1);

@@ -28,9 +28,11 @@ const manifest = JSON.parse(readFileSync('entries.json', 'utf8'));
  * entries.json, each named for what an app imports, plus rows for the parts an app can take alone.
  */
 const limits = {
-  '.': { budget: 7 * KB, ceiling: 12.1 * KB },
-  './react': { budget: 8.5 * KB, ceiling: 14.15 * KB },
-  'splitflap.global': { budget: 12 * KB, ceiling: 22.7 * KB, growthbook: 'gb-auto' },
+  '.': { budget: 7 * KB, ceiling: 12.15 * KB },
+  './react': { budget: 8.5 * KB, ceiling: 13.9 * KB },
+  'splitflap.global': { budget: 12 * KB, ceiling: 17.8 * KB, growthbook: 'gb-auto' },
+  // What a page in Sixpack mode loads: the main file and splitflap.sixpack.js (two requests, each gzipped).
+  'page in Sixpack mode': { budget: 15 * KB, ceiling: 23.5 * KB },
 };
 const label = (subpath) =>
   subpath === '.' ? 'core: whole entry (splitflap)' : subpath === './react' ? 'react incl. core (splitflap/react)' : `${/server|next/.test(subpath) ? 'server' : 'plugin'}: splitflap/${subpath.slice(2)}`;
@@ -51,7 +53,12 @@ for (const [subpath, source] of Object.entries(manifest.package)) {
     rows.push({ name: `  ${subpath.slice(2)}: ${names.join(' + ')}`, entry: file });
   }
 }
-for (const [name, source] of Object.entries(manifest.script)) rows.push({ name: scriptLabel(name), entry: source, format: 'iife', ...limits[name] });
+for (const [name, source] of Object.entries(manifest.script)) rows.push({ name: scriptLabel(name), entry: source, format: 'iife', script: name, ...limits[name] });
+// Pages that turn on an add-on load two files: each measured as it is served, then added.
+const pages = [
+  { name: 'script-tag page in Sixpack mode (+ sixpack.js)', files: ['splitflap.global', 'splitflap.sixpack'], ...limits['page in Sixpack mode'] },
+  { name: 'script-tag page with consent (+ consent.js)', files: ['splitflap.global', 'splitflap.consent'] },
+];
 const growthbook = {
   'gb-client': { name: 'GrowthBook: import { GrowthBook }', entry: entryFile('gb-client', "export { GrowthBook } from '@growthbook/growthbook';\n") },
   'gb-auto': { name: 'GrowthBook: auto script', file: 'node_modules/@growthbook/growthbook/dist/bundles/auto.min.js' },
@@ -96,8 +103,15 @@ async function measure({ entry, file, format = 'esm' }) {
 let failed = false;
 const kb = (n) => `${(n / KB).toFixed(2)} KB`;
 console.log('entry'.padEnd(46) + 'min'.padStart(10) + 'min+gz'.padStart(10) + 'budget'.padStart(10) + '  vs GrowthBook   on first use (gz)');
-for (const row of rows) {
-  const { min, gzip, lazy } = await measure(row);
+const measured = new Map();
+const measureRow = async (row) => {
+  if (!row.files) return measure(row);
+  const parts = row.files.map((name) => measured.get(name));
+  return { min: parts.reduce((n, part) => n + part.min, 0), gzip: parts.reduce((n, part) => n + part.gzip, 0), lazy: 0 };
+};
+for (const row of [...rows, ...pages]) {
+  const { min, gzip, lazy } = await measureRow(row);
+  if (row.script) measured.set(row.script, { min, gzip });
   const over = row.budget !== undefined && gzip > row.budget;
   const aboveCeiling = gzip > (row.ceiling ?? row.budget ?? Infinity);
   failed ||= aboveCeiling;

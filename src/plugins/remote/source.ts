@@ -161,8 +161,9 @@ export function createPayloadSource(options: PayloadSourceOptions): PayloadSourc
       log,
     ))(op)).catch(() => undefined);
 
-  const deliver = (entry: CachedPayload, source: 'cache' | 'network') => {
-    const changed = entry.hash != last?.hash;
+  /** `recheck`: `last` was not trusted, so its `hash` may not describe its payload: compare the payloads themselves. */
+  const deliver = (entry: CachedPayload, source: 'cache' | 'network', recheck = false) => {
+    const changed = entry.hash != last?.hash || (recheck && !!last && JSON.stringify(last.payload) != JSON.stringify(entry.payload));
     last = entry;
     try {
       if (changed && !dead) onPayload(entry.payload, source);
@@ -186,7 +187,7 @@ export function createPayloadSource(options: PayloadSourceOptions): PayloadSourc
       if (r.status == 304 && trusted && last === trusted) last = sealed({ ...trusted, fetchedAt: now(), sse: r.sse });
       else {
         if (r.status < 200 || r.status > 299) throw 'HTTP ' + r.status;
-        changed = take(r.text, r.etag || undefined, r.sse);
+        changed = take(r.text, r.etag || undefined, r.sse, !!last && !trusted);
       }
       failing.delete(url);
       await cache((c) => c.set(url, last!));
@@ -199,12 +200,12 @@ export function createPayloadSource(options: PayloadSourceOptions): PayloadSourc
   };
 
   /** A payload's JSON text, checked and delivered; throws what is wrong with it. */
-  const take = (text: string, etag: string | undefined, sse: boolean | undefined) => {
+  const take = (text: string, etag: string | undefined, sse: boolean | undefined, recheck?: boolean) => {
     const payload = JSON.parse(text);
     if (!valid(payload)) throw 'no features';
     const entry: CachedPayload = { payload, etag, fetchedAt: now(), bodyAt: now(), hash: digest(text), sse };
     entry.digest = sealOf(entry);
-    return deliver(sealed(entry), 'network');
+    return deliver(sealed(entry), 'network', recheck);
   };
 
   const refresh = () => (dead ? Promise.resolve(false) : (pending ||= fetchNow().finally(() => (pending = undefined))));

@@ -22,7 +22,7 @@ import type { BanditConfig, ExposureCallback, FeatureDefinitions, Logger } from 
 import type { BanditMethods, BanditsOptions } from '../plugins/bandits';
 import { withConsent, type Consent, type ConsentMethods } from '../plugins/consent';
 import type { DevtoolsOptions } from '../plugins/devtools';
-import { devtoolsRequested } from '../plugins/devtools/session';
+import { devtoolsAllowed } from '../plugins/devtools/session';
 import { markup } from '../plugins/dom/markup';
 import { createRemote, type RemoteOptions } from '../plugins/remote/plugin';
 import type { followPayloadStream } from '../plugins/remote/live';
@@ -77,8 +77,9 @@ export interface ScriptConfig {
    */
   consent?: Consent;
   /**
-   * The DevTools panel (`data-devtools`): `""` allows it with `?splitflap-devtools`, a name
-   * allows it with that URL parameter instead, `"true"` shows it on every load. Absent: never.
+   * The DevTools panel (`data-devtools`): `""` allows it with `?splitflap-devtools`; any other
+   * text is a token the link must carry, `?splitflap-devtools=<token>` (a link without it opens
+   * nothing); `"true"` shows it on every load. Absent: never.
    */
   devtools?: boolean | string;
   /** `window.splitflapConfig` only: exposure callback (e.g. to push to a dataLayer). */
@@ -100,8 +101,6 @@ const LOADED = '__splitflapLoaded';
 const BANDITS = 'SplitflapBandits';
 const DEVTOOLS = 'SplitflapDevtools';
 const LIVE = 'SplitflapLive';
-/** `data-devtools=""` allows this URL parameter. */
-const DEVTOOLS_PARAM = 'splitflap-devtools';
 /** A boolean attribute: present (`""`) or `"true"`. */
 const on = (value: unknown) => value === true || value === '' || value === 'true';
 
@@ -192,9 +191,7 @@ export function start(config: ScriptConfig = {}): PageClient {
     (loading ||= plugIn<BanditsOptions>('splitflap.bandits.js', BANDITS, 'bandits', { experiments: inlineBandits }).catch((error: unknown) =>
       log('Bandit experiments run with their own weights', { error }),
     ));
-  const setting = config.devtools;
-  const devtoolsWanted =
-    setting === true || setting === 'true' || (typeof setting == 'string' && setting != 'false' && devtoolsRequested(setting || DEVTOOLS_PARAM, location.href));
+  const devtoolsWanted = devtoolsAllowed(config.devtools, location.href);
   const plugins: Plugin[] = [
     (captured) => {
       const check = (features: FeatureDefinitions | undefined) => hasBanditRule(features) && captured.addStartupTask(loadBandits());

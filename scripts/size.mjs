@@ -28,9 +28,9 @@ const manifest = JSON.parse(readFileSync('entries.json', 'utf8'));
  * entries.json, each named for what an app imports, plus rows for the parts an app can take alone.
  */
 const limits = {
-  '.': { budget: 7 * KB, ceiling: 12.1 * KB },
-  './react': { budget: 8.5 * KB, ceiling: 14.15 * KB },
-  'splitflap.global': { budget: 12 * KB, ceiling: 22.7 * KB, growthbook: 'gb-auto' },
+  '.': { budget: 7 * KB, ceiling: 12.2 * KB },
+  './react': { budget: 8.5 * KB, ceiling: 14.3 * KB },
+  'splitflap.global': { budget: 12 * KB, ceiling: 23.4 * KB, growthbook: 'gb-auto' },
 };
 const label = (subpath) =>
   subpath === '.' ? 'core: whole entry (splitflap)' : subpath === './react' ? 'react incl. core (splitflap/react)' : `${/server|next/.test(subpath) ? 'server' : 'plugin'}: splitflap/${subpath.slice(2)}`;

@@ -81,13 +81,11 @@ const deepLogged = new WeakSet<object>();
 
 /** Evaluate feature `id` as a prerequisite of the evaluation on `stack`. */
 function evalPrerequisite(state: EvalState, stack: Stack, id: string): FeatureResult {
+  const features = state.payload.features;
   const tooDeep = stack.path.length >= MAX_PREREQUISITE_DEPTH;
   if (tooDeep || stack.path.indexOf(id) >= 0) {
     stack.cycles++;
-    if (tooDeep && !deepLogged.has(state.payload.features)) {
-      deepLogged.add(state.payload.features);
-      state.log(`Prerequisite chain deeper than ${MAX_PREREQUISITE_DEPTH}; evaluated as a cycle`, { feature: stack.path[0] });
-    }
+    if (tooDeep && !deepLogged.has(features)) deepLogged.add(features), state.log('Prerequisite chain deeper than 64', { feature: stack.path[0] });
     return featureResult(null, 'cyclicPrerequisite');
   }
   const done = (stack.done ||= new Map());

@@ -49,14 +49,13 @@ export function attributesCopy(source: Attributes | undefined, log: Logger): Att
  * values would otherwise be copied key by key on every set and every snapshot. Logged when not.
  */
 function isRecordInput(value: unknown, log: Logger): boolean {
-  let ok = false;
   try {
-    ok = !!value && typeof value == 'object' && !Array.isArray(value);
+    if (typeof value == 'object' && !Array.isArray(value)) return true;
   } catch {
     // A revoked Proxy: not usable.
   }
-  if (!ok) log('Ignored a value that is not an object', { type: typeof value });
-  return ok;
+  log('Ignored a value that is not an object', { value });
+  return false;
 }
 
 /** Read-only options left out share one empty object (setters replace them, never mutate). */

@@ -4,7 +4,8 @@
  */
 import type { EvalState } from './state';
 import { hasOlderBucket, stickyAttributeKey, stickyExperimentKey } from './sticky';
-import type { Experiment, FeatureRule, StickyAssignmentsDocument, VariationMeta } from './types';
+import { chooseVariation, hash, inRange } from './hash';
+import type { Experiment, FeatureRule, Filter, StickyAssignmentsDocument, VariationMeta } from './types';
 
 /** The fields that pick the identity an experiment or rollout hashes. */
 type Hashed = Pick<FeatureRule, 'hashAttribute' | 'fallbackAttribute' | 'disableStickyBucketing'>;
@@ -98,4 +99,27 @@ export function stickyVariation(state: EvalState, exp: Experiment): number | 'bl
   // found it again. We match the key the result reported: meta key, else the index.
   for (let i = 0; stored && i < exp.variations.length; i++) if (variationKey(exp, i) === stored) return i;
   return -1;
+}
+
+/** Whether the visitor is outside one of a rule's hash `filters` (or has no identity to hash). */
+export function isFilteredOut(state: EvalState, filters: Filter[]): boolean {
+  for (const filter of filters) {
+    const { hashValue } = hashAttributeOf(state, filter.attribute);
+    if (!hashValue) return true;
+    const n = hash(filter.seed, '' + hashValue, filter.hashVersion || 2);
+    if (n === null || chooseVariation(n, filter.ranges) < 0) return true;
+  }
+  return false;
+}
+
+/** Percentage rollout of a force rule: `hash ≤ coverage` (inclusive, unlike experiments) or in `range`. */
+export function isIncludedInRollout(state: EvalState, seed: string, rule: FeatureRule): boolean {
+  const { range, coverage } = rule;
+  if (!range && coverage === undefined) return true;
+  if (!range && coverage === 0) return false;
+  const { hashValue } = identityOf(state, rule);
+  if (!hashValue) return false;
+  const n = hash(seed, '' + hashValue, rule.hashVersion || 1);
+  if (n === null) return false;
+  return range ? inRange(n, range) : n <= (coverage as number);
 }

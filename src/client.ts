@@ -13,7 +13,7 @@ import { createExposures } from './exposure';
 import { createHost, type ClientEvents } from './host';
 import { withHydration } from './hydration';
 import { resolveClientId } from './identity';
-import { attributesCopy, safeCopy, toMap } from './intake';
+import { attributesCopy, readOnlyCopy, safeCopy, toMap } from './intake';
 import { checkFeatures, checkOptions, checkPluginResult, DEV, guardPluginMethods } from './dev';
 import { defaultLog } from './log';
 import type { Plugin, PluginExtensions, PluginHost } from './plugin';
@@ -157,7 +157,7 @@ export function createClient<F extends FeatureMap = RegisteredFeatures, const P 
         state.payload = payloadState({ features, savedGroups: savedGroups || state.payload.savedGroups }, log);
         events.emit('features', features);
       }),
-    setForcedVariations: (forced) => set(() => (state.visitor.forcedVariations = safeCopy(forced, log))),
+    setForcedVariations: (forced) => set(() => (state.visitor.forcedVariations = readOnlyCopy(forced, log))),
     setForcedFeatures: (forced) => set(() => (state.visitor.forcedFeatures = toMap(forced, log))),
     setURL: (url) => set(() => (state.visitor.url = url)),
     setOnExposure: exposures.setCallback,

@@ -7,15 +7,13 @@
  * conformance cases give the same answers.
  */
 import { evalCondition } from './conditions';
-import { chooseVariation, chooseVariationFor, getEqualWeights, hash, inNamespace, inRange } from './hash';
-import { hashAttributeOf, identityOf, stickyVariation, usesSticky } from './bucketing';
+import { chooseVariation, chooseVariationFor, getEqualWeights, hash, inNamespace } from './hash';
+import { hashAttributeOf, identityOf, isFilteredOut, isIncludedInRollout, stickyVariation, usesSticky } from './bucketing';
 import type {
   ConditionInterface,
   Experiment,
   ExperimentResult,
   FeatureResult,
-  FeatureRule,
-  Filter,
   ParentCondition,
 } from './types';
 import { experimentResult, featureResult } from './results';
@@ -74,10 +72,20 @@ export function evaluateExperiment(state: EvalState, exp: Experiment): Evaluatio
   return stack as Evaluation<ExperimentResult>;
 }
 
+/**
+ * The deepest prerequisite chain evaluated: a deeper one counts as a cycle (the feature gets
+ * `null`, source `cyclicPrerequisite`), logged once per payload, so no chain can stall a call.
+ */
+export const MAX_PREREQUISITE_DEPTH = 64;
+const deepLogged = new WeakSet<object>();
+
 /** Evaluate feature `id` as a prerequisite of the evaluation on `stack`. */
 function evalPrerequisite(state: EvalState, stack: Stack, id: string): FeatureResult {
-  if (stack.path.indexOf(id) >= 0) {
+  const features = state.payload.features;
+  const tooDeep = stack.path.length >= MAX_PREREQUISITE_DEPTH;
+  if (tooDeep || stack.path.indexOf(id) >= 0) {
     stack.cycles++;
+    if (tooDeep && !deepLogged.has(features)) deepLogged.add(features), state.log('Prerequisite chain deeper than 64', { feature: stack.path[0] });
     return featureResult(null, 'cyclicPrerequisite');
   }
   const done = (stack.done ||= new Map());
@@ -154,28 +162,6 @@ function failedPrerequisite(
   }
   if (featureId !== null) stack.path.pop();
   return failed;
-}
-
-function isFilteredOut(state: EvalState, filters: Filter[]): boolean {
-  for (const filter of filters) {
-    const { hashValue } = hashAttributeOf(state, filter.attribute);
-    if (!hashValue) return true;
-    const n = hash(filter.seed, '' + hashValue, filter.hashVersion || 2);
-    if (n === null || chooseVariation(n, filter.ranges) < 0) return true;
-  }
-  return false;
-}
-
-/** Percentage rollout of a force rule: `hash ≤ coverage` (inclusive, unlike experiments) or in `range`. */
-function isIncludedInRollout(state: EvalState, seed: string, rule: FeatureRule): boolean {
-  const { range, coverage } = rule;
-  if (!range && coverage === undefined) return true;
-  if (!range && coverage === 0) return false;
-  const { hashValue } = identityOf(state, rule);
-  if (!hashValue) return false;
-  const n = hash(seed, '' + hashValue, rule.hashVersion || 1);
-  if (n === null) return false;
-  return range ? inRange(n, range) : n <= (coverage as number);
 }
 
 /** A copy of `exp` with the weights of the first bandit context the visitor matches. */

@@ -44,9 +44,24 @@ export function attributesCopy(source: Attributes | undefined, log: Logger): Att
   return safeCopy(source, log, {});
 }
 
+/**
+ * Whether `value` is a record (an object, not an array): a 40,000-item array given as forced
+ * values would otherwise be copied key by key on every set and every snapshot. Logged when not.
+ */
+function isRecordInput(value: unknown, log: Logger): boolean {
+  try {
+    if (typeof value == 'object' && !Array.isArray(value)) return true;
+  } catch {
+    // A revoked Proxy: not usable.
+  }
+  log('Ignored a value that is not an object', { value });
+  return false;
+}
+
 /** Read-only options left out share one empty object (setters replace them, never mutate). */
 const NONE: Record<string, never> = Object.freeze(Object.create(null));
-export const readOnlyCopy = <T>(source: Record<string, T> | undefined, log: Logger): Record<string, T> => (source ? safeCopy(source, log) : NONE);
+export const readOnlyCopy = <T>(source: Record<string, T> | undefined, log: Logger): Record<string, T> =>
+  source && isRecordInput(source, log) ? safeCopy(source, log) : NONE;
 
 /**
  * Sticky docs by `attr||value`, only well-formed ones. A plain object, not a null-prototype one:
@@ -67,6 +82,7 @@ export function stickyDocsCopy(docs: StickyAssignmentDocs | undefined, log: Logg
 
 export const toMap = (forced: Record<string, unknown> | Map<string, unknown> | undefined, log: Logger) => {
   if (!forced) return undefined;
+  if (!(forced instanceof Map) && !isRecordInput(forced, log)) return new Map<string, unknown>();
   try {
     return new Map(forced instanceof Map ? forced : Object.entries(safeCopy(forced, log)));
   } catch (error) {

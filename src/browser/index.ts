@@ -19,7 +19,7 @@ import type { Plugin } from '../plugin';
 import type { BanditConfig, ExposureCallback, FeatureDefinitions, Logger } from '../types';
 import type { BanditMethods } from '../plugins/bandits';
 import type { ConsentMethods } from '../plugins/consent';
-import { devtoolsRequested } from '../plugins/devtools/session';
+import { devtoolsAllowed } from '../plugins/devtools/session';
 import { bindMarkup } from '../plugins/dom/markup';
 import { createRemote, type RemoteOptions } from '../plugins/remote/plugin';
 import type { SixpackMethods } from '../plugins/sixpack';
@@ -74,8 +74,9 @@ export interface ScriptConfig {
    */
   consent?: Consent;
   /**
-   * The DevTools panel (`data-devtools`): `""` allows it with `?splitflap-devtools`, a name
-   * allows it with that URL parameter instead, `"true"` shows it on every load. Absent: never.
+   * The DevTools panel (`data-devtools`): `""` allows it with `?splitflap-devtools`; any other
+   * text is a token the link must carry, `?splitflap-devtools=<token>` (a link without it opens
+   * nothing); `"true"` shows it on every load. Absent: never.
    */
   devtools?: boolean | string;
   /** `window.splitflapConfig` only: exposure callback (e.g. to push to a dataLayer). */
@@ -93,8 +94,6 @@ const flag = (value: unknown): boolean | undefined => (value == null ? undefined
 const fn = <T>(value: T) => (typeof value == 'function' ? value : undefined);
 /** Set on `window` by the first copy of the tag. */
 const LOADED = '__splitflapLoaded';
-/** `data-devtools=""` allows this URL parameter. */
-const DEVTOOLS_PARAM = 'splitflap-devtools';
 /** A boolean attribute: present (`""`) or `"true"`. */
 const on = (value: unknown) => value === true || value === '' || value === 'true';
 
@@ -235,7 +234,7 @@ export function start(config: ScriptConfig = {}): PageClient {
       void loadBandits();
     },
   });
-  if (devtoolsWanted(config.devtools)) {
+  if (devtoolsAllowed(config.devtools, location.href)) {
     loadFile('splitflap.devtools.js', baseUrl()).then(
       (file) => file.attachDevtools(client!, { enabled: true }),
       (error: unknown) => log('DevTools did not load', { error }),
@@ -243,9 +242,6 @@ export function start(config: ScriptConfig = {}): PageClient {
   }
   return client;
 }
-
-const devtoolsWanted = (setting: ScriptConfig['devtools']) =>
-  setting === true || setting === 'true' || (typeof setting == 'string' && setting != 'false' && devtoolsRequested(setting || DEVTOOLS_PARAM, location.href));
 
 /** Start from the page's configuration once the add-on files it needs are in, then run the queue. */
 function boot(win: Record<string, unknown>, config: ScriptConfig | undefined): void {

@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createClient, type FeatureDefinitions } from '../../src/index';
 import { bandits } from '../../src/plugins/bandits';
-import { createPayloadSource, memoryPayloadCache } from '../../src/plugins/remote/source';
+import { createPayloadSource, memoryPayloadCache, sealEntry } from '../../src/plugins/remote/source';
 import { memoryQueue, sixpack } from '../../src/plugins/sixpack';
 import { startSixpack, type RunningSixpack } from '../helpers/sixpack-server';
 
@@ -92,7 +92,7 @@ describe('remote payloads: a cached fetchedAt in the future counts as stale', ()
       const url = srv.url + '/features.json';
       const cache = memoryPayloadCache();
       const clock = 1_000_000;
-      await cache.set(url, { payload: { features: { banner: { defaultValue: 'cached' } } }, fetchedAt: clock + 3_600_000, hash: 'old' });
+      await cache.set(url, sealEntry({ payload: { features: { banner: { defaultValue: 'cached' } } }, fetchedAt: clock + 3_600_000, hash: 'old' }));
       const onPayload = vi.fn();
       const source = createPayloadSource({ url, cache, now: () => clock, onPayload, log: () => {} });
       await source.start();

@@ -133,7 +133,8 @@ describe('remote({ stream }) follows the payload stream', () => {
 
   it('reconnects after the server ends the stream, sending Last-Event-ID, and catches up on what changed meanwhile', async () => {
     const server = await startServer();
-    const { client, banner } = liveClient(server);
+    // Test-scale timings: reconnect after 50 ms, and catch up however short the outage.
+    const { client, banner } = liveClient(server, { streamTimings: { minRetryMs: 50, catchUpMs: 0 } });
     await client.ready();
     await vi.waitFor(() => expect(server.open.size).toBe(1));
     server.push('features', JSON.stringify(payload('blue')), '41');
@@ -167,18 +168,18 @@ describe('remote({ stream }) follows the payload stream', () => {
 
   it('doubles the delay per failure (the server’s retry: is the base)', async () => {
     const server = await startServer();
-    // The first answer sets retry: 50, then the stream fails for good.
-    const { client } = liveClient(server);
+    // The first answer sets retry: 50 (the floor is lowered to 50 ms for the test), then the stream fails for good.
+    const { client } = liveClient(server, { streamTimings: { minRetryMs: 50 } });
     await client.ready();
     await vi.waitFor(() => expect(server.open.size).toBe(1));
     server.mode = 'failing';
     server.drop();
     await sleep(1000);
     const attempts = server.streamRequests.length - 1;
-    // Delays 25-50, 50-100, 100-200, 200-400, 400-800 ms: at most 5 attempts in a second (a
-    // fixed 50 ms retry would make about 20), and at least 2 even on a loaded machine.
+    // Delays 50-75, 100-150, 200-300, 400-600 ms: at most 4 attempts in a second (a fixed 50 ms
+    // retry would make about 20), and at least 2 even on a loaded machine.
     expect(attempts).toBeGreaterThanOrEqual(2);
-    expect(attempts).toBeLessThanOrEqual(5);
+    expect(attempts).toBeLessThanOrEqual(4);
   });
 
   it('polls when no stream is offered: a 404 at the stream URL', async () => {

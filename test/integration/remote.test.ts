@@ -9,6 +9,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import {
   createPayloadSource,
   memoryPayloadCache,
+  sealEntry,
   type PayloadCache,
   type PayloadSourceOptions,
   type RemotePayload,
@@ -238,7 +239,7 @@ describe('failures keep the last good payload and log once per streak', () => {
   it('server down after a good payload: the cached payload is kept and delivered, polls stay quiet', async () => {
     const url = await closedUrl();
     const cache: PayloadCache = memoryPayloadCache();
-    await cache.set(url, { payload: v1, etag: '"v1"', fetchedAt: clock - 3_600_000, hash: 'h' });
+    await cache.set(url, sealEntry({ payload: v1, etag: '"v1"', fetchedAt: clock - 3_600_000, bodyAt: clock - 3_600_000, hash: 'h' }));
     const a = source(url, { cache, refreshMs: 20 });
     await a.start();
     expect(a.onPayload.mock.calls).toEqual([[v1, 'cache']]);

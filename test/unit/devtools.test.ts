@@ -7,6 +7,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createClient } from '../../src/client';
 import { attachDevtools, devtoolsRequested, readForced } from '../../src/plugins/devtools';
+import { devtoolsAllowed } from '../../src/plugins/devtools/session';
 import { describeValue } from '../../src/plugins/devtools/panel';
 import { memoryQueue, sixpack, type SixpackMethods } from '../../src/plugins/sixpack';
 
@@ -29,6 +30,37 @@ describe('devtoolsRequested', () => {
     expect(devtoolsRequested('splitflap-devtools', 'http://x/?splitflap-devtools=0')).toBe(false);
     expect(devtoolsRequested('splitflap-devtools', 'http://x/')).toBe(false);
     expect(devtoolsRequested('dt', 'not a url ::')).toBe(false);
+  });
+});
+
+describe('a DevTools token (issue 21)', () => {
+  it('with a token, only a link carrying it turns the panel on; the bare parameter (a third party’s link) opens nothing', () => {
+    expect(devtoolsRequested('splitflap-devtools', 'http://x/?splitflap-devtools', 's3cret')).toBe(false);
+    expect(devtoolsRequested('splitflap-devtools', 'http://x/?splitflap-devtools=1', 's3cret')).toBe(false);
+    expect(devtoolsRequested('splitflap-devtools', 'http://x/other', 's3cret')).toBe(false); // nothing was stored
+    expect(devtoolsRequested('splitflap-devtools', 'http://x/?splitflap-devtools=s3cret', 's3cret')).toBe(true);
+    expect(devtoolsRequested('splitflap-devtools', 'http://x/other?splitflap-devtools', 's3cret')).toBe(true); // the session remembers the team's link
+    expect(devtoolsRequested('splitflap-devtools', 'http://x/?splitflap-devtools=0', 's3cret')).toBe(false);
+  });
+
+  it('the script tag: data-devtools="<token>" needs ?splitflap-devtools=<token>; "" keeps the bare parameter; "true" always', () => {
+    expect(devtoolsAllowed('s3cret', 'http://x/?splitflap-devtools')).toBe(false);
+    expect(devtoolsAllowed('s3cret', 'http://x/?s3cret')).toBe(false);
+    expect(devtoolsAllowed('s3cret', 'http://x/?splitflap-devtools=s3cret')).toBe(true);
+    sessionStorage.clear();
+    expect(devtoolsAllowed('', 'http://x/')).toBe(false);
+    expect(devtoolsAllowed('', 'http://x/?splitflap-devtools')).toBe(true);
+    expect(devtoolsAllowed('true', 'http://x/')).toBe(true);
+    expect(devtoolsAllowed(undefined, 'http://x/?splitflap-devtools')).toBe(false);
+    expect(devtoolsAllowed('false', 'http://x/?splitflap-devtools')).toBe(false);
+  });
+
+  it('attachDevtools(client, { urlParam, token }) adds nothing to the page for a link without the token', () => {
+    const attach = (url: string) => attachDevtools(createClient({ clientId: 'v', cookie: false, stickyBucketStore: false, features, url }), { urlParam: 'splitflap-devtools', token: 's3cret' });
+    attach('http://x/?splitflap-devtools');
+    expect(document.querySelector('[data-splitflap-devtools]')).toBeNull();
+    attach('http://x/?splitflap-devtools=s3cret');
+    expect(document.querySelector('[data-splitflap-devtools]')).not.toBeNull();
   });
 });
 

@@ -3,9 +3,9 @@
  * exists, the process-wide memory Map when it does not or when it fails. The network is a stub.
  */
 import { IDBFactory } from 'fake-indexeddb';
-import { createStore, get, keys } from 'idb-keyval';
+import { createStore, get, keys, set } from 'idb-keyval';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { createPayloadSource, type PayloadSourceOptions, type RemotePayload } from '../../src/plugins/remote/source';
+import { createPayloadSource, sealEntry, type CachedPayload, type PayloadSourceOptions, type RemotePayload } from '../../src/plugins/remote/source';
 import type { Logger } from '../../src/types';
 
 const payload: RemotePayload = { features: { banner: { defaultValue: 'red' } } };
@@ -120,5 +120,61 @@ describe('isomorphic', () => {
     expect(fetch).toHaveBeenCalledTimes(1);
     expect(setInterval).toHaveBeenCalledTimes(1);
     delete (globalThis as Record<string, unknown>).indexedDB;
+  });
+});
+
+describe('a poisoned cache entry does not survive revalidation (issue 21)', () => {
+  const served: RemotePayload = { features: { 'admin-panel': { defaultValue: false } } };
+  const poisoned: RemotePayload = { features: { 'admin-panel': { defaultValue: true } } };
+  const idbStore = () => createStore('splitflap-payloads', 'payloads');
+  /** The server: the payload with ETag "e1", a 304 to a request that carries it. */
+  const server = () =>
+    vi.fn<typeof fetch>(async (_url, init) =>
+      new Headers(init?.headers).get('if-none-match') == '"e1"' ? new Response(null, { status: 304, headers: { ETag: '"e1"' } }) : new Response(JSON.stringify(served), { headers: { ETag: '"e1"' } }),
+    );
+
+  it('an entry rewritten in storage with the current ETag is caught by its digest, logged, and replaced', async () => {
+    const url = freshUrl();
+    let clock = 0;
+    await source(url, server(), { now: () => clock }).start();
+    // A one-time same-origin write: the flag flipped, the ETag (and everything else) kept.
+    const stored = (await get(url, idbStore())) as CachedPayload;
+    await set(url, { ...stored, payload: poisoned }, idbStore());
+
+    for (const visit of [1, 2, 3]) {
+      clock = visit * 120_000; // stale: revalidated on each visit
+      const fetch = server();
+      const s = source(url, fetch, { now: () => clock });
+      await s.start();
+      await vi.waitFor(async () => expect(((await get(url, idbStore())) as CachedPayload).payload).toEqual(served));
+      // Never applied, not even for the first render; fetched whole (no If-None-Match, so no 304).
+      expect(s.onPayload.mock.calls).toEqual([[served, visit == 1 ? 'network' : 'cache']]);
+      if (visit == 1) {
+        expect(new Headers(fetch.mock.calls[0]![1]?.headers).get('if-none-match')).toBeNull();
+        expect(s.log.mock.calls).toEqual([[`features: the cached payload for ${url} failed its integrity check (corrupt or tampered); fetching it whole`]]);
+      }
+    }
+  });
+
+  it('an entry rewritten with a matching digest is trusted only until cacheMaxAgeMs after its body was fetched, then fetched whole', async () => {
+    const url = freshUrl();
+    let clock = 0;
+    await source(url, server(), { now: () => clock }).start();
+    const stored = (await get(url, idbStore())) as CachedPayload;
+    await set(url, sealEntry({ ...stored, payload: poisoned }), idbStore());
+
+    clock = 10 * 60_000; // within the hour: revalidated with the ETag (a 304)
+    const early = source(url, server(), { now: () => clock });
+    await early.start();
+    await vi.waitFor(async () => expect(((await get(url, idbStore())) as CachedPayload).fetchedAt).toBe(clock));
+    expect(early.onPayload.mock.calls).toEqual([[poisoned, 'cache']]);
+
+    clock = 61 * 60_000; // past the default hour: the body is fetched whole, the lie ends
+    const fetch = server();
+    const late = source(url, fetch, { now: () => clock });
+    await late.start();
+    await vi.waitFor(() => expect(late.onPayload.mock.calls).toEqual([[poisoned, 'cache'], [served, 'network']]));
+    expect(new Headers(fetch.mock.calls[0]![1]?.headers).get('if-none-match')).toBeNull();
+    await vi.waitFor(async () => expect(((await get(url, idbStore())) as CachedPayload).payload).toEqual(served));
   });
 });

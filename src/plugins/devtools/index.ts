@@ -33,6 +33,11 @@ export interface DevtoolsOptions {
    * again (`?name=0`). Default: none, so only `enabled` shows it.
    */
   urlParam?: string;
+  /**
+   * A token the URL parameter must carry to turn the panel on (`?splitflap-devtools=<token>`), so
+   * a link without it (a third party's) opens nothing. Default none: the bare parameter does.
+   */
+  token?: string;
   /** Open the panel at once, not just its button. */
   open?: boolean;
 }
@@ -44,7 +49,7 @@ export interface DevtoolsOptions {
 export function attachDevtools(client: Client, options: DevtoolsOptions = {}): void {
   if (!pageDocument()) return;
   client.use((host) => {
-    if (!options.enabled && !devtoolsRequested(options.urlParam, host.read().url)) return;
+    if (!options.enabled && !devtoolsRequested(options.urlParam, host.read().url, options.token)) return;
     // The app's own forced values stay under the ones forced here.
     const snapshot = client.getSnapshotForHydration({ features: false });
     const appFeatures = snapshot.forcedFeatures || {};

@@ -17,9 +17,10 @@ export interface ForcedValues {
 /**
  * Whether the panel is wanted: `?<urlParam>` in `url` (any value but `0`, `false`, `off`) turns it
  * on for the rest of the tab's session, `?<urlParam>=0` turns it off; without the parameter, the
- * session decides. No `urlParam`: never (the app did not allow one).
+ * session decides. No `urlParam`: never (the app did not allow one). With a `token`, only
+ * `?<urlParam>=<token>` turns it on: a link without the token (a third party's) opens nothing.
  */
-export function devtoolsRequested(urlParam: string | undefined, url: string | undefined): boolean {
+export function devtoolsRequested(urlParam: string | undefined, url: string | undefined, token?: string): boolean {
   if (!urlParam) return false;
   let value: string | null = null;
   try {
@@ -27,6 +28,8 @@ export function devtoolsRequested(urlParam: string | undefined, url: string | un
   } catch {
     // Not a URL: the session decides.
   }
+  // With a token, a parameter that does not carry it (and is no "off") counts as absent.
+  if (token && value !== null && value !== token && !OFF.test(value)) value = null;
   try {
     if (value === null) return sessionStorage.getItem(KEY) != null;
     if (OFF.test(value)) sessionStorage.removeItem(KEY);
@@ -35,6 +38,19 @@ export function devtoolsRequested(urlParam: string | undefined, url: string | un
     // No sessionStorage (sandboxed frames): only the URL decides.
   }
   return value !== null && !OFF.test(value);
+}
+
+/** The script tag's `data-devtools` parameter. */
+export const DEVTOOLS_PARAM = 'splitflap-devtools';
+
+/**
+ * The script tag's `data-devtools`: `true`/`"true"` always; `""` with `?splitflap-devtools`; any
+ * other text is a token the link must carry (`?splitflap-devtools=<token>`); absent or `"false"`: never.
+ */
+export function devtoolsAllowed(setting: unknown, url: string | undefined): boolean {
+  if (setting === true || setting === 'true') return true;
+  if (typeof setting != 'string' || setting == 'false') return false;
+  return devtoolsRequested(DEVTOOLS_PARAM, url, setting || undefined);
 }
 
 const isRecord = (value: unknown): value is Record<string, unknown> => !!value && typeof value == 'object' && !Array.isArray(value);

@@ -16,6 +16,7 @@ export { createPayloadSource, memoryPayloadCache } from './source';
 export type { CachedPayload, PayloadCache, PayloadSource, PayloadSourceOptions, RemotePayload } from './source';
 export { growthBookStreamUrl } from './plugin';
 export type { RemoteMethods, RemoteOptions } from './plugin';
+export type { StreamTimings } from './live';
 
 /** Feature definitions from `options.url`; `ready()` waits for the first payload. */
 export const remote = (options: RemoteOptions): Plugin<RemoteMethods> => createRemote(options, () => import('./live'));

@@ -5,7 +5,7 @@
  */
 import type { Plugin } from '../../plugin';
 import type { FeatureDefinitions, SavedGroups } from '../../types';
-import type { Live, followPayloadStream } from './live';
+import type { Live, StreamTimings, followPayloadStream } from './live';
 import { createPayloadSource, type PayloadCache, type RemotePayload } from './source';
 
 /** Loads the stream follower (live.ts). */
@@ -35,6 +35,20 @@ export interface RemoteOptions {
   decryptionKey?: string;
   /** Default: the global fetch. */
   fetch?: typeof fetch;
+  /**
+   * Origins (`https://cdn.example.com`) a redirect of the payload or stream request may lead to,
+   * besides the requested URL's own. Default none: a redirect to another origin is refused, the
+   * last good payload is kept, and a line says why.
+   */
+  allowedOrigins?: string[];
+  /**
+   * Trust a cached payload this long after its body was last fetched (default one hour); then it
+   * is fetched whole (no `If-None-Match`), so a tampered cache entry cannot outlive it. A cached
+   * entry that fails its digest is never trusted.
+   */
+  cacheMaxAgeMs?: number;
+  /** How the stream is followed: backoff, the silence watchdog, when to catch up (see {@link StreamTimings}). */
+  streamTimings?: StreamTimings;
 }
 
 /** What {@link createRemote} (`remote()`) adds to the client. */
@@ -89,6 +103,8 @@ export function createRemote(options: RemoteOptions, loadLive: LoadLive): Plugin
             refresh: source.refresh,
             accept: source.accept,
             available: stream === true ? () => source.streamOffered : undefined,
+            allowedOrigins: options.allowedOrigins,
+            timings: options.streamTimings,
           });
         },
         (error: unknown) => host.log('remote: the stream code did not load; the payload is not followed', { error }),

@@ -1,7 +1,14 @@
 /**
  * Remote payloads: fetches a GrowthBook-format payload from a URL, caches it with a TTL and keeps it
  * fresh (ETag revalidation, `refresh()`, optional polling). Stale-while-revalidate: a cached payload
- * is delivered at once and refreshed in the background. Nothing here throws into the app: a failed
+ * is delivered at once and refreshed in the background.
+ *
+ * A cached payload is trusted only while its integrity holds: each entry carries a digest of its
+ * payload, ETag and fetch time, checked before it is delivered or revalidated (a corrupt or
+ * tampered entry is dropped with a log line and the payload fetched whole), and its body is
+ * fetched again unconditionally `cacheMaxAgeMs` after it last was, so an entry rewritten with a
+ * matching digest (the digest is no secret) cannot lie for longer than that. Redirects of the
+ * payload request stay on its origin unless `allowedOrigins` lists another. Nothing here throws into the app: a failed
  * or malformed fetch keeps the last good payload and logs one line per failure streak. Nothing
  * touches fetch, IndexedDB or timers until `start()` or `refresh()`, so importing is isomorphic.
  */
@@ -28,8 +35,13 @@ export interface RemotePayload {
 export interface CachedPayload {
   payload: RemotePayload;
   etag?: string;
+  /** Last fetched or revalidated (a 304 counts). */
   fetchedAt: number;
   hash: string;
+  /** When the body was last fetched whole (a 304 does not count). */
+  bodyAt?: number;
+  /** Digest of `payload`, `etag` and `bodyAt`: an entry whose digest does not match is not used. */
+  digest?: string;
   /** The response said `x-sse-support: enabled` (GrowthBook's sign that a stream is offered). */
   sse?: boolean;
 }
@@ -58,6 +70,10 @@ export interface PayloadSourceOptions {
   onPayload: (payload: RemotePayload, source: 'cache' | 'network') => void;
   /** While this returns false, payloads are cached in memory only (no consent to store yet). */
   persist?: () => boolean;
+  /** Origins a redirect of the payload request may lead to, besides the URL's own. Default none. */
+  allowedOrigins?: readonly string[];
+  /** Revalidate a cached body with its ETag for this long after it was fetched whole (default 1 h); then fetch it whole. */
+  cacheMaxAgeMs?: number;
 }
 
 export interface PayloadSource {
@@ -93,8 +109,29 @@ const valid = (p: unknown): p is RemotePayload =>
 
 const digest = (text: string) => text.length + ':' + fnv1a32(text);
 
-const load = (fetchImpl: typeof fetch | undefined, url: string, etag: string | undefined, timeoutMs: number) =>
-  fetchText(url, { headers: etag ? { 'If-None-Match': etag } : {} }, timeoutMs, fetchImpl).then((response) => ({
+/** The digest an entry must carry; '' when it cannot even be serialized. */
+const sealOf = (entry: CachedPayload): string => {
+  try {
+    return digest(entry.etag + '\n' + entry.bodyAt + '\n' + JSON.stringify(entry.payload));
+  } catch {
+    return '';
+  }
+};
+/** Entries known to match their digest (made here, or checked once): memory entries are not checked again. */
+const intactEntries = new WeakSet<CachedPayload>();
+const sealed = (entry: CachedPayload): CachedPayload => (intactEntries.add(entry), entry);
+/** `entry` with its digest (for caches filled by hand: tests, a server pre-seeding one). */
+export const sealEntry = (entry: CachedPayload): CachedPayload => ({ ...entry, digest: sealOf(entry) });
+/** Whether `entry` is a usable object whose digest matches what it holds. */
+const intact = (entry: CachedPayload): boolean => {
+  if (intactEntries.has(entry)) return true;
+  const ok = isObject(entry) && valid(entry.payload) && typeof entry.digest == 'string' && entry.digest === sealOf(entry);
+  if (ok) intactEntries.add(entry);
+  return ok;
+};
+
+const load = (fetchImpl: typeof fetch | undefined, url: string, etag: string | undefined, timeoutMs: number, origins: readonly string[]) =>
+  fetchText(url, { headers: etag ? { 'If-None-Match': etag } : {} }, timeoutMs, fetchImpl, origins).then((response) => ({
     status: response.status,
     etag: response.headers.get('etag'),
     text: response.text,
@@ -109,7 +146,7 @@ const idb = (): PayloadCache => {
 
 /** A payload from `url`: cached, revalidated with its ETag, delivered to `onPayload` when it changes. */
 export function createPayloadSource(options: PayloadSourceOptions): PayloadSource {
-  const { url, onPayload, cacheTtlMs = 60_000, timeoutMs = 5_000, now = Date.now } = options;
+  const { url, onPayload, cacheTtlMs = 60_000, timeoutMs = 5_000, now = Date.now, cacheMaxAgeMs = 3_600_000 } = options;
   const log = options.log || defaultLog;
   let last: CachedPayload | undefined, dead = false;
   let pending: Promise<boolean> | undefined, started: Promise<void> | undefined, timer: ReturnType<typeof setInterval>;
@@ -124,8 +161,9 @@ export function createPayloadSource(options: PayloadSourceOptions): PayloadSourc
       log,
     ))(op)).catch(() => undefined);
 
-  const deliver = (entry: CachedPayload, source: 'cache' | 'network') => {
-    const changed = entry.hash != last?.hash;
+  /** `recheck`: `last` was not trusted, so its `hash` may not describe its payload: compare the payloads themselves. */
+  const deliver = (entry: CachedPayload, source: 'cache' | 'network', recheck = false) => {
+    const changed = entry.hash != last?.hash || (recheck && !!last && JSON.stringify(last.payload) != JSON.stringify(entry.payload));
     last = entry;
     try {
       if (changed && !dead) onPayload(entry.payload, source);
@@ -136,17 +174,20 @@ export function createPayloadSource(options: PayloadSourceOptions): PayloadSourc
   };
 
   const fetchNow = async () => {
+    // Revalidate (If-None-Match) only a body fetched whole recently; an old one is fetched whole again.
+    const age = last && last.bodyAt !== undefined ? now() - last.bodyAt : NaN;
+    const trusted = last && age >= 0 && age < cacheMaxAgeMs ? last : undefined;
     // Sources of the process share a request for the same URL and ETag.
-    const etag = last?.etag, key = etag + ' ' + url;
+    const etag = trusted?.etag, key = etag + ' ' + url;
     try {
       let p = inflight.get(key);
-      if (!p) inflight.set(key, (p = load(options.fetch, url, etag, timeoutMs).finally(() => inflight.delete(key))));
+      if (!p) inflight.set(key, (p = load(options.fetch, url, etag, timeoutMs, options.allowedOrigins || []).finally(() => inflight.delete(key))));
       const r = await p;
       let changed = false;
-      if (r.status == 304 && last) last = { ...last, fetchedAt: now(), sse: r.sse };
+      if (r.status == 304 && trusted && last === trusted) last = sealed({ ...trusted, fetchedAt: now(), sse: r.sse });
       else {
         if (r.status < 200 || r.status > 299) throw 'HTTP ' + r.status;
-        changed = take(r.text, r.etag || undefined, r.sse);
+        changed = take(r.text, r.etag || undefined, r.sse, !!last && !trusted);
       }
       failing.delete(url);
       await cache((c) => c.set(url, last!));
@@ -159,10 +200,12 @@ export function createPayloadSource(options: PayloadSourceOptions): PayloadSourc
   };
 
   /** A payload's JSON text, checked and delivered; throws what is wrong with it. */
-  const take = (text: string, etag: string | undefined, sse: boolean | undefined) => {
+  const take = (text: string, etag: string | undefined, sse: boolean | undefined, recheck?: boolean) => {
     const payload = JSON.parse(text);
     if (!valid(payload)) throw 'no features';
-    return deliver({ payload, etag, fetchedAt: now(), hash: digest(text), sse }, 'network');
+    const entry: CachedPayload = { payload, etag, fetchedAt: now(), bodyAt: now(), hash: digest(text), sse };
+    entry.digest = sealOf(entry);
+    return deliver(sealed(entry), 'network', recheck);
   };
 
   const refresh = () => (dead ? Promise.resolve(false) : (pending ||= fetchNow().finally(() => (pending = undefined))));
@@ -188,7 +231,10 @@ export function createPayloadSource(options: PayloadSourceOptions): PayloadSourc
       (started ||= (async () => {
         if (options.refreshMs && !dead) (timer = setInterval(refresh, options.refreshMs)).unref?.();
         const c = await cache((c) => c.get(url));
-        if (!last && valid(c?.payload)) deliver(c!, 'cache');
+        if (c && !last) {
+          if (intact(c)) deliver(c, 'cache');
+          else log(`features: the cached payload for ${url} failed its integrity check (corrupt or tampered); fetching it whole`);
+        }
         // Missing or stale (a corrupt or future fetchedAt counts as stale): fetch, waiting only if there is nothing to show.
         const age = last ? now() - last.fetchedAt : NaN;
         if (!last) await refresh();

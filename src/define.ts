@@ -3,7 +3,7 @@
  * and returns them as a GrowthBook-format payload whose type carries every key and value type, so
  * `createClient({ features: flags.features })` checks keys and values with no type written by
  * hand. At run time it only shapes the object (no validation, no copy of the definitions): run
- * `checkPayload` (or `npx splitflap check`) in CI for that.
+ * `checkPayload` from `splitflap/check` (or `npx splitflap check`) in CI for that.
  */
 import type { FeatureMap, TypedFeatureDefinitions } from './api';
 import type { FeatureRule, SavedGroups } from './types';

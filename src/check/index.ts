@@ -50,9 +50,8 @@ export function checkPayload(payload: unknown, options: CheckOptions = {}): Prob
 
 function checkData(problems: Problems, payload: unknown, options: CheckOptions): void {
   const { data, bytes } = plainCopy(payload);
-  if (typeof options.maxBytes === 'number' && bytes > options.maxBytes) {
-    problems.add('payload-size', '', `${bytes} bytes, over the ${options.maxBytes} allowed`);
-  }
+  const maxBytes = options && typeof options === 'object' ? options.maxBytes : undefined;
+  if (typeof maxBytes === 'number' && bytes > maxBytes) problems.add('payload-size', '', `${bytes} bytes, over the ${maxBytes} allowed`);
   if (!isRecord(data)) return problems.add('invalid-payload', '', 'a payload must be an object with `features`');
   const { features, savedGroups } = data;
   if (!isRecord(features)) {

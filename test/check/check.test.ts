@@ -88,6 +88,10 @@ describe('checkPayload on hostile input', () => {
     ['an encrypted payload', { encryptedFeatures: 'abc' }],
     ['__proto__ keys', JSON.parse('{"features":{"__proto__":{"defaultValue":1,"rules":[{"parentConditions":[{"id":"__proto__","condition":{}}],"force":2}]}}}')],
   ];
+  it('options that are not an object: checked without them', () => {
+    expect(checkPayload({ features: {} }, null as never)).toEqual([]);
+  });
+
   for (const [name, input] of inputs) {
     it(`${name}: problems, no throw`, () => {
       const problems = checkPayload(input);

@@ -6,6 +6,8 @@
  * `checkPayload` from `splitflap/check` (or `npx splitflap check`) in CI for that.
  */
 import type { FeatureMap, TypedFeatureDefinitions } from './api';
+
+export type { TypedFeatureDefinitions };
 import type { FeatureRule, SavedGroups } from './types';
 
 /** One flag: its default value (which gives the flag its type) and ordered rules. */

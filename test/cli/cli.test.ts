@@ -65,6 +65,20 @@ export { on, color };
 `;
     expect(errorMarkers(project, 'app.ts', app)).toEqual(['unknown-key', 'wrong-value']);
   }, SLOW);
+
+  it('the installed splitflap/define types a client made from its payload (declarations shared across entries)', () => {
+    const app = `
+import { createClient } from 'splitflap';
+import { defineFlags } from 'splitflap/define';
+const flags = defineFlags({ features: { 'new-checkout': { defaultValue: false }, 'max-items': { defaultValue: 10 } } });
+defineFlags({ features: { broken: { defaultValue: 1, rules: [{ force: 'one' }] } } }); // LINE:force-type
+const client = createClient({ features: flags.features, cookie: false });
+const max: number = client.getFeatureValue('max-items', 5);
+client.isOn('new-chekout'); // LINE:unknown-key
+export { max };
+`;
+    expect(errorMarkers(project, 'defined.ts', app)).toEqual(['force-type', 'unknown-key']);
+  }, SLOW);
 });
 
 describe('splitflap check', () => {

@@ -65,6 +65,7 @@ function keepEntryDirectives(): TsupPlugin {
 const manifest = JSON.parse(readFileSync(new URL('./entries.json', import.meta.url), 'utf8')) as {
   package: Record<string, string>;
   script: Record<string, string>;
+  bin: Record<string, string>;
 };
 
 /** Every package entry by build name (`index`, `react`, one per plugin): the core, the React bindings and the plugins. */
@@ -106,6 +107,15 @@ export default defineConfig([
     sourcemap: true,
     target: 'es2018',
     outExtension: () => ({ js: '.global.js' }),
+  },
+  {
+    // The command line (`npx splitflap …`): Node only, one self-contained ES module file.
+    entry: manifest.bin,
+    format: ['esm'],
+    platform: 'node',
+    target: 'node20',
+    banner: { js: '#!/usr/bin/env node' },
+    sourcemap: true,
   },
   {
     // No global name: they must not replace `Splitflap`; they set `window.SplitflapBandits`,

@@ -12,6 +12,7 @@ import type {
   Experiment,
   ExperimentResult,
   ExposureCallback,
+  FeatureDefinition,
   FeatureDefinitions,
   FeatureResult,
   Logger,
@@ -43,6 +44,22 @@ export interface Register {}
 /** The registered feature map ({@link Register}), else any key with unknown values. */
 export type RegisteredFeatures = Register extends { features: infer F extends FeatureMap } ? F : FeatureMap;
 
+/** The key of the phantom field that carries a payload's value types (never present at run time). */
+declare const flagTypes: unique symbol;
+
+/**
+ * Feature definitions that carry their keys and value types (`defineFlags(…).features`, or a
+ * payload cast to it): `createClient({ features })` infers its feature map from them. `F` lives in
+ * a phantom field only; at run time this is a plain {@link FeatureDefinitions} object.
+ */
+export type TypedFeatureDefinitions<F extends FeatureMap> = { [K in keyof F]: FeatureDefinition<F[K]> } & FlagTypes<F>;
+
+/**
+ * The phantom field itself. A method's parameter, so that it is bivariant: options typed with one
+ * map still pass where options of any map are expected (as before the field existed).
+ */
+export type FlagTypes<F extends FeatureMap> = { readonly [flagTypes]?: { carry(types: F): void }['carry'] };
+
 /** Literal types widened (`'a'` → string), so a fallback's type is the value's type. */
 export type WidenPrimitives<T> = T extends string ? string : T extends number ? number : T extends boolean ? boolean : T;
 
@@ -51,7 +68,12 @@ export type WidenPrimitives<T> = T extends string ? string : T extends number ? 
  * payload's and the visitor's fields are declared once, in state.ts ({@link PayloadOptions},
  * {@link VisitorOptions}); these are the client's own.
  */
-export interface ClientOptions<Plugins extends readonly Plugin[] = readonly Plugin[]> extends PayloadOptions, VisitorOptions {
+export interface ClientOptions<Plugins extends readonly Plugin[] = readonly Plugin[], F extends FeatureMap = FeatureMap> extends PayloadOptions, VisitorOptions {
+  /**
+   * Feature definitions in GrowthBook's payload format. Definitions from `defineFlags` (or typed
+   * as {@link TypedFeatureDefinitions}) give the client their keys and value types.
+   */
+  features?: FeatureDefinitions & FlagTypes<F>;
   /** Capabilities beyond local evaluation: `remote()`, `sixpack()`, `bandits()`, `edx()`, … */
   plugins?: Plugins;
   /** The visitor's id; default: read from the cookie, else generated and written to it. */

@@ -91,7 +91,7 @@ function hydrationStateOf(state: EvalState, hydrate: ClientOptions['hydrate']): 
  * start of the sticky-bucket read in browsers).
  */
 export function createClient<F extends FeatureMap = RegisteredFeatures, const P extends readonly Plugin[] = readonly Plugin[]>(
-  options: ClientOptions<P> = {},
+  options: ClientOptions<P, F> = {},
 ): Client<F> & PluginExtensions<P> {
   const log = options.log || defaultLog;
   if (DEV && process.env.NODE_ENV !== 'production') checkOptions(options, log), checkFeatures(options.features, log);

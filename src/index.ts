@@ -6,7 +6,7 @@
  * `document` or storage until a client is created.
  */
 export { createClient } from './client';
-export type { Client, ClientOptions, ClientSnapshot, EvalOptions, FeatureMap, Register, RegisteredFeatures, WidenPrimitives } from './api';
+export type { Client, ClientOptions, ClientSnapshot, EvalOptions, FeatureMap, FlagTypes, Register, RegisteredFeatures, TypedFeatureDefinitions, WidenPrimitives } from './api';
 export type { HydrationSnapshot } from './hydration';
 export type { Plugin, PluginExtensions, PluginHost } from './plugin';
 export { evalCondition } from './conditions';

@@ -9,8 +9,8 @@ import tsupConfig, { entries } from '../../tsup.config';
 // @ts-expect-error: a plain ES module script without type declarations
 import { buildName, exportsOf } from '../../scripts/entries.mjs';
 
-const manifest = JSON.parse(readFileSync('entries.json', 'utf8')) as { package: Record<string, string>; script: Record<string, string> };
-const pkg = JSON.parse(readFileSync('package.json', 'utf8')) as { exports: unknown };
+const manifest = JSON.parse(readFileSync('entries.json', 'utf8')) as { package: Record<string, string>; script: Record<string, string>; bin: Record<string, string> };
+const pkg = JSON.parse(readFileSync('package.json', 'utf8')) as { exports: unknown; bin: Record<string, string> };
 
 describe('entries.json', () => {
   it("package.json exports are the manifest's, ESM and CommonJS with types", () => {
@@ -22,11 +22,16 @@ describe('entries.json', () => {
     expect(entries).toEqual(Object.fromEntries(Object.entries(manifest.package).map(([subpath, source]) => [(buildName as (s: string) => string)(subpath), source])));
     const configs = (Array.isArray(tsupConfig) ? tsupConfig : [tsupConfig]) as { entry?: Record<string, string> }[];
     const built = Object.assign({}, ...configs.map((config) => config.entry));
-    expect(Object.values(built).sort()).toEqual([...Object.values(manifest.package), ...Object.values(manifest.script)].sort());
+    expect(Object.values(built).sort()).toEqual([...Object.values(manifest.package), ...Object.values(manifest.script), ...Object.values(manifest.bin)].sort());
+  });
+
+  it('package.json bin runs the built command line', () => {
+    expect(Object.values(pkg.bin)).toEqual(Object.keys(manifest.bin).map((name) => `./dist/${name}.js`));
+    expect(Object.keys(pkg.bin)).toEqual(['splitflap']);
   });
 
   it('every source it names exists', () => {
-    for (const source of [...Object.values(manifest.package), ...Object.values(manifest.script)]) expect(existsSync(source), source).toBe(true);
+    for (const source of [...Object.values(manifest.package), ...Object.values(manifest.script), ...Object.values(manifest.bin)]) expect(existsSync(source), source).toBe(true);
   });
 
   it("tsconfig.json's paths (examples import the package by name) name every entry's source", () => {

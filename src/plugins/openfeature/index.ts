@@ -13,4 +13,5 @@
 export { SplitflapWebProvider, TRACK_NEEDS_SIXPACK } from './web';
 export { SplitflapServerProvider, type SplitflapServerProviderOptions } from './server';
 export { contextAttributes } from './context';
+export { typedFlags, type FlagKeyOf, type OpenFeatureEvaluations, type ProviderFlags, type TypedFlagClient } from './typed';
 export { resolution, type FlagType, type FlagValue, type ResolveInputs } from './resolve';

@@ -4,25 +4,26 @@
  * payload object, not per client).
  */
 import type { EvaluationContext, JsonValue, Logger, ResolutionDetails, ServerProviderEvents, TrackingEventDetails } from '@openfeature/core';
-import type { Client, ClientOptions } from '../../api';
+import type { Client, ClientOptions, FeatureMap } from '../../api';
 import { createClient } from '../../client';
 import type { Plugin } from '../../plugin';
 import type { FeatureDefinitions, SavedGroups } from '../../types';
 import { contextAttributes } from './context';
 import { changedFlags, ProviderEvents } from './events';
 import { resolveFlag, type FlagType, type FlagValue } from './resolve';
+import type { FlagKeyOf } from './typed';
 import { trackAsConversion } from './web';
 
 const CONFIGURATION_CHANGED = 'PROVIDER_CONFIGURATION_CHANGED' as ServerProviderEvents.ConfigurationChanged;
 
 /** Options of {@link SplitflapServerProvider}: the core's options for every per-request client, plus `source`. */
-export interface SplitflapServerProviderOptions extends Omit<ClientOptions, 'clientId' | 'attributes' | 'cookie' | 'hydrate'> {
+export interface SplitflapServerProviderOptions<F extends FeatureMap = FeatureMap> extends Omit<ClientOptions<readonly Plugin[], F>, 'clientId' | 'attributes' | 'cookie' | 'hydrate'> {
   /**
    * A long-lived client whose payload every evaluation uses, e.g. one with `remote({ url,
    * refreshMs })`: `initialize` waits for its `ready()`, and each payload it receives emits
    * `PROVIDER_CONFIGURATION_CHANGED`. Without it, `features` (and `setFeatures`) are the payload.
    */
-  source?: Client;
+  source?: Client<F>;
 }
 
 /**
@@ -35,13 +36,14 @@ export interface SplitflapServerProviderOptions extends Omit<ClientOptions, 'cli
  * ```
  *
  * The context's `targetingKey` is the client id and the `id` attribute; its other fields are
- * attributes. Without a `targetingKey` nobody is hashed into experiments (no id to hash).
+ * attributes. Without a `targetingKey` nobody is hashed into experiments (no id to hash). Typed
+ * `features` (from `defineFlags`) or a typed `source` type the provider: see `typedFlags`.
  */
-export class SplitflapServerProvider {
+export class SplitflapServerProvider<F extends FeatureMap = FeatureMap> {
   readonly metadata = { name: 'Splitflap' } as const;
   readonly runsOn = 'server' as const;
   readonly events = new ProviderEvents<ServerProviderEvents>();
-  private readonly options: SplitflapServerProviderOptions;
+  private readonly options: SplitflapServerProviderOptions<F>;
   private features: FeatureDefinitions | undefined;
   private savedGroups: SavedGroups | undefined;
   private unsubscribe: (() => void) | undefined;
@@ -49,7 +51,7 @@ export class SplitflapServerProvider {
   private readonly trackWarned = { done: false };
   private readonly experimentsOn: () => boolean;
 
-  constructor(options: SplitflapServerProviderOptions = {}) {
+  constructor(options: SplitflapServerProviderOptions<F> = {}) {
     this.options = { ...options };
     this.features = options.features;
     this.savedGroups = options.savedGroups;
@@ -124,19 +126,19 @@ export class SplitflapServerProvider {
     return details;
   }
 
-  resolveBooleanEvaluation(flagKey: string, defaultValue: boolean, context: EvaluationContext, logger?: Logger): Promise<ResolutionDetails<boolean>> {
+  resolveBooleanEvaluation(flagKey: FlagKeyOf<F, boolean>, defaultValue: boolean, context: EvaluationContext, logger?: Logger): Promise<ResolutionDetails<boolean>> {
     return this.resolve(flagKey, 'boolean', defaultValue, context, logger);
   }
 
-  resolveStringEvaluation(flagKey: string, defaultValue: string, context: EvaluationContext, logger?: Logger): Promise<ResolutionDetails<string>> {
+  resolveStringEvaluation(flagKey: FlagKeyOf<F, string>, defaultValue: string, context: EvaluationContext, logger?: Logger): Promise<ResolutionDetails<string>> {
     return this.resolve(flagKey, 'string', defaultValue, context, logger);
   }
 
-  resolveNumberEvaluation(flagKey: string, defaultValue: number, context: EvaluationContext, logger?: Logger): Promise<ResolutionDetails<number>> {
+  resolveNumberEvaluation(flagKey: FlagKeyOf<F, number>, defaultValue: number, context: EvaluationContext, logger?: Logger): Promise<ResolutionDetails<number>> {
     return this.resolve(flagKey, 'number', defaultValue, context, logger);
   }
 
-  resolveObjectEvaluation<T extends JsonValue>(flagKey: string, defaultValue: T, context: EvaluationContext, logger?: Logger): Promise<ResolutionDetails<T>> {
+  resolveObjectEvaluation<T extends JsonValue>(flagKey: FlagKeyOf<F, object>, defaultValue: T, context: EvaluationContext, logger?: Logger): Promise<ResolutionDetails<T>> {
     return this.resolve(flagKey, 'object', defaultValue, context, logger);
   }
 

@@ -11,12 +11,13 @@ import type {
   ResolutionDetails,
   TrackingEventDetails,
 } from '@openfeature/core';
-import type { Client } from '../../api';
+import type { Client, FeatureMap } from '../../api';
 import type { Attributes, FeatureDefinitions } from '../../types';
 import type { SixpackMethods } from '../sixpack';
 import { contextAttributes } from './context';
 import { changedFlags, ProviderEvents } from './events';
 import { resolveFlag, runsExperiments, type FlagType, type FlagValue } from './resolve';
+import type { FlagKeyOf } from './typed';
 
 const CONFIGURATION_CHANGED = 'PROVIDER_CONFIGURATION_CHANGED' as ClientProviderEvents.ConfigurationChanged;
 
@@ -48,9 +49,10 @@ export function trackAsConversion(client: Client, trackingEventName: string, det
  * OpenFeature.getClient().getBooleanValue('new-checkout', false);
  * ```
  *
- * The client stays the app's: `onClose` only stops listening to it.
+ * The client stays the app's: `onClose` only stops listening to it. A client typed with its
+ * flags (`createClient({ features: flags.features })`) types the provider: see `typedFlags`.
  */
-export class SplitflapWebProvider {
+export class SplitflapWebProvider<F extends FeatureMap = FeatureMap> {
   readonly metadata = { name: 'Splitflap' } as const;
   readonly runsOn = 'client' as const;
   readonly events = new ProviderEvents<ClientProviderEvents>();
@@ -67,7 +69,7 @@ export class SplitflapWebProvider {
   private readonly experimentsOn = () => (this.experimentsRun ??= runsExperiments(this.client));
   private experimentsRun: boolean | undefined;
 
-  constructor(readonly client: Client) {
+  constructor(readonly client: Client<F>) {
     this.base = client.getAttributes();
   }
 
@@ -121,19 +123,19 @@ export class SplitflapWebProvider {
     return resolveFlag(this.client, flagKey, type, defaultValue, { definitions: this.payload(), experimentsOn: this.experimentsOn });
   }
 
-  resolveBooleanEvaluation(flagKey: string, defaultValue: boolean, _context?: EvaluationContext, logger?: Logger): ResolutionDetails<boolean> {
+  resolveBooleanEvaluation(flagKey: FlagKeyOf<F, boolean>, defaultValue: boolean, _context?: EvaluationContext, logger?: Logger): ResolutionDetails<boolean> {
     return this.resolve(flagKey, 'boolean', defaultValue, logger);
   }
 
-  resolveStringEvaluation(flagKey: string, defaultValue: string, _context?: EvaluationContext, logger?: Logger): ResolutionDetails<string> {
+  resolveStringEvaluation(flagKey: FlagKeyOf<F, string>, defaultValue: string, _context?: EvaluationContext, logger?: Logger): ResolutionDetails<string> {
     return this.resolve(flagKey, 'string', defaultValue, logger);
   }
 
-  resolveNumberEvaluation(flagKey: string, defaultValue: number, _context?: EvaluationContext, logger?: Logger): ResolutionDetails<number> {
+  resolveNumberEvaluation(flagKey: FlagKeyOf<F, number>, defaultValue: number, _context?: EvaluationContext, logger?: Logger): ResolutionDetails<number> {
     return this.resolve(flagKey, 'number', defaultValue, logger);
   }
 
-  resolveObjectEvaluation<T extends JsonValue>(flagKey: string, defaultValue: T, _context?: EvaluationContext, logger?: Logger): ResolutionDetails<T> {
+  resolveObjectEvaluation<T extends JsonValue>(flagKey: FlagKeyOf<F, object>, defaultValue: T, _context?: EvaluationContext, logger?: Logger): ResolutionDetails<T> {
     return this.resolve(flagKey, 'object', defaultValue, logger);
   }
 

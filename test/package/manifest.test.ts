@@ -33,12 +33,4 @@ describe('entries.json', () => {
   it('every source it names exists', () => {
     for (const source of [...Object.values(manifest.package), ...Object.values(manifest.script), ...Object.values(manifest.bin)]) expect(existsSync(source), source).toBe(true);
   });
-
-  it("tsconfig.json's paths (examples import the package by name) name every entry's source", () => {
-    // Comments are allowed in tsconfig.json: drop whole-line ones before parsing.
-    const text = readFileSync('tsconfig.json', 'utf8').split('\n').filter((line) => !/^\s*\/\//.test(line)).join('\n');
-    const paths = (JSON.parse(text) as { compilerOptions: { paths: Record<string, string[]> } }).compilerOptions.paths;
-    const named = Object.fromEntries(Object.entries(manifest.package).map(([subpath, source]) => ['splitflap' + subpath.slice(1), ['./' + source]]));
-    expect(paths).toEqual(named);
-  });
 });

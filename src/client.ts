@@ -39,9 +39,9 @@ const controlOf = (experiment: Experiment): ExperimentResult => {
 };
 
 /** The sticky store a client uses: the given one; by default IndexedDB in browsers (localStorage where there is none); none on servers. */
-function stickyStoreFor(options: ClientOptions, log: Logger): StickyBucketStore | undefined {
+function stickyStoreFor(options: ClientOptions, log: Logger, inBrowser: boolean): StickyBucketStore | undefined {
   if (options.stickyBucketStore || options.stickyBucketStore === false) return options.stickyBucketStore || undefined;
-  if (!pageWindow()) return undefined;
+  if (!inBrowser) return undefined;
   // A browser without IndexedDB at all starts on localStorage (nothing failed, nothing to log).
   return indexedDb() ? indexedDbStickyBucketStore({ log }) : localStorageStickyBucketStore({ log });
 }
@@ -61,8 +61,7 @@ function attributesOf(given: unknown, clientId: string, log: Logger): Attributes
 }
 
 /** The evaluation state `options` give: defaults filled in (id, url, URL overrides, the bot decision). */
-function initialState(options: ClientOptions, clientId: string, userAgent: string | undefined, log: Logger): EvalState {
-  const inBrowser = !!pageWindow();
+function initialState(options: ClientOptions, clientId: string, userAgent: string | undefined, log: Logger, inBrowser: boolean): EvalState {
   const bots = options.excludeBots;
   const visitor = visitorState(options, log);
   visitor.attributes = (options.attributes !== undefined && attributesOf(options.attributes, clientId, log)) || { id: clientId };
@@ -98,9 +97,11 @@ export function createClient<F extends FeatureMap = RegisteredFeatures, const P 
   const hydrate = options.hydrate;
   if (hydrate) options = withHydration(options as ClientOptions, hydrate) as ClientOptions<P>;
   const clientId = resolveClientId(options.clientId, options.cookie);
-  const userAgent = options.userAgent ?? browserUserAgent();
-  const store = stickyStoreFor(options, log);
-  const state = initialState(options, clientId, userAgent, log);
+  // Looked up once: a server makes a client per request, and a global that is missing is slow to miss.
+  const inBrowser = !!pageWindow();
+  const userAgent = options.userAgent ?? (inBrowser ? browserUserAgent() : undefined);
+  const store = stickyStoreFor(options, log, inBrowser);
+  const state = initialState(options, clientId, userAgent, log, inBrowser);
   const hydrationState = hydrationStateOf(state, hydrate);
 
   const events = createEvents<ClientEvents>(log);

@@ -69,6 +69,8 @@ export const readOnlyCopy = <T>(source: Record<string, T> | undefined, log: Logg
  */
 export function stickyDocsCopy(docs: StickyAssignmentDocs | undefined, log: Logger): StickyAssignmentDocs {
   const copy: StickyAssignmentDocs = {};
+  // None given (every new client): no null-prototype copy of nothing.
+  if (!docs) return copy;
   const checked = safeCopy(docs, log);
   for (const key in checked) {
     try {

@@ -12,7 +12,7 @@
  * one line here and one row there (the compiler asks for the row).
  */
 import { featureSet, type FeatureSet } from './features';
-import { attributesCopy, readOnlyCopy, safeCopy, stickyDocsCopy, toMap } from './intake';
+import { attributesCopy, readOnlyCopy, stickyDocsCopy, toMap } from './intake';
 import type { Attributes, ContextualBanditDefinition, Experiment, FeatureDefinitions, Logger, SavedGroups, StickyAssignmentDocs } from './types';
 
 /** The payload options: what a GrowthBook payload holds. */
@@ -79,7 +79,7 @@ const VISITOR_FIELDS: {
   attributes: [attributesCopy, spread],
   forcedVariations: [readOnlyCopy, spread],
   forcedFeatures: [toMap, (held) => held && Object.fromEntries(held)],
-  overrides: [(value, log) => safeCopy(value, log), spread],
+  overrides: [readOnlyCopy, spread],
   groups: [readOnlyCopy, spread],
   contextualBandits: [readOnlyCopy, spread],
   url: [asIs, asIs],

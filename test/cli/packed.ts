@@ -7,28 +7,18 @@ import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { packedTarball, PACK_TIMEOUT, root, sh } from '../helpers/packed';
 
+export { root } from '../helpers/packed';
 const run = promisify(execFile);
-export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 /** Building, packing and installing take a minute alone; the suite shares two cores. */
-export const SLOW = 300_000;
+export const SLOW = PACK_TIMEOUT;
 
-async function sh(command: string, args: string[], cwd: string): Promise<string> {
-  try {
-    return (await run(command, args, { cwd, maxBuffer: 64 * 1024 * 1024, timeout: SLOW })).stdout;
-  } catch (error) {
-    const { stdout = '', stderr = '' } = error as { stdout?: string; stderr?: string };
-    throw new Error(`${command} ${args.join(' ')} failed in ${cwd}:\n${stdout}\n${stderr}`, { cause: error });
-  }
-}
-
-/** Builds, packs and installs the package into a new temporary project; returns the project's directory. */
+/** Installs the package's tarball (test/helpers/packed.ts) into a new temporary project; returns the project's directory. */
 export async function installPacked(): Promise<string> {
   const work = mkdtempSync(path.join(os.tmpdir(), 'splitflap-cli-'));
-  await sh('npm', ['run', 'build'], root);
-  const [packed] = JSON.parse(await sh('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', work], root)) as { filename: string }[];
+  const { tarball } = await packedTarball();
   const manifest = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { name: string; dependencies: Record<string, string> };
   const links: Record<string, string> = {};
   for (const name of Object.keys(manifest.dependencies)) {
@@ -37,7 +27,7 @@ export async function installPacked(): Promise<string> {
   }
   const project = path.join(work, 'project');
   mkdirSync(project);
-  const dependencies = { [manifest.name]: `file:${path.join(work, packed!.filename)}`, ...links };
+  const dependencies = { [manifest.name]: `file:${tarball}`, ...links };
   writeFileSync(path.join(project, 'package.json'), JSON.stringify({ name: 'splitflap-cli-test', private: true, type: 'module', dependencies }));
   await sh('npm', ['install', '--offline', '--no-audit', '--no-fund', '--ignore-scripts', '--no-package-lock'], project);
   return project;

@@ -10,7 +10,6 @@ import { execFile } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import vm from 'node:vm';
 import { build } from 'esbuild';
@@ -20,28 +19,17 @@ import type { Options } from 'tsup';
 import ts from 'typescript';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import tsupConfig from '../../tsup.config';
+import { PACK_TIMEOUT, packedTarball, root, sh } from '../helpers/packed';
 import { bundledSources, entrySpecifiers, exportSubpaths, loadedFiles, referencedFiles, type PackageJson } from './entries';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-const root = path.resolve(here, '../..');
 const run = promisify(execFile);
 /**
- * Time limit of the steps that build, pack, install or run a compiler: seconds alone, but the
- * whole suite shares two cores.
+ * Time limit of the steps that install or run a compiler: seconds alone, but the whole suite
+ * shares two cores.
  */
 const SLOW = 120_000;
 /** Published besides dist/. */
 const TOP_LEVEL_FILES = ['package.json', 'LICENSE', 'README.md', 'CHANGELOG.md'];
-
-/** Runs a command; on failure the error carries its output. */
-async function sh(command: string, args: string[], cwd: string): Promise<string> {
-  try {
-    return (await run(command, args, { cwd, maxBuffer: 64 * 1024 * 1024, timeout: SLOW })).stdout;
-  } catch (error) {
-    const { stdout = '', stderr = '' } = error as { stdout?: string; stderr?: string };
-    throw new Error(`${command} ${args.join(' ')} failed in ${cwd}:\n${stdout}\n${stderr}`, { cause: error });
-  }
-}
 
 interface ImportReport {
   touched: { name: string; stack: string[] }[];
@@ -63,14 +51,8 @@ let specifiers: string[];
 
 beforeAll(async () => {
   work = mkdtempSync(path.join(os.tmpdir(), 'splitflap-pack-'));
-  await sh('npm', ['run', 'build'], root);
-  // The build just ran; --ignore-scripts skips prepack's second one.
-  const [packed] = JSON.parse(await sh('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', work], root)) as {
-    filename: string;
-    files: { path: string }[];
-  }[];
-  tarball = path.join(work, packed!.filename);
-  packedFiles = packed!.files.map((file) => file.path);
+  // Built and packed once for every test file that installs the package (test/helpers/packed.ts).
+  ({ tarball, files: packedFiles } = await packedTarball());
 
   // Dependencies, peers and their @types as links to this repo's copies: no registry needed.
   const manifest = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as PackageJson;
@@ -92,7 +74,7 @@ beforeAll(async () => {
   installed = path.join(project, 'node_modules', manifest.name);
   pkg = JSON.parse(readFileSync(path.join(installed, 'package.json'), 'utf8')) as PackageJson;
   specifiers = entrySpecifiers(pkg);
-}, SLOW);
+}, PACK_TIMEOUT + SLOW);
 
 afterAll(() => {
   if (work) rmSync(work, { recursive: true, force: true });
@@ -132,7 +114,7 @@ describe('the packed tarball', () => {
 describe('every entry, installed from the tarball', () => {
   let report: ImportReport;
   beforeAll(async () => {
-    copyFileSync(path.join(here, 'import-entries.mjs'), path.join(project, 'import-entries.mjs'));
+    copyFileSync(path.join(root, 'test/package/import-entries.mjs'), path.join(project, 'import-entries.mjs'));
     report = JSON.parse(await sh(process.execPath, ['import-entries.mjs', JSON.stringify(specifiers)], project)) as ImportReport;
   }, SLOW);
 

@@ -28,11 +28,11 @@ const manifest = JSON.parse(readFileSync('entries.json', 'utf8'));
  * entries.json, each named for what an app imports, plus rows for the parts an app can take alone.
  */
 const limits = {
-  '.': { budget: 7 * KB, ceiling: 12.25 * KB },
-  './react': { budget: 8.5 * KB, ceiling: 14.05 * KB },
-  'splitflap.global': { budget: 12 * KB, ceiling: 18.5 * KB, growthbook: 'gb-auto' },
+  '.': { budget: 7 * KB, ceiling: 12.4 * KB },
+  './react': { budget: 8.5 * KB, ceiling: 14.15 * KB },
+  'splitflap.global': { budget: 12 * KB, ceiling: 18.65 * KB, growthbook: 'gb-auto' },
   // What a page in Sixpack mode loads: the main file and splitflap.sixpack.js (two requests, each gzipped).
-  'page in Sixpack mode': { budget: 15 * KB, ceiling: 24.55 * KB },
+  'page in Sixpack mode': { budget: 15 * KB, ceiling: 24.7 * KB },
 };
 const label = (subpath) =>
   subpath === '.' ? 'core: whole entry (splitflap)' : subpath === './react' ? 'react incl. core (splitflap/react)' : `${/server|next/.test(subpath) ? 'server' : 'plugin'}: splitflap/${subpath.slice(2)}`;

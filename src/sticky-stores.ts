@@ -2,6 +2,10 @@
  * Browser sticky-bucket stores: IndexedDB (via idb-keyval) → localStorage → memory.
  * Storage is optional for an A/B test: any failure moves to the next backend and
  * never reaches the app. Nothing touches storage until the first read or write.
+ *
+ * The IndexedDB store keeps a copy of each doc it reads or writes in localStorage, which can be
+ * read synchronously (`peekAssignments`): a returning visitor's buckets are known at the first
+ * evaluation, before IndexedDB has opened. IndexedDB stays the record; the copy is only a head start.
  */
 import { getMany, update } from 'idb-keyval';
 import { idbStore, storageChain } from './internal/storage';
@@ -28,51 +32,83 @@ const idb = (dbName: string, storeName: string): Backend => {
   return { getMany: (keys) => getMany(keys, store), update: (key, fn) => update(key, fn, store) };
 };
 
-const local = (prefix: string): Backend => {
+/** localStorage under `prefix`: a backend, and synchronous reads and writes for the copy. */
+const local = (prefix: string) => {
   // getItem/setItem throwing means no storage (fall back); unparsable JSON is just a corrupt entry.
-  const read = (key: string) => {
+  const read = (key: string): unknown => {
     const s = localStorage.getItem(prefix + key);
     try {
       return JSON.parse(s!);
     } catch {}
   };
+  const write = (key: string, doc: Doc) => localStorage.setItem(prefix + key, JSON.stringify(doc));
   return {
-    getMany: async (keys) => keys.map(read),
-    update: async (key, fn) => localStorage.setItem(prefix + key, JSON.stringify(fn(read(key)))),
+    read,
+    // Merged like put(): another tab's assignments in the copy are kept.
+    copy: (key: string, doc: Doc) => write(key, mergeStickyDocs(valid(read(key), key), doc)),
+    getMany: async (keys: string[]) => keys.map(read),
+    update: async (key: string, fn: (old: unknown) => Doc) => write(key, fn(read(key))),
   };
 };
+/** Where a store keeps docs for synchronous reads; `copy` absent when the store itself is there. */
+type Copy = Pick<ReturnType<typeof local>, 'read'> & { copy?: (key: string, doc: Doc) => void };
 
 const memory = (): Backend => {
   const m = new Map();
   return { getMany: async (keys) => keys.map((k) => m.get(k)), update: async (k, fn) => m.set(k, fn(m.get(k))) };
 };
 
+const keysOf = (attributes: Record<string, string>) => Object.keys(attributes).map((name) => stickyAttributeKey(name, attributes[name]));
+
+/** The valid docs among `values` (read for `keys`, in order), each also handed to `keep`. */
+function docsOf(keys: string[], values: unknown[], keep: (key: string, doc: Doc) => void): StickyAssignmentDocs {
+  const docs: StickyAssignmentDocs = {};
+  values.forEach((value, index) => {
+    const doc = valid(value, keys[index]);
+    if (doc) keep(keys[index], (docs[keys[index]] = doc));
+  });
+  return docs;
+}
+
 /**
  * A store over backends in order of preference (see storageChain). On a switch, docs already
- * read or written are copied over so the session keeps them.
+ * read or written are copied over so the session keeps them. With a `copy`, every doc read or
+ * written is also kept there, for {@link StickyBucketStore.peekAssignments}.
  */
-function fallback(backends: [string, () => Backend][], log: Logger = defaultLog): StickyBucketStore {
+function fallback(backends: [string, () => Backend][], log: Logger = defaultLog, copy?: Copy): StickyBucketStore {
   const seen = new Map<string, Doc>();
+  const remember = (key: string, doc: Doc) => {
+    seen.set(key, doc);
+    try {
+      if (copy && copy.copy) copy.copy(key, doc);
+    } catch {
+      // Not logged (nor in peekAssignments): only the head start is lost, the backend has the
+      // doc, and storage that fails for real is logged by the chain. Workers have no localStorage.
+    }
+  };
   const run = storageChain('sticky buckets', backends, log, async (backend) => {
     for (const [key, doc] of seen) await put(backend, key, doc);
   });
   const all = async (attributes: Record<string, string>) => {
-    const keys = Object.keys(attributes).map((name) => stickyAttributeKey(name, attributes[name]));
-    const docs: StickyAssignmentDocs = {};
-    (await run((backend) => backend.getMany(keys))).forEach((value, index) => {
-      const doc = valid(value, keys[index]);
-      if (doc) seen.set(keys[index], (docs[keys[index]] = doc));
-    });
-    return docs;
+    const keys = keysOf(attributes);
+    return docsOf(keys, await run((backend) => backend.getMany(keys)), remember);
   };
   return {
     getAllAssignments: all,
     getAssignments: async (name, value) => (await all({ [name]: value }))[stickyAttributeKey(name, value)] || null,
     async saveAssignments(doc) {
       const key = stickyAttributeKey(doc.attributeName, doc.attributeValue);
-      seen.set(key, mergeStickyDocs(seen.get(key), doc));
+      remember(key, mergeStickyDocs(seen.get(key), doc));
       await run((backend) => put(backend, key, doc));
     },
+    peekAssignments: copy && ((attributes) => {
+      const keys = keysOf(attributes);
+      try {
+        return docsOf(keys, keys.map(copy.read), () => {});
+      } catch {
+        return {};
+      }
+    }),
   };
 }
 
@@ -81,10 +117,12 @@ const PREFIX = 'splitflap:sticky:';
 /** Sticky buckets in IndexedDB, one doc per identity; falls back to localStorage, then memory. */
 export function indexedDbStickyBucketStore(options: { dbName?: string; storeName?: string; log?: Logger } = {}): StickyBucketStore {
   const db = () => idb(options.dbName || 'splitflap', options.storeName || 'sticky-buckets');
-  return fallback([['IndexedDB', db], ['localStorage', () => local(PREFIX)], ['memory', memory]], options.log);
+  // The copy shares the localStorage fallback's keys: should IndexedDB fail later, the docs are already there.
+  return fallback([['IndexedDB', db], ['localStorage', () => local(PREFIX)], ['memory', memory]], options.log, local(PREFIX));
 }
 
 /** Sticky buckets in localStorage (not atomic across tabs); falls back to memory. */
 export function localStorageStickyBucketStore(options: { prefix?: string; log?: Logger } = {}): StickyBucketStore {
-  return fallback([['localStorage', () => local(options.prefix ?? PREFIX)], ['memory', memory]], options.log);
+  const store = local(options.prefix ?? PREFIX);
+  return fallback([['localStorage', () => store], ['memory', memory]], options.log, { read: store.read });
 }

@@ -40,17 +40,21 @@ function readStoredDocs(store: StickyBucketStore, identities: Record<string, str
   );
 }
 
-/** Merge the docs `found` into `docs` (stored assignments win); whether any was found. */
+/** Merge the docs `found` into `docs` (stored assignments win); whether an assignment changed. */
 function mergeInto(docs: StickyAssignmentDocs, found: StickyAssignmentDocs | (StickyAssignmentsDocument | null)[] | undefined): boolean {
   let changed = false;
   for (const doc of Object.values(found || {})) {
     if (!doc) continue;
     const key = stickyAttributeKey(doc.attributeName, doc.attributeValue);
+    const known = docs[key] ? docs[key].assignments : {};
+    // Docs the copy gave at creation usually match: then results cannot move, and nothing re-renders.
+    changed ||= Object.keys(doc.assignments).some((experiment) => known[experiment] !== doc.assignments[experiment]);
     docs[key] = mergeStickyDocs(docs[key], doc);
-    changed = true;
   }
   return changed;
 }
+
+
 
 /** Whether `docs` hold `result` as the visitor's assignment in `experiment` (stored docs confirmed a provisional one). */
 function confirmed(docs: StickyAssignmentDocs, experiment: Experiment, result: ExperimentResult): boolean {
@@ -101,6 +105,12 @@ export function createStickySync(
       else held.push([experiment, result, report]);
     },
     load(identities) {
+      try {
+        // What the store gives at once (StickyBucketStore.peekAssignments); the read below still wins.
+        if (store.peekAssignments) mergeInto(docs, store.peekAssignments(identities));
+      } catch (error) {
+        log('Loading sticky buckets failed', { error });
+      }
       loads++;
       return readStoredDocs(store, identities)
         .then((found) => mergeInto(docs, found) && onChange())

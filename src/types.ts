@@ -223,6 +223,12 @@ export interface StickyBucketStore {
   saveAssignments(doc: StickyAssignmentsDocument): Promise<void>;
   /** Optional bulk read: every doc for the given attribute name → value pairs. */
   getAllAssignments?(attributes: Record<string, string>): Promise<StickyAssignmentDocs>;
+  /**
+   * Optional synchronous read of the docs the store can give at once (the IndexedDB store's copy
+   * in localStorage), so a returning visitor's first evaluation already has them. The
+   * asynchronous read still follows, its docs win, and exposures wait for it.
+   */
+  peekAssignments?(attributes: Record<string, string>): StickyAssignmentDocs;
 }
 
 /** A log sink for problems Splitflap recovered from (bad payloads, throwing callbacks, …). */

@@ -3,14 +3,8 @@
  * Sixpack queue. Storage is optional for every one of them: a backend that fails is replaced by
  * the next for good, with one log line, and memory comes last so nothing is lost for the page.
  */
-import type { UseStore } from 'idb-keyval';
+import { promisifyRequest as promised, type UseStore } from 'idb-keyval';
 import type { Logger } from '../types';
-
-const promised = <T>(request: IDBRequest<T>): Promise<T> =>
-  new Promise((resolve, reject) => {
-    request.onsuccess = () => resolve(request.result);
-    request.onerror = () => reject(request.error);
-  });
 
 /**
  * An idb-keyval store for `storeName` in database `dbName`, opened on first use. Unlike

@@ -27,10 +27,12 @@ function page(feature: string, experiment: string, variations: string[], weights
   window.done = (async () => {
     const client = Splitflap.createClient({ features: ${JSON.stringify(features)} });
     window.client = client;
+    // What the page would paint at once, before IndexedDB has answered.
+    const early = client.evalFeature(${JSON.stringify(feature)}, { track: false }).value;
     await client.ready();
     const r = client.evalFeature(${JSON.stringify(feature)});
     document.getElementById('out').textContent = r.value;
-    return { clientId: client.clientId, value: r.value, source: r.source, result: r.experimentResult };
+    return { clientId: client.clientId, early, value: r.value, source: r.source, result: r.experimentResult };
   })();
 </script></body></html>`;
 }
@@ -42,6 +44,8 @@ const sizePage = page('size', 'size-exp', ['small', 'large'], [0, 1]);
 
 interface Rendered {
   clientId: string;
+  /** The value evaluated synchronously right after createClient. */
+  early: string;
   value: string;
   source: string;
   result: { key: string; variationId: number; inExperiment: boolean; hashUsed: boolean; stickyBucketUsed: boolean };
@@ -129,6 +133,13 @@ describeInBrowser('sticky buckets in real IndexedDB', () => {
     await tab.reload();
     const second = await rendered(tab);
     expect(second.clientId).toBe(first.clientId);
+    // Known at once, from the localStorage copy, before IndexedDB opened: no red first paint.
+    expect(second.early).toBe('green');
+    expect(await tab.evaluate((key) => JSON.parse(localStorage.getItem(key)!), 'splitflap:sticky:id||' + first.clientId)).toEqual({
+      attributeName: 'id',
+      attributeValue: first.clientId,
+      assignments: { 'color-exp__0': '2' },
+    });
     expect(second.value).toBe('green');
     expect(second.result).toMatchObject({ key: '2', variationId: 2, inExperiment: true, stickyBucketUsed: true });
     expect(await tab.textContent('#out')).toBe('green');
@@ -218,6 +229,13 @@ describeInBrowser('sticky buckets in real IndexedDB', () => {
     await tab.reload();
     const second = await rendered(tab);
     expect(second.clientId).toBe(first.clientId);
+    // Known at once, from the localStorage copy, before IndexedDB opened: no red first paint.
+    expect(second.early).toBe('green');
+    expect(await tab.evaluate((key) => JSON.parse(localStorage.getItem(key)!), 'splitflap:sticky:id||' + first.clientId)).toEqual({
+      attributeName: 'id',
+      attributeValue: first.clientId,
+      assignments: { 'color-exp__0': '2' },
+    });
     expect(second.value).toBe('green');
     expect(second.result).toMatchObject({ key: '2', stickyBucketUsed: true });
 

@@ -136,6 +136,18 @@ describe('withConsent: granted', () => {
     expect(store.docs.get('id||returning')!.assignments['color-test__0']).toBe(other);
   });
 
+  it('reads the store\'s quick copy (peekAssignments) only once consent is granted', () => {
+    const stored = { attributeName: 'id', attributeValue: 'returning', assignments: { 'color-test__0': 'blue' } };
+    const store = { ...memoryStickyBucketStore([stored]), peekAssignments: vi.fn(() => ({ 'id||returning': stored })) };
+    const pending = createClient(withConsent({ consent: 'pending' }, { clientId: 'returning', features, stickyBucketStore: store }));
+    pending.evalFeature('color');
+    expect(store.peekAssignments).not.toHaveBeenCalled();
+
+    const granted = createClient(withConsent({ consent: 'granted' }, { clientId: 'returning', features, stickyBucketStore: store }));
+    expect(store.peekAssignments).toHaveBeenCalledTimes(1);
+    expect(granted.getFeatureValue('color', '')).toBe('blue');
+  });
+
   it('an exposure callback set while pending gets the held exposures on grant', () => {
     const client = createClient(withConsent({ consent: 'pending' }, { features, stickyBucketStore: false }));
     client.evalFeature('color');

@@ -251,6 +251,65 @@ describe('flicker-free start', () => {
     expect(newcomer).toHaveBeenCalledTimes(1);
   });
 
+  it('a store that can answer at once (peekAssignments) gives the stored variation to the first evaluation; the full read confirms it without a re-render', async () => {
+    const { store, saves, answer } = controlledStore({ 'id||returning-visitor': storedDoc });
+    store.peekAssignments = vi.fn(() => ({ 'id||returning-visitor': storedDoc }));
+    const onExposure = vi.fn();
+    const client = createClient({ clientId: visitor.id, cookie: false, attributes: visitor, features, stickyBucketStore: store, onExposure });
+    const listener = vi.fn();
+    client.subscribe(listener);
+    expect(store.peekAssignments).toHaveBeenCalledWith({ id: visitor.id });
+
+    // Synchronously after creation, before the store's read has answered.
+    const first = client.evalFeature('color');
+    expect(first.value).toBe(storedValue);
+    expect(first.experimentResult!.stickyBucketUsed).toBe(true);
+    await flush();
+    expect(onExposure).not.toHaveBeenCalled(); // exposures still wait for the full read
+
+    answer();
+    await client.ready();
+    expect(onExposure).toHaveBeenCalledTimes(1);
+    expect(onExposure.mock.calls[0][1]).toMatchObject({ value: storedValue, stickyBucketUsed: true });
+    // The read agreed with what the first render showed: no change notification before ready's own.
+    expect(listener).toHaveBeenCalledTimes(1);
+    expect(client.getSnapshot().ready).toBe(true);
+    await flush();
+    expect(saves).toEqual([]); // nothing new to write for a returning visitor
+  });
+
+  it('when the full read disagrees with the quick one, the full read wins and the quick variation is never reported', async () => {
+    const { store, answer } = controlledStore({ 'id||returning-visitor': storedDoc });
+    const stale = META.find((m) => m.key !== storedKey)!.key!;
+    store.peekAssignments = () => ({ 'id||returning-visitor': { ...storedDoc, assignments: { [EXP + '__0']: stale } } });
+    const onExposure = vi.fn();
+    const client = createClient({ clientId: visitor.id, cookie: false, attributes: visitor, features, stickyBucketStore: store, onExposure });
+    expect(client.evalFeature('color').experimentResult!.key).toBe(stale);
+    const listener = vi.fn();
+    client.subscribe(listener);
+    answer();
+    await flush();
+    expect(listener).toHaveBeenCalled(); // results moved: subscribers hear of it
+    expect(onExposure).not.toHaveBeenCalled();
+    expect(client.evalFeature('color').value).toBe(storedValue);
+    expect(onExposure).toHaveBeenCalledTimes(1);
+    expect(onExposure.mock.calls[0][1]).toMatchObject({ value: storedValue });
+  });
+
+  it('a quick read that throws is logged and the client waits for the full read as before', async () => {
+    const { store, answer } = controlledStore({ 'id||returning-visitor': storedDoc });
+    store.peekAssignments = () => {
+      throw new Error('broken copy');
+    };
+    const log = vi.fn();
+    const client = createClient({ clientId: visitor.id, cookie: false, attributes: visitor, features, stickyBucketStore: store, log });
+    expect(client.evalFeature('color').value).toBe(hashedValue);
+    expect(log).toHaveBeenCalledWith('Loading sticky buckets failed', expect.objectContaining({ error: expect.any(Error) }));
+    answer();
+    await client.ready();
+    expect(client.evalFeature('color').value).toBe(storedValue);
+  });
+
   it('ready() resolves after readyTimeoutMs when the store never answers, and writes nothing meanwhile', async () => {
     vi.useFakeTimers();
     try {

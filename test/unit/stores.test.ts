@@ -127,6 +127,43 @@ describe('indexedDbStickyBucketStore', () => {
     expect(lsSpy).not.toHaveBeenCalled();
   });
 
+  describe('the copy in localStorage, read at once (peekAssignments)', () => {
+    it('docs written or read through IndexedDB are copied, and a new store (the next page) reads them synchronously', async () => {
+      await indexedDbStickyBucketStore({ log }).saveAssignments(doc({ a__0: '1' }));
+      expect(rawLs('id||u1')).toEqual(doc({ a__0: '1' }));
+      expect(indexedDbStickyBucketStore({ log }).peekAssignments!({ id: 'u1', country: 'CA' })).toEqual({ 'id||u1': doc({ a__0: '1' }) });
+
+      // Written by another tab (or an older version) only into IndexedDB: copied once read.
+      await set('id||u2', doc({ b__0: '0' }, 'u2'), createStore('splitflap', 'sticky-buckets'));
+      const store = indexedDbStickyBucketStore({ log });
+      expect(store.peekAssignments!({ id: 'u2' })).toEqual({});
+      await store.getAllAssignments!({ id: 'u2' });
+      expect(indexedDbStickyBucketStore({ log }).peekAssignments!({ id: 'u2' })).toEqual({ 'id||u2': doc({ b__0: '0' }, 'u2') });
+      expect(log).not.toHaveBeenCalled();
+    });
+
+    it('the copy merges like the store: another tab\'s copied assignments are kept', async () => {
+      await indexedDbStickyBucketStore({ log }).saveAssignments(doc({ a__0: '1' }));
+      await indexedDbStickyBucketStore({ log }).saveAssignments(doc({ b__0: '2' }));
+      expect(rawLs('id||u1')).toEqual(doc({ a__0: '1', b__0: '2' }));
+    });
+
+    it('a corrupt or foreign copy is ignored, and a copy that cannot be read or written costs only the head start', async () => {
+      localStorage.setItem('splitflap:sticky:id||u1', '{not json');
+      localStorage.setItem('splitflap:sticky:id||u2', JSON.stringify(doc({ a__0: '1' }, 'someone-else')));
+      const store = indexedDbStickyBucketStore({ log });
+      expect(store.peekAssignments!({ id: 'u1' })).toEqual({});
+      expect(store.peekAssignments!({ id: 'u2' })).toEqual({});
+
+      vi.spyOn(Storage.prototype, 'getItem').mockImplementation(securityError);
+      vi.spyOn(Storage.prototype, 'setItem').mockImplementation(securityError);
+      expect(store.peekAssignments!({ id: 'u1' })).toEqual({});
+      await store.saveAssignments(doc({ a__0: '1' }));
+      expect(await rawIdb('id||u1')).toEqual(doc({ a__0: '1' })); // IndexedDB, the record, has it
+      expect(log).not.toHaveBeenCalled();
+    });
+  });
+
   describe('falls back, logging one line, never rejecting', () => {
     it('indexedDB undefined → localStorage', async () => {
       vi.stubGlobal('indexedDB', undefined);

@@ -37,6 +37,8 @@ export function consentStickyStore(persistent: StickyBucketStore, granted: () =>
       await memory.saveAssignments(doc);
       if (granted()) await use((store) => store.saveAssignments(doc));
     },
+    // Reading the device's storage needs consent as much as writing it.
+    peekAssignments: persistent.peekAssignments && ((attributes) => (granted() ? persistent.peekAssignments!(attributes) : {})),
     persist: () =>
       (persisting = persisting
         .then(async () => {

@@ -13,7 +13,7 @@ import { createExposures } from './exposure';
 import { createHost, type ClientEvents } from './host';
 import { withHydration } from './hydration';
 import { resolveClientId } from './identity';
-import { attributesCopy, readOnlyCopy, safeCopy, toMap } from './intake';
+import { readOnlyCopy, safeCopy, toMap, visitorAttributes } from './intake';
 import { checkFeatures, checkOptions, checkPluginResult, DEV, guardPluginMethods } from './dev';
 import { defaultLog } from './log';
 import type { Plugin, PluginExtensions, PluginHost } from './plugin';
@@ -46,26 +46,11 @@ function stickyStoreFor(options: ClientOptions, log: Logger, inBrowser: boolean)
   return indexedDb() ? indexedDbStickyBucketStore({ log }) : localStorageStickyBucketStore({ log });
 }
 
-/**
- * `attributes` with the client id as `id` when they have none: experiments hash on `id` by
- * default, and attributes given without one would silently put the visitor in none. An `id` key
- * the app wrote wins, whatever its value (`id: null` means no id).
- */
-const withVisitorId = (attributes: Attributes, clientId: string): Attributes =>
-  Object.prototype.hasOwnProperty.call(attributes, 'id') ? attributes : Object.assign({ id: clientId }, attributes);
-
-/** Given attributes as the visitor's, or undefined (logged) when they are not an object: a string would become `{ 0: 'i', 1: 'd', … }`. */
-function attributesOf(given: unknown, clientId: string, log: Logger): Attributes | undefined {
-  if (given && typeof given == 'object' && !Array.isArray(given)) return withVisitorId(attributesCopy(given as Attributes, log), clientId);
-  log('Ignored attributes: not an object. Write setAttributes({ id: "…", country: "…" })', { attributes: given });
-}
-
 /** The evaluation state `options` give: defaults filled in (id, url, URL overrides, the bot decision). */
 function initialState(options: ClientOptions, clientId: string, userAgent: string | undefined, log: Logger, inBrowser: boolean): EvalState {
   const bots = options.excludeBots;
-  const visitor = visitorState(options, log);
-  visitor.attributes = (options.attributes !== undefined && attributesOf(options.attributes, clientId, log)) || { id: clientId };
-  if (visitor.url === undefined) visitor.url = pageURL();
+  const visitor = visitorState(options, clientId, log);
+  if (visitor.url === undefined && inBrowser) visitor.url = pageURL();
   visitor.allowUrlOverrides = options.allowUrlOverrides ?? inBrowser;
   // A server's decision (bots included) wins in the browser, or hydration could not match.
   visitor.enabled = options.enabled !== false && (!!options.hydrate || bots === false || !isBot(userAgent, bots === true ? null : bots));
@@ -149,7 +134,7 @@ export function createClient<F extends FeatureMap = RegisteredFeatures, const P 
     run: (experiment, evalOptions) => run(experiment, evalOptions),
     getAttributes: () => ({ ...state.visitor.attributes }),
     setAttributes(attributes) {
-      const taken = attributesOf(attributes, clientId, log);
+      const taken = visitorAttributes(attributes, clientId, log);
       if (taken) set(() => ((state.visitor.attributes = taken), loadStickyDocs()));
     },
     setFeatures: (features, savedGroups) =>

@@ -45,6 +45,21 @@ export function attributesCopy(source: Attributes | undefined, log: Logger): Att
 }
 
 /**
+ * Given attributes as the visitor's: copied, with the client id as `id` when they have none
+ * (experiments hash on `id` by default, and attributes without one would silently put the visitor
+ * in none; an `id` key the app wrote wins, whatever its value: `id: null` means no id). Undefined,
+ * logged, when not an object: a string would become `{ 0: 'i', 1: 'd', … }`.
+ */
+export function visitorAttributes(given: unknown, clientId: string, log: Logger): Attributes | undefined {
+  if (given && typeof given == 'object' && !Array.isArray(given)) {
+    const attributes = attributesCopy(given as Attributes, log);
+    if (!hasOwn.call(attributes, 'id')) attributes.id = clientId;
+    return attributes;
+  }
+  log('Ignored attributes: not an object. Write setAttributes({ id: "…", country: "…" })', { attributes: given });
+}
+
+/**
  * Whether `value` is a record (an object, not an array): a 40,000-item array given as forced
  * values would otherwise be copied key by key on every set and every snapshot. Logged when not.
  */

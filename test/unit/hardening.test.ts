@@ -15,7 +15,7 @@ import { visitorState, type EvalState, type VisitorState } from '../../src/state
 /** An evaluation state for visitor fields `visitor` (the rest as a client without options has them). */
 const stateWith = (visitor: Partial<VisitorState>): EvalState => ({
   payload: { features: featureSet(undefined, () => undefined) },
-  visitor: { ...visitorState({}, () => undefined), ...visitor },
+  visitor: { ...visitorState({}, '', () => undefined), ...visitor },
   log: () => undefined,
 });
 const runExperiment = (state: EvalState, exp: Experiment) => evaluateExperiment(state, exp).result;

@@ -29,8 +29,8 @@ const manifest = JSON.parse(readFileSync('entries.json', 'utf8'));
  */
 const limits = {
   '.': { budget: 7 * KB, ceiling: 12.4 * KB },
-  './react': { budget: 8.5 * KB, ceiling: 14.15 * KB },
-  'splitflap.global': { budget: 12 * KB, ceiling: 18.65 * KB, growthbook: 'gb-auto' },
+  './react': { budget: 8.5 * KB, ceiling: 14.2 * KB },
+  'splitflap.global': { budget: 12 * KB, ceiling: 18.7 * KB, growthbook: 'gb-auto' },
   // What a page in Sixpack mode loads: the main file and splitflap.sixpack.js (two requests, each gzipped).
   'page in Sixpack mode': { budget: 15 * KB, ceiling: 24.7 * KB },
 };

@@ -62,6 +62,15 @@ function confirmed(docs: StickyAssignmentDocs, experiment: Experiment, result: E
   return !!doc && doc.assignments[stickyExperimentKey(experiment.key, experiment.bucketVersion)] === result.key;
 }
 
+/** What `store` gives at once (StickyBucketStore.peekAssignments), merged into `docs`; the full read still wins. */
+function peekInto(docs: StickyAssignmentDocs, store: StickyBucketStore, identities: Record<string, string>, log: Logger): void {
+  try {
+    if (store.peekAssignments) mergeInto(docs, store.peekAssignments(identities));
+  } catch (error) {
+    log('Loading sticky buckets failed', { error });
+  }
+}
+
 export function createStickySync(
   store: StickyBucketStore,
   docs: StickyAssignmentDocs,
@@ -105,12 +114,7 @@ export function createStickySync(
       else held.push([experiment, result, report]);
     },
     load(identities) {
-      try {
-        // What the store gives at once (StickyBucketStore.peekAssignments); the read below still wins.
-        if (store.peekAssignments) mergeInto(docs, store.peekAssignments(identities));
-      } catch (error) {
-        log('Loading sticky buckets failed', { error });
-      }
+      peekInto(docs, store, identities, log);
       loads++;
       return readStoredDocs(store, identities)
         .then((found) => mergeInto(docs, found) && onChange())

@@ -1,5 +1,6 @@
+'use client';
 /**
- * `<TestSplitflapProvider>`: components under test get the flag values and variants the test
+ * `splitflap/react/testing`, `<TestSplitflapProvider>`: components under test get the flag values and variants the test
  * sets, with no network, storage, cookies or hashing in the way.
  */
 import { createElement, useEffect, useRef, type ReactNode } from 'react';

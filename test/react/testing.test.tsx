@@ -5,9 +5,9 @@
  */
 import { act, cleanup, render, screen } from '@testing-library/react';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { TestSplitflapProvider } from '../../react/testing';
 import {
   Flag,
-  TestSplitflapProvider,
   useExperiment,
   useFeature,
   useFeatureIsOn,

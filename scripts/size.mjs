@@ -30,9 +30,10 @@ const manifest = JSON.parse(readFileSync('entries.json', 'utf8'));
 const limits = {
   '.': { budget: 7 * KB, ceiling: 12.25 * KB },
   './react': { budget: 8.5 * KB, ceiling: 14.05 * KB },
-  'splitflap.global': { budget: 12 * KB, ceiling: 18.5 * KB, growthbook: 'gb-auto' },
+  // +0.07 KB for split-URL tests (issue 22): the splitflap.redirect.js add-on's name, its two data- keys, one call.
+  'splitflap.global': { budget: 12 * KB, ceiling: 18.55 * KB, growthbook: 'gb-auto' },
   // What a page in Sixpack mode loads: the main file and splitflap.sixpack.js (two requests, each gzipped).
-  'page in Sixpack mode': { budget: 15 * KB, ceiling: 24.55 * KB },
+  'page in Sixpack mode': { budget: 15 * KB, ceiling: 24.6 * KB },
 };
 const label = (subpath) =>
   subpath === '.' ? 'core: whole entry (splitflap)' : subpath === './react' ? 'react incl. core (splitflap/react)' : `${/server|next/.test(subpath) ? 'server' : 'plugin'}: splitflap/${subpath.slice(2)}`;

@@ -12,7 +12,8 @@
  * ```
  */
 import type { Plugin } from '../../plugin';
-import { findRedirect, type Redirect } from './find';
+import type { ExperimentResult } from '../../types';
+import { findRedirect, type Redirect, type RedirectExperiment, type RedirectVariation } from './find';
 
 export { destinationOf, findRedirect, isRedirectExperiment } from './find';
 export type { Redirect, RedirectExperiment, RedirectVariation, RunExperiment } from './find';
@@ -23,6 +24,11 @@ export type { UrlPattern } from './patterns';
 export interface RedirectOptions {
   /** The payload's `experiments`. A `remote()` payload's own replace them when it arrives. */
   experiments?: unknown[];
+  /**
+   * Called when a redirect experiment puts the visitor in a variation (the control included),
+   * before any navigation: where a page beacons exposures that must survive leaving it.
+   */
+  onDecide?: (experiment: RedirectExperiment, result: ExperimentResult<RedirectVariation>) => void;
 }
 
 /** What {@link redirects} adds to the client. */
@@ -45,8 +51,14 @@ export function redirects(options: RedirectOptions = {}): Plugin<RedirectMethods
       if (payload && payload.experiments !== undefined) experiments = payload.experiments;
     });
     return {
-      getRedirect: (url) =>
-        host.settings.experimentsEnabled ? findRedirect(experiments, url ?? host.read().url, (exp) => host.run(exp), host.log) : null,
+      getRedirect(url) {
+        if (!host.settings.experimentsEnabled) return null;
+        return findRedirect(experiments, url ?? host.read().url, (exp) => {
+          const result = host.run(exp);
+          if (result.inExperiment && options.onDecide) options.onDecide(exp, result);
+          return result;
+        }, host.log);
+      },
       setRedirectExperiments(next) {
         experiments = next;
       },

@@ -30,6 +30,7 @@ import type { Client, ClientOptions, FeatureMap } from '../api';
 import type { HydrationSnapshot } from '../hydration';
 import type { Plugin, PluginExtensions } from '../plugin';
 import { clientForVisitor, forwardVisitor, getVisitor, withVisitorCookie, type RequestClientOptions, type Visitor } from '../server';
+import { redirectForVisitor, type RedirectRequestOptions } from '../server-redirect';
 
 /** Options of {@link createSplitflap}: the client's (features, plugins, onExposure, …) and the visitor's. */
 export type SplitflapNextOptions<Plugins extends readonly Plugin[] = readonly Plugin[]> = RequestClientOptions<Plugins> & {
@@ -38,6 +39,11 @@ export type SplitflapNextOptions<Plugins extends readonly Plugin[] = readonly Pl
    * chosen per tenant, … Called once per request.
    */
   forVisitor?: (visitor: Visitor) => Partial<ClientOptions<Plugins>> | Promise<Partial<ClientOptions<Plugins>>>;
+  /**
+   * Split-URL tests (a payload's `experiments`, docs/split-url.md): the proxy answers a visitor
+   * who is sent elsewhere with a 307 and their id cookie, before any HTML. Bots stay.
+   */
+  experiments?: unknown[];
 };
 
 /** What {@link createSplitflap} gives. */
@@ -45,7 +51,8 @@ export interface SplitflapNext<F extends FeatureMap, Plugins extends readonly Pl
   /**
    * The proxy (`export const proxy = splitflap.proxy` in `proxy.ts`, or `export default` in
    * `middleware.ts`): a new visitor's id cookie on the response, and the id and URL forwarded
-   * to the render as request headers, so the first page view and every reload agree. To combine
+   * to the render as request headers, so the first page view and every reload agree; a 307 for
+   * a visitor a split-URL test (`experiments`) sends elsewhere. To combine
    * it with a proxy of your own, use `forwardVisitor` and `withVisitorCookie` from
    * `splitflap/server`.
    */
@@ -77,7 +84,7 @@ let warned = false;
 export function createSplitflap<F extends FeatureMap = FeatureMap, const P extends readonly Plugin[] = []>(
   options: SplitflapNextOptions<P> = {},
 ): SplitflapNext<F, P> {
-  const { forVisitor, ...clientOptions } = options;
+  const { forVisitor, experiments, ...clientOptions } = options;
   const log = options.log || ((message: string) => console.warn('[splitflap] ' + message));
 
   const getRequestVisitor = cache(async (): Promise<Visitor> => {
@@ -112,6 +119,12 @@ export function createSplitflap<F extends FeatureMap = FeatureMap, const P exten
   return {
     proxy(request) {
       const { visitor, headers: forwarded } = forwardVisitor(request, options);
+      const redirect = experiments && redirectForVisitor(visitor, request.url, { ...clientOptions, experiments } as RedirectRequestOptions);
+      if (redirect) {
+        const response = NextResponse.redirect(redirect.urlWithParams, 307);
+        response.headers.set('cache-control', 'private, no-store');
+        return withVisitorCookie(response, visitor);
+      }
       return withVisitorCookie(NextResponse.next({ request: { headers: forwarded } }), visitor);
     },
     getVisitor: getRequestVisitor,

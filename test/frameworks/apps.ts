@@ -185,11 +185,19 @@ export function visitorOutsideControl(features: FeatureDefinitions, prefix: stri
   throw new Error('no visitor outside the control in 200 tries');
 }
 
+/** What an app's own checks ({@link defineAppTests} `more`) get: the running app and the browser, once started. */
+export interface AppUnderTest {
+  url: string;
+  output(): string;
+  browser: Browser;
+}
+
 /**
  * The checks every example app must pass, registered as tests. `routes` are JSON routes of the
  * app (an edge route, a resource route) that must answer for the visitor as the page does.
+ * `more` registers the app's own checks against the same build and server (one build per app).
  */
-export function defineAppTests(app: ExampleApp, routes: string[]): void {
+export function defineAppTests(app: ExampleApp, routes: string[], more?: (under: () => AppUnderTest) => void): void {
   describeInBrowser(`${app.name}: built, served and driven by Chromium`, () => {
     let browser: Browser;
     let running: RunningApp;
@@ -338,6 +346,8 @@ export function defineAppTests(app: ExampleApp, routes: string[]): void {
       await e2e.close();
       expectNoProblems();
     });
+
+    if (more) more(() => ({ url: running.url, output: running.output, browser }));
 
     it(`${routes.join(' and ')} answer for the visitor as the page does`, async () => {
       const { id, color } = visitorOutsideControl(app.features, `${app.name}-route`);

@@ -3,10 +3,12 @@
  * server components and route handlers. Server-only: it imports next/headers.
  */
 import { createSplitflap } from 'splitflap/next';
-import { options } from './features';
+import { experiments, options } from './features';
 
 export const splitflap = createSplitflap({
   ...options,
+  // The proxy runs the split-URL test: a 307 to the variation's page, the exposure logged below.
+  experiments,
   // Server components that read a flag expose the visitor here (send it to your analytics).
   onExposure: (experiment, result) => console.log(`[splitflap] server exposure ${result.hashValue} ${experiment.key}=${result.key}`),
 });

@@ -92,8 +92,8 @@ const isPattern = (value: unknown): value is UrlPattern => {
  * without a known type or a string pattern, a URL that does not parse) targets nothing, logged.
  */
 export function isUrlTargeted(url: string | undefined, patterns: unknown, log: Logger): boolean {
-  if (!Array.isArray(patterns) || !patterns.length) return false;
-  if (!patterns.every(isPattern)) {
+  if (patterns == null || (Array.isArray(patterns) && !patterns.length)) return false;
+  if (!Array.isArray(patterns) || !patterns.every(isPattern)) {
     log('Ignored an experiment: malformed urlPatterns', { patterns });
     return false;
   }

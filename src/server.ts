@@ -185,3 +185,5 @@ export function withVisitorCookie<R extends { headers: { append(name: string, va
 
 export { absoluteUrl, redirectForRequest, redirectForVisitor, redirectResponse } from './server-redirect';
 export type { RedirectRequestOptions, RequestRedirect } from './server-redirect';
+export { declareFlags, generatePermutations, MAX_PERMUTATIONS, precompute, precomputedSnapshot, readPrecomputed } from './precompute';
+export type { PrecomputedFlag } from './precompute';

@@ -89,7 +89,11 @@ function run(command: string[], cwd: string, env: NodeJS.ProcessEnv, timeoutMs: 
   });
 }
 
-const appEnv = (): NodeJS.ProcessEnv => ({ ...process.env, NEXT_TELEMETRY_DISABLED: '1', NODE_ENV: 'production', SPLITFLAP_E2E_TOKEN: E2E_TOKEN });
+/** The secret precomputed flags are signed with (examples/next's /offer), the same at build and at run time. */
+export const PRECOMPUTE_SECRET = 'splitflap-test-secret';
+const appEnv = (): NodeJS.ProcessEnv => ({ ...process.env, NEXT_TELEMETRY_DISABLED: '1', NODE_ENV: 'production', SPLITFLAP_E2E_TOKEN: E2E_TOKEN, SPLITFLAP_SECRET: PRECOMPUTE_SECRET });
+/** Where the last build's output is kept (next to the cache key), for checks on what the framework reported. */
+export const buildOutputFile = (app: ExampleApp): string => path.join(root, app.dir, app.output, '.splitflap-build-output');
 
 /** Builds the app unless a local build of the same sources is there. Resolves with what it did and how long it took. */
 export async function buildApp(app: ExampleApp): Promise<{ cached: boolean; ms: number }> {
@@ -98,7 +102,9 @@ export async function buildApp(app: ExampleApp): Promise<{ cached: boolean; ms: 
   const key = sourceKey(app);
   const started = performance.now();
   if (process.env.CI !== 'true' && existsSync(keyFile) && readFileSync(keyFile, 'utf8') === key) return { cached: true, ms: 0 };
-  for (const command of app.build) await run(command, cwd, appEnv(), BUILD_TIMEOUT_MS);
+  let output = '';
+  for (const command of app.build) output += await run(command, cwd, appEnv(), BUILD_TIMEOUT_MS);
+  writeFileSync(buildOutputFile(app), output);
   writeFileSync(keyFile, key);
   return { cached: false, ms: Math.round(performance.now() - started) };
 }

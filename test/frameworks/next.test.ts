@@ -5,11 +5,13 @@
  * (Turbopack) and served by `next start` on 127.0.0.1; the checks are in apps.ts, plus the
  * example's own below (the proxy's split-URL test), against the same build.
  */
+import { readFileSync } from 'node:fs';
 import { expect, it } from 'vitest';
 import { experiments, features } from '../../examples/next/lib/features';
 import { hash } from '../../src/index';
 import { USER_AGENT } from '../browser/harness';
-import { bin, defineAppTests, GOOGLEBOT, type AppUnderTest } from './apps';
+import { bin, buildOutputFile, defineAppTests, GOOGLEBOT, type AppUnderTest, type ExampleApp } from './apps';
+import { staticPageTests } from './next-static';
 
 const next = bin('next');
 
@@ -23,19 +25,20 @@ it("examples/next is built with Cache Components and Partial Prefetching, as cre
   expect(config).toMatchObject({ cacheComponents: true, partialPrefetching: true });
 });
 
-defineAppTests(
-  {
-    name: 'examples/next',
-    dir: 'examples/next',
-    output: '.next',
-    ignore: ['.next', 'next-env.d.ts'],
-    build: [[next, 'build']], // its own type check included
-    start: (port) => [next, 'start', '-H', '127.0.0.1', '-p', String(port)],
-    features,
-  },
-  ['/api/flags', '/api/visitor'],
-  (app) => splitUrlTests(app),
-);
+const nextApp: ExampleApp = {
+  name: 'examples/next',
+  dir: 'examples/next',
+  output: '.next',
+  ignore: ['.next', 'next-env.d.ts'],
+  build: [[next, 'build']], // its own type check included
+  start: (port) => [next, 'start', '-H', '127.0.0.1', '-p', String(port)],
+  features,
+};
+
+defineAppTests(nextApp, ['/api/flags', '/api/visitor'], (app) => {
+  splitUrlTests(app);
+  staticPageTests(app, () => readFileSync(buildOutputFile(nextApp), 'utf8'));
+});
 
 /** A visitor id in `variation` of the example's split-URL test (weights 0.5 / 0.5). */
 const landingVisitor = (variation: 0 | 1, prefix: string): string => {

@@ -2,7 +2,8 @@
  * The demo's web server (used by examples/demo.ts): one origin on 127.0.0.1 serving
  *
  * - `/splitflap.global.js` (+ `.map`): the script-tag build, bundled in-process by esbuild;
- * - `/plain/`: examples/plain (the script-tag page), `/results/`: examples/results;
+ * - `/plain/`: examples/plain (the script-tag page, and landing.html, a split-URL test), `/results/`: examples/results;
+ * - `POST /collect`: the split-URL page's exposure beacons, logged;
  * - `/react/`: the React example, when it was built (a request handler and/or a folder);
  * - `/sixpack/*`: a proxy to the Sixpack server, so pages talk to it on their own origin;
  * - the plain page's payload, live (live-payload.ts): `/plain/features.json` (also
@@ -130,6 +131,12 @@ export async function startSite(options: SiteOptions, port = 0): Promise<Site> {
       if (url.pathname === '/') return void res.writeHead(302, { location: '/plain/' }).end();
       if (url.pathname === '/favicon.ico') return void res.writeHead(204).end();
       if (live.handle(req, res)) return;
+      // The split-URL page's exposure beacons (landing.html): a collector that logs them.
+      if (url.pathname === '/collect' && req.method === 'POST') {
+        let body = '';
+        req.on('data', (chunk: Buffer) => (body += chunk.toString().slice(0, 2048)));
+        return void req.on('end', () => (console.log('  [collector] ' + body), res.writeHead(204).end()));
+      }
       if (url.pathname === '/splitflap.global.js' || url.pathname === '/splitflap.global.js.map') {
         const map = url.pathname.endsWith('.map');
         res.writeHead(200, { 'content-type': TYPES[map ? '.map' : '.js']!, 'cache-control': 'no-cache' });

@@ -30,9 +30,10 @@ const manifest = JSON.parse(readFileSync('entries.json', 'utf8'));
 const limits = {
   '.': { budget: 7 * KB, ceiling: 12.4 * KB },
   './react': { budget: 8.5 * KB, ceiling: 13.75 * KB },
-  'splitflap.global': { budget: 12 * KB, ceiling: 18.7 * KB, growthbook: 'gb-auto' },
+  // +0.07 KB for split-URL tests (issue 22): the splitflap.redirect.js add-on's name, its two data- keys, one call.
+  'splitflap.global': { budget: 12 * KB, ceiling: 18.75 * KB, growthbook: 'gb-auto' },
   // What a page in Sixpack mode loads: the main file and splitflap.sixpack.js (two requests, each gzipped).
-  'page in Sixpack mode': { budget: 15 * KB, ceiling: 24.7 * KB },
+  'page in Sixpack mode': { budget: 15 * KB, ceiling: 24.75 * KB },
 };
 const label = (subpath) =>
   subpath === '.'

@@ -101,6 +101,8 @@ export type PluginEvents = {
   participation: (answer: Participation) => void;
   /** A conversion was counted (`client.convert`), before it is sent. */
   conversion: (experiment: string, kpi: string | undefined) => void;
+  /** A payload arrived (`remote`), whole: its `experiments` (redirect tests) are for `splitflap/redirect`. */
+  payload: (payload: { experiments?: unknown[] }) => void;
 };
 
 /** A participation's answer, as {@link PluginEvents} carry it. */

@@ -182,3 +182,8 @@ export function withVisitorCookie<R extends { headers: { append(name: string, va
   if (visitor.setCookie) response.headers.append('set-cookie', visitor.setCookie);
   return response;
 }
+
+export { absoluteUrl, redirectForRequest, redirectForVisitor, redirectResponse } from './server-redirect';
+export type { RedirectRequestOptions, RequestRedirect } from './server-redirect';
+export { declareFlags, generatePermutations, MAX_PERMUTATIONS, precompute, precomputedSnapshot, readPrecomputed } from './precompute';
+export type { PrecomputedFlag } from './precompute';

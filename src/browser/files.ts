@@ -3,7 +3,8 @@
  * what only some pages use is a file of its own, next to it, so other pages never parse it:
  *
  * - add-ons a page asks for in its configuration, needed before the client starts: Sixpack mode
- *   (`data-sixpack-url`) and consent (`data-consent`). A page puts their tags before the main one
+ *   (`data-sixpack-url`), consent (`data-consent`) and split-URL tests (`data-experiments`, or
+ *   the file's tag alone for a payload's redirect tests). A page puts their tags before the main one
  *   (the browser fetches all of them at once and runs them in order); one that is missing is
  *   loaded by the main file, which then starts a little later and says so;
  * - parts loaded once the client runs, only when needed: bandits, the payload stream, DevTools.
@@ -15,6 +16,7 @@ import type { attachDevtools } from '../plugins/devtools';
 import type { bandits } from '../plugins/bandits';
 import type { followPayloadStream } from '../plugins/remote/live';
 import type { sixpack } from '../plugins/sixpack';
+import type { redirectPage } from './redirect';
 
 /** File name → the global it sets and what that global holds. */
 export interface ScriptFiles {
@@ -23,6 +25,7 @@ export interface ScriptFiles {
   'splitflap.bandits.js': ['SplitflapBandits', { bandits: typeof bandits }];
   'splitflap.live.js': ['SplitflapLive', { followPayloadStream: typeof followPayloadStream }];
   'splitflap.devtools.js': ['SplitflapDevtools', { attachDevtools: typeof attachDevtools }];
+  'splitflap.redirect.js': ['SplitflapRedirect', { redirectPage: typeof redirectPage }];
 }
 type File = keyof ScriptFiles;
 
@@ -32,6 +35,7 @@ const GLOBALS: { [Name in File]: ScriptFiles[Name][0] } = {
   'splitflap.bandits.js': 'SplitflapBandits',
   'splitflap.live.js': 'SplitflapLive',
   'splitflap.devtools.js': 'SplitflapDevtools',
+  'splitflap.redirect.js': 'SplitflapRedirect',
 };
 
 const globals = () => window as unknown as Record<string, unknown>;

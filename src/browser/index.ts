@@ -79,6 +79,10 @@ export interface ScriptConfig {
    * nothing); `"true"` shows it on every load. Absent: never.
    */
   devtools?: boolean | string;
+  /** Split-URL tests, decided before the page shows (`data-experiments`, a payload's `experiments` as JSON); needs `splitflap.redirect.js`. */
+  experiments?: unknown[] | string;
+  /** Where a redirect's exposure is beaconed before the page leaves (`data-redirect-beacon`). */
+  redirectBeacon?: string;
   /** `window.splitflapConfig` only: exposure callback (e.g. to push to a dataLayer). */
   onExposure?: ExposureCallback;
   /** `window.splitflapConfig` only: where recovered problems are reported; default `console.warn`. */
@@ -88,7 +92,7 @@ export interface ScriptConfig {
 /** The client the script tag drives: Sixpack methods when `sixpackUrl` is set, bandit methods once loaded. */
 export type PageClient = Client & Partial<SixpackMethods> & Partial<BanditMethods> & Partial<ConsentMethods>;
 
-const KEYS = ['featuresUrl', 'featuresStream', 'features', 'sixpackUrl', 'cookieName', 'attributes', 'antiFlicker', 'antiFlickerTimeout', 'goals', 'enabled', 'qaMode', 'allowUrlOverrides', 'consent', 'devtools'] as const;
+const KEYS = ['featuresUrl', 'featuresStream', 'features', 'sixpackUrl', 'cookieName', 'attributes', 'antiFlicker', 'antiFlickerTimeout', 'goals', 'enabled', 'qaMode', 'allowUrlOverrides', 'consent', 'devtools', 'experiments', 'redirectBeacon'] as const;
 /** A boolean option from JS or from an attribute: `""` and `"true"` are true, `"false"` is false. */
 const flag = (value: unknown): boolean | undefined => (value == null ? undefined : value !== false && value !== 'false');
 const fn = <T>(value: T) => (typeof value == 'function' ? value : undefined);
@@ -143,8 +147,8 @@ export const remote = (options: RemoteOptions) => createRemote(options, () => lo
 
 /** The add-on files `config` needs before its client can start (see files.ts). */
 export const addonsFor = (config: ScriptConfig) =>
-  [config.sixpackUrl && ('splitflap.sixpack.js' as const), config.consent != null && ('splitflap.consent.js' as const)].filter(
-    (file): file is 'splitflap.sixpack.js' | 'splitflap.consent.js' => !!file,
+  [config.sixpackUrl && ('splitflap.sixpack.js' as const), config.consent != null && ('splitflap.consent.js' as const), config.experiments != null && ('splitflap.redirect.js' as const)].filter(
+    (file): file is 'splitflap.sixpack.js' | 'splitflap.consent.js' | 'splitflap.redirect.js' => !!file,
   );
 
 /** An object from the config, parsed if it is JSON text; anything else is logged and ignored. */
@@ -225,6 +229,9 @@ export function start(config: ScriptConfig = {}): PageClient {
     // Spread, not assign: a `__proto__` key from JSON stays a plain property.
     attributes: { id: clientId, ...objectOf(config, 'attributes', log) },
   }) as PageClient;
+  // Split-URL tests first: a page that is leaving binds no markup (see redirect.ts).
+  const redirectFile = loaded('splitflap.redirect.js');
+  if (redirectFile && redirectFile.redirectPage(client, config, log)) return client;
   bindMarkup(client, {
     antiFlicker: config.antiFlicker,
     antiFlickerTimeout: config.antiFlickerTimeout,

@@ -30,6 +30,8 @@ import type { Client, ClientOptions, FeatureMap } from '../api';
 import type { HydrationSnapshot } from '../hydration';
 import type { Plugin, PluginExtensions } from '../plugin';
 import { clientForVisitor, forwardVisitor, getVisitor, withVisitorCookie, type RequestClientOptions, type Visitor } from '../server';
+import { redirectForVisitor, type RedirectRequestOptions } from '../server-redirect';
+import { precomputeMethods, type PrecomputeMethods } from './precompute';
 
 /** Options of {@link createSplitflap}: the client's (features, plugins, onExposure, …) and the visitor's. */
 export type SplitflapNextOptions<Plugins extends readonly Plugin[] = readonly Plugin[]> = RequestClientOptions<Plugins> & {
@@ -38,14 +40,22 @@ export type SplitflapNextOptions<Plugins extends readonly Plugin[] = readonly Pl
    * chosen per tenant, … Called once per request.
    */
   forVisitor?: (visitor: Visitor) => Partial<ClientOptions<Plugins>> | Promise<Partial<ClientOptions<Plugins>>>;
+  /**
+   * Split-URL tests (a payload's `experiments`, docs/split-url.md): the proxy answers a visitor
+   * who is sent elsewhere with a 307 and their id cookie, before any HTML. Bots stay.
+   */
+  experiments?: unknown[];
+  /** The secret that signs precomputed flags (docs/static-pages.md); default `process.env.SPLITFLAP_SECRET`. */
+  secret?: string;
 };
 
-/** What {@link createSplitflap} gives. */
-export interface SplitflapNext<F extends FeatureMap, Plugins extends readonly Plugin[]> {
+/** What {@link createSplitflap} gives; for static pages, {@link PrecomputeMethods}. */
+export interface SplitflapNext<F extends FeatureMap, Plugins extends readonly Plugin[]> extends PrecomputeMethods {
   /**
    * The proxy (`export const proxy = splitflap.proxy` in `proxy.ts`, or `export default` in
    * `middleware.ts`): a new visitor's id cookie on the response, and the id and URL forwarded
-   * to the render as request headers, so the first page view and every reload agree. To combine
+   * to the render as request headers, so the first page view and every reload agree; a 307 for
+   * a visitor a split-URL test (`experiments`) sends elsewhere. To combine
    * it with a proxy of your own, use `forwardVisitor` and `withVisitorCookie` from
    * `splitflap/server`.
    */
@@ -77,7 +87,7 @@ let warned = false;
 export function createSplitflap<F extends FeatureMap = FeatureMap, const P extends readonly Plugin[] = []>(
   options: SplitflapNextOptions<P> = {},
 ): SplitflapNext<F, P> {
-  const { forVisitor, ...clientOptions } = options;
+  const { forVisitor, experiments, secret, ...clientOptions } = options;
   const log = options.log || ((message: string) => console.warn('[splitflap] ' + message));
 
   const getRequestVisitor = cache(async (): Promise<Visitor> => {
@@ -112,8 +122,15 @@ export function createSplitflap<F extends FeatureMap = FeatureMap, const P exten
   return {
     proxy(request) {
       const { visitor, headers: forwarded } = forwardVisitor(request, options);
+      const redirect = experiments && redirectForVisitor(visitor, request.url, { ...clientOptions, experiments } as RedirectRequestOptions);
+      if (redirect) {
+        const response = NextResponse.redirect(redirect.urlWithParams, 307);
+        response.headers.set('cache-control', 'private, no-store');
+        return withVisitorCookie(response, visitor);
+      }
       return withVisitorCookie(NextResponse.next({ request: { headers: forwarded } }), visitor);
     },
+    ...precomputeMethods(clientOptions as RequestClientOptions, secret),
     getVisitor: getRequestVisitor,
     getClient,
     getSnapshot: (snapshotOptions) => snapshotOf(!snapshotOptions || snapshotOptions.features !== false),
@@ -121,3 +138,5 @@ export function createSplitflap<F extends FeatureMap = FeatureMap, const P exten
 }
 
 export { forwardVisitor, withVisitorCookie, type Visitor } from '../server';
+export { declareFlags, type PrecomputedFlag } from '../precompute';
+export type { PrecomputeMethods } from './precompute';

@@ -6,7 +6,9 @@
  *   client id), so the harness writes `id: undefined` under the case's attributes;
  * - no sticky-bucket service means sticky bucketing off;
  * - URL overrides (`?key=N`) are allowed, as GrowthBook always honours them (Splitflap does by
- *   default only in browsers).
+ *   default only in browsers);
+ * - `urlRedirect`: the context's `experiments` go to the `redirects()` plugin (splitflap/redirect),
+ *   and a case's expected list is the redirects decided: at most one, GrowthBook's first.
  */
 import { expect } from 'vitest';
 import {
@@ -25,6 +27,7 @@ import {
   type VariationRange,
 } from '../../src/index';
 import { decrypt } from '../../src/plugins/decrypt';
+import { redirects } from '../../src/plugins/redirect';
 import { describeCases } from './cases';
 
 type Context = ClientOptions & Record<string, unknown>;
@@ -110,3 +113,25 @@ describeCases<[string, Context, StickyAssignmentsDocument[], string, Record<stri
 describeCases<[string, Context, string, Record<string, unknown>]>('contextualBandit', (_name, context, key, expected) => {
   expect(clientFor(context).evalFeature(key)).toEqual(expected);
 });
+
+describeCases<[string, Context, { inExperiment: boolean; urlRedirect: string; urlWithParams: string }[]]>(
+  'urlRedirect',
+  (_name, context, expected) => {
+    const { experiments, ...rest } = context as Context & { experiments?: unknown[] };
+    const exposed: string[] = [];
+    const client = createClient({
+      ...rest,
+      attributes: { id: undefined, ...rest.attributes },
+      cookie: false,
+      stickyBucketStore: false,
+      log: () => undefined,
+      onExposure: (experiment) => void exposed.push(experiment.key),
+      plugins: [redirects({ experiments })],
+    });
+    const redirect = client.getRedirect();
+    const decided = redirect ? [{ inExperiment: redirect.result.inExperiment, urlRedirect: redirect.urlRedirect, urlWithParams: redirect.urlWithParams }] : [];
+    expect(decided).toEqual(expected);
+    // The exposure goes out before the visitor leaves: the redirect's experiment was reported.
+    if (redirect) expect(exposed).toContain(redirect.experiment.key);
+  },
+);

@@ -45,7 +45,8 @@ function entryPaths(): Record<string, string[]> {
 /** A block's file under `out`: its own name when its first line names one, else by line. */
 function blockFile(block: CodeBlock): string {
   const folder = block.file === 'README.md' ? 'README' : path.basename(block.file, '.md');
-  const named = /^\/\/\s+((?:[\w.[\]-]+\/)*[\w.[\]-]+\.(?:tsx?|jsx?|mjs))(?:\s|$)/.exec(block.code.split('\n')[0] ?? '');
+  // Next's route groups and dynamic segments name folders `(shop)` and `[code]`.
+  const named = /^\/\/\s+((?:[\w.[\]()-]+\/)*[\w.[\]-]+\.(?:tsx?|jsx?|mjs))(?:\s|$)/.exec(block.code.split('\n')[0] ?? '');
   return path.join(folder, named ? named[1]! : `block-L${block.line}${COMPILED[block.lang]}`);
 }
 

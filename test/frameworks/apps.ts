@@ -89,7 +89,11 @@ function run(command: string[], cwd: string, env: NodeJS.ProcessEnv, timeoutMs: 
   });
 }
 
-const appEnv = (): NodeJS.ProcessEnv => ({ ...process.env, NEXT_TELEMETRY_DISABLED: '1', NODE_ENV: 'production', SPLITFLAP_E2E_TOKEN: E2E_TOKEN });
+/** The secret precomputed flags are signed with (examples/next's /offer), the same at build and at run time. */
+export const PRECOMPUTE_SECRET = 'splitflap-test-secret';
+const appEnv = (): NodeJS.ProcessEnv => ({ ...process.env, NEXT_TELEMETRY_DISABLED: '1', NODE_ENV: 'production', SPLITFLAP_E2E_TOKEN: E2E_TOKEN, SPLITFLAP_SECRET: PRECOMPUTE_SECRET });
+/** Where the last build's output is kept (next to the cache key), for checks on what the framework reported. */
+export const buildOutputFile = (app: ExampleApp): string => path.join(root, app.dir, app.output, '.splitflap-build-output');
 
 /** Builds the app unless a local build of the same sources is there. Resolves with what it did and how long it took. */
 export async function buildApp(app: ExampleApp): Promise<{ cached: boolean; ms: number }> {
@@ -98,7 +102,9 @@ export async function buildApp(app: ExampleApp): Promise<{ cached: boolean; ms: 
   const key = sourceKey(app);
   const started = performance.now();
   if (process.env.CI !== 'true' && existsSync(keyFile) && readFileSync(keyFile, 'utf8') === key) return { cached: true, ms: 0 };
-  for (const command of app.build) await run(command, cwd, appEnv(), BUILD_TIMEOUT_MS);
+  let output = '';
+  for (const command of app.build) output += await run(command, cwd, appEnv(), BUILD_TIMEOUT_MS);
+  writeFileSync(buildOutputFile(app), output);
   writeFileSync(keyFile, key);
   return { cached: false, ms: Math.round(performance.now() - started) };
 }
@@ -185,11 +191,19 @@ export function visitorOutsideControl(features: FeatureDefinitions, prefix: stri
   throw new Error('no visitor outside the control in 200 tries');
 }
 
+/** What an app's own checks ({@link defineAppTests} `more`) get: the running app and the browser, once started. */
+export interface AppUnderTest {
+  url: string;
+  output(): string;
+  browser: Browser;
+}
+
 /**
  * The checks every example app must pass, registered as tests. `routes` are JSON routes of the
  * app (an edge route, a resource route) that must answer for the visitor as the page does.
+ * `more` registers the app's own checks against the same build and server (one build per app).
  */
-export function defineAppTests(app: ExampleApp, routes: string[]): void {
+export function defineAppTests(app: ExampleApp, routes: string[], more?: (under: () => AppUnderTest) => void): void {
   describeInBrowser(`${app.name}: built, served and driven by Chromium`, () => {
     let browser: Browser;
     let running: RunningApp;
@@ -338,6 +352,8 @@ export function defineAppTests(app: ExampleApp, routes: string[]): void {
       await e2e.close();
       expectNoProblems();
     });
+
+    if (more) more(() => ({ url: running.url, output: running.output, browser }));
 
     it(`${routes.join(' and ')} answer for the visitor as the page does`, async () => {
       const { id, color } = visitorOutsideControl(app.features, `${app.name}-route`);

@@ -17,6 +17,20 @@ export const features: FeatureDefinitions = {
   },
 };
 
+/**
+ * A split-URL test (the payload's `experiments`, docs/split-url.md): half the visitors of
+ * /landing are sent to /landing-b by the proxy, with a 307, before any HTML.
+ */
+export const experiments = [
+  {
+    key: 'landing-redesign',
+    urlPatterns: [{ type: 'simple', include: true, pattern: '/landing' }],
+    weights: [0.5, 0.5],
+    variations: [{}, { urlRedirect: '/landing-b' }],
+    persistQueryString: true,
+  },
+];
+
 /** What every client of this app is created with, in Node and edge routes alike. */
 export const options = {
   features,

@@ -71,6 +71,7 @@ export function createRemote(options: RemoteOptions, loadLive: LoadLive): Plugin
         const features = payload.encryptedFeatures ? await decrypted(payload.encryptedFeatures, options.decryptionKey) : payload.features;
         const savedGroups = payload.encryptedSavedGroups ? await decrypted(payload.encryptedSavedGroups, options.decryptionKey) : payload.savedGroups;
         host.setFeatures(features as FeatureDefinitions, savedGroups as SavedGroups | undefined);
+        host.emit('payload', payload);
       } catch (error) {
         host.log('Could not use the payload', { url: options.url, error });
       }

@@ -1,12 +1,12 @@
 /**
  * The page, a server component: it reads a flag itself (the headline), renders client components
  * that read another (the buy buttons), and streams a slow part in through <Suspense>. It renders
- * inside the layout's <Suspense>, so it may read the request's client at its top.
+ * inside the shop layout's <Suspense>, so it may read the request's client at its top.
  */
 import { Suspense } from 'react';
-import { splitflap } from '../lib/splitflap';
-import { BuyButton } from './buy-button';
-import { Delivery } from './delivery';
+import { splitflap } from '../../lib/splitflap';
+import { BuyButton } from '../buy-button';
+import { Delivery } from '../delivery';
 
 export default async function Page() {
   const client = await splitflap.getClient();

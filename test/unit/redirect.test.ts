@@ -127,3 +127,24 @@ describe('redirects()', () => {
     expect(client.getRedirect()?.urlWithParams).toBe('https://shop.example/landing-b');
   });
 });
+
+describe('a returning visitor, decided synchronously', () => {
+  it("the stored variation wins over the hash before any storage answers (the sticky store's quick read)", () => {
+    // The visitor was sent to /b before the weights moved everyone to the control.
+    const experiment: RedirectExperiment = { ...sendAll('landing-test', '/landing', 'https://shop.example/b'), weights: [1, 0] };
+    const stored = { attributeName: 'id', attributeValue: 'visitor-1', assignments: { 'landing-test__0': '1' } };
+    const client = createClient({
+      clientId: 'visitor-1',
+      url: 'https://shop.example/landing',
+      cookie: false,
+      log: quiet,
+      stickyBucketStore: {
+        getAssignments: () => new Promise(() => undefined), // never answers: only the quick read can help
+        saveAssignments: async () => undefined,
+        peekAssignments: () => ({ 'id||visitor-1': stored }),
+      },
+      plugins: [redirects({ experiments: [experiment] })],
+    });
+    expect(client.getRedirect()).toMatchObject({ urlRedirect: 'https://shop.example/b', result: { variationId: 1, stickyBucketUsed: true } });
+  });
+});

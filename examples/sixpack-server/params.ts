@@ -93,3 +93,21 @@ export function isExcludedVisitor(
   const ip = params.get('ip_address');
   return ip !== null && ip !== '' && ignoredIps.has(unquote(ip));
 }
+
+const DAY_MS = 86_400_000;
+
+/**
+ * The `datetime` window: a date bucket more than `backfillDays` days before today (UTC), or after
+ * tomorrow, is a 400. A day either side of today is always allowed, because the buckets are the
+ * date as written, in its own offset. With `backfillDays` 0 (the default) nothing can be dated
+ * into the past, so no request can open day buckets the server would not open by itself; each
+ * request names one date, so it opens at most one new day (and its month and year).
+ */
+export function checkDatetimeWindow(date: DateKeys, now: Date, backfillDays: number): void {
+  const day = Date.parse(`${date.day}T00:00:00Z`);
+  const today = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate());
+  const earliest = today - (Math.max(0, backfillDays) + 1) * DAY_MS;
+  if (day < earliest || day > today + DAY_MS) {
+    throw new SixpackError(`datetime outside the accepted window (today, and at most ${backfillDays} days back)`);
+  }
+}

@@ -46,6 +46,7 @@ import {
   type Metric,
   type Period,
   type SixpackStore,
+  StoreLimitError,
   StoreUnavailableError,
 } from './store';
 
@@ -123,12 +124,17 @@ if redis.call('SISMEMBER', KEYS[1], ARGV[1]) == 0 then return false end
 return {redis.call('HGETALL', KEYS[2]), redis.call('LRANGE', KEYS[3], 0, -1), redis.call('GET', KEYS[4])}
 `;
 
-/** KEYS: experiments, record, alternatives, winner. ARGV: name, created_at, traffic_fraction, alternatives… */
+/**
+ * KEYS: experiments, record, alternatives, winner. ARGV: name, most experiments (0: no cap),
+ * created_at, traffic_fraction, alternatives… Answers 1 created, 0 existed, -1 the cap is reached.
+ */
 const CREATE = `
 if redis.call('SISMEMBER', KEYS[1], ARGV[1]) == 1 then return 0 end
+local most = tonumber(ARGV[2])
+if most > 0 and redis.call('SCARD', KEYS[1]) >= most then return -1 end
 redis.call('DEL', KEYS[2], KEYS[3], KEYS[4])
-redis.call('HSET', KEYS[2], 'created_at', ARGV[2], 'traffic_fraction', ARGV[3])
-for i = 4, #ARGV do redis.call('RPUSH', KEYS[3], ARGV[i]) end
+redis.call('HSET', KEYS[2], 'created_at', ARGV[3], 'traffic_fraction', ARGV[4])
+for i = 5, #ARGV do redis.call('RPUSH', KEYS[3], ARGV[i]) end
 redis.call('SADD', KEYS[1], ARGV[1])
 return 1
 `;
@@ -219,10 +225,18 @@ record(2, client_number(KEYS[1], ARGV[1]), ARGV[2], ARGV[3], ARGV[4])
 return 1
 `;
 
-/** KEYS: users, kpis, the 8 bitmaps (the first is `_all:users:all`) and 3 date sets. ARGV: client, kpi or '', year, month, day. */
+/**
+ * KEYS: users, kpis, the 8 bitmaps (the first is `_all:users:all`) and 3 date sets. ARGV: client,
+ * kpi or '', year, month, day, most KPIs (0: no cap). Answers 1 recorded, 0 already converted,
+ * -1 a new KPI past the cap (nothing written: each new KPI costs 8 bitmaps of clients/8 bytes).
+ */
 const CONVERT = `${LUA_HELPERS}
+if ARGV[2] ~= '' and redis.call('SISMEMBER', KEYS[2], ARGV[2]) == 0 then
+  local most = tonumber(ARGV[6])
+  if most > 0 and redis.call('SCARD', KEYS[2]) >= most then return -1 end
+  redis.call('SADD', KEYS[2], ARGV[2])
+end
 local n = client_number(KEYS[1], ARGV[1])
-if ARGV[2] ~= '' then redis.call('SADD', KEYS[2], ARGV[2]) end
 if redis.call('GETBIT', KEYS[3], n) == 1 then return 0 end
 record(3, n, ARGV[3], ARGV[4], ARGV[5])
 return 1
@@ -406,13 +420,15 @@ export function redisStore(options: RedisStoreOptions = {}): RedisSixpackStore {
     },
 
     getExperiment,
-    async createExperiment(record) {
+    async createExperiment(record, maxExperiments = 0) {
       const created = await run(SCRIPTS.create, metaKeys(record.name), [
         record.name,
+        maxExperiments,
         record.createdAt ?? '',
         pythonFloat(record.trafficFraction),
         ...record.alternatives,
       ]);
+      if (created === -1) throw new StoreLimitError('experiments', maxExperiments);
       if (created !== 1) return false;
       // The model creates records with the defaults; anything else is written as an update.
       const { description, winner, archived, paused, enabled, bandit } = record;
@@ -456,12 +472,13 @@ export function redisStore(options: RedisStoreOptions = {}): RedisSixpackStore {
       return guard(() => redis.bitcount(keys.excluded(name)));
     },
 
-    async recordConversion(name, kpi, alternative, clientId, date) {
+    async recordConversion(name, kpi, alternative, clientId, date, maxKpis = 0) {
       const recorded = await run(
         SCRIPTS.convert,
         [keys.users(name), keys.kpis(name), ...conversionKeys(name, kpi, alternative, date)],
-        [clientId, kpi ?? '', ...dateArgs(date)],
+        [clientId, kpi ?? '', ...dateArgs(date), maxKpis],
       );
+      if (recorded === -1) throw new StoreLimitError('kpis', maxKpis);
       return recorded === 1;
     },
     async kpis(name) {

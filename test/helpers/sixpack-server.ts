@@ -25,6 +25,8 @@ export interface SixpackResponse {
 export interface RunningSixpack {
   url: string;
   port: number;
+  /** The admin listener (also on 127.0.0.1, port 0); `get` and `send` go there for `/_admin` paths. */
+  adminUrl: string;
   close(): Promise<void>;
   /** GET `path` with `query` (arrays become repeated parameters; null/undefined are left out). */
   get(path: string, query?: Query, init?: RequestInit): Promise<SixpackResponse>;
@@ -56,20 +58,25 @@ async function toResponse(res: Response): Promise<SixpackResponse> {
 export async function startSixpack(options: SixpackServerOptions = {}): Promise<RunningSixpack> {
   const sixpack = createSixpackServer(options);
   const { url, port } = await sixpack.listen(0, '127.0.0.1');
+  const adminUrl = (await sixpack.admin.listen(0, '127.0.0.1')).url;
+  const base = (path: string) => (path.startsWith('/_admin') ? adminUrl : url);
+  const auth: Record<string, string> = options.adminToken ? { authorization: `Bearer ${options.adminToken}` } : {};
   return {
     url,
     port,
+    adminUrl,
     close: () => sixpack.close(),
     async get(path, query, init) {
-      return toResponse(await fetch(url + path + buildQuery(query), init));
+      const headers = path.startsWith('/_admin') ? { ...auth, ...(init?.headers as Record<string, string>) } : init?.headers;
+      return toResponse(await fetch(base(path) + path + buildQuery(query), { ...init, headers }));
     },
     async send(method, path, body) {
-      const init: RequestInit = { method };
+      const init: RequestInit = { method, headers: path.startsWith('/_admin') ? { ...auth } : {} };
       if (body !== undefined) {
         init.body = typeof body === 'string' ? body : JSON.stringify(body);
-        init.headers = { 'content-type': 'application/json' };
+        init.headers = { ...(init.headers as Record<string, string>), 'content-type': 'application/json' };
       }
-      return toResponse(await fetch(url + path, init));
+      return toResponse(await fetch(base(path) + path, init));
     },
   };
 }
@@ -129,6 +136,8 @@ export function describeEachStore(suite: (makeStore: StoreFactory) => void): voi
 
 export interface SpawnedSixpack {
   url: string;
+  /** The admin listener's URL; null with `--admin-port off`. */
+  adminUrl: string | null;
   pid: number;
   /** SIGTERM, then waits for the exit. */
   close(): Promise<void>;
@@ -154,13 +163,15 @@ export function spawnSixpack(args: string[], env: Record<string, string> = {}): 
     }, 15_000);
     const onData = (chunk: Buffer) => {
       output += chunk.toString();
-      const listening = /listening on (http:\/\/\S+)/.exec(output);
+      const listening = /server listening on (http:\/\/\S+)/.exec(output);
       if (!listening) return;
+      const admin = /admin API listening on (http:\/\/\S+)/.exec(output);
       clearTimeout(timer);
       child.stdout!.off('data', onData);
       child.stdout!.resume();
       resolve({
         url: listening[1] as string,
+        adminUrl: admin ? (admin[1] as string) : null,
         pid: child.pid as number,
         close: async () => {
           child.kill('SIGTERM');

@@ -100,11 +100,11 @@ describeInBrowser('the Sixpack server against hostile pages (Chromium)', () => {
         form.innerHTML = '<input name=\'{"winner":"b","x":"\' value=\'"}\'>';
         document.body.append(form);
         return sent;
-      }, `${sp.url}/_admin/experiments/victim`);
+      }, `${sp.adminUrl}/_admin/experiments/victim`);
       expect(outcome).toBe('sent'); // opaque: the browser did send it, and got the answer
       expect((await sp.get('/_admin/experiments/victim')).json.experiment.winner).toBeNull();
       // A text/plain form post too (navigates the page to the 403 answer).
-      await Promise.all([page.waitForURL(`${sp.url}/_admin/experiments/victim`), page.evaluate(() => document.forms[0]!.submit())]);
+      await Promise.all([page.waitForURL(`${sp.adminUrl}/_admin/experiments/victim`), page.evaluate(() => document.forms[0]!.submit())]);
       expect(await page.textContent('body')).toContain('cross-origin admin requests are refused');
     } finally {
       await context.close();

@@ -46,7 +46,7 @@ describeWithRedis('Sixpack 2.7.0 Redis layout', () => {
     const store = redisStore({ url: redis.url(15), prefix });
     stores.push(store);
     await store.ready();
-    const sp = await startSixpack({ store, now: () => new Date(now) });
+    const sp = await startSixpack({ store, now: () => new Date(now), backfillDays: 10_000 });
     servers.push(sp);
     return sp;
   }

@@ -1,5 +1,5 @@
 /**
- * Load on the Sixpack-compatible server (examples/sixpack-server), all on 127.0.0.1:
+ * Load on the Sixpack-compatible server (server/, the splitflap-server package), all on 127.0.0.1:
  * requests per second and p50/p99 latency of /participate and /convert, for the memory store and
  * the Redis store, with one server process and with two (the load split evenly), at 1, 50 and 200
  * concurrent keep-alive connections; memory of the server processes (and of Redis) before and

@@ -21,13 +21,13 @@ import { createClient } from 'splitflap';
 import { sixpack as sixpackPlugin } from 'splitflap/sixpack';
 import { serve as serveSsr, walkthrough } from './node/ssr';
 import { buildScript, startSite, type ReactSite } from './site';
-import { createSixpackServer } from './sixpack-server/server';
+import { createServer } from '../server/src/index';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '..');
 const once = process.argv.includes('--once');
 
-const sixpack = createSixpackServer();
+const sixpack = createServer();
 let listening: { url: string };
 try {
   listening = await sixpack.listen(Number(process.env.SIXPACK_PORT ?? process.env.PORT ?? 5000), '127.0.0.1');

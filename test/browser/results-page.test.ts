@@ -5,7 +5,7 @@
  */
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { createSixpackServer } from '../../examples/sixpack-server/server';
+import { createServer } from '../../server/src/index';
 import { sixpackIndex } from '../helpers/sixpack-server';
 import { exampleRoute, STRICT_CSP } from './examples';
 import { describeInBrowser, launchChromium, newContext, servePages } from './harness';
@@ -26,7 +26,7 @@ interface View {
 describeInBrowser('results page', () => {
   let browser: Browser;
   let site: Awaited<ReturnType<typeof servePages>>;
-  const sixpack = createSixpackServer();
+  const sixpack = createServer();
   let sixpackUrl = '';
   let adminUrl = '';
   const ids: string[][] = [[], []];

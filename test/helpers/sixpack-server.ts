@@ -7,9 +7,7 @@ import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe } from 'vitest';
-import { redisStore, type RedisSixpackStore } from '../../examples/sixpack-server/redis-store';
-import { createSixpackServer, type SixpackServerOptions } from '../../examples/sixpack-server/server';
-import type { SixpackStore } from '../../examples/sixpack-server/store';
+import { createServer, redisStore, type RedisSixpackStore, type SixpackServerOptions, type SixpackStore } from '../../server/src/index';
 import { describeWithRedis, type RunningRedis, startRedis } from '../redis/harness';
 
 export type Query = Record<string, string | string[] | null | undefined>;
@@ -56,7 +54,7 @@ async function toResponse(res: Response): Promise<SixpackResponse> {
 }
 
 export async function startSixpack(options: SixpackServerOptions = {}): Promise<RunningSixpack> {
-  const sixpack = createSixpackServer(options);
+  const sixpack = createServer(options);
   const { url, port } = await sixpack.listen(0, '127.0.0.1');
   const adminUrl = (await sixpack.admin.listen(0, '127.0.0.1')).url;
   const base = (path: string) => (path.startsWith('/_admin') ? adminUrl : url);
@@ -139,44 +137,47 @@ export interface SpawnedSixpack {
   /** The admin listener's URL; null with `--admin-port off`. */
   adminUrl: string | null;
   pid: number;
-  /** SIGTERM, then waits for the exit. */
-  close(): Promise<void>;
+  /** SIGTERM, then waits for the exit; answers the exit code. */
+  close(): Promise<number | null>;
+  /** Everything it wrote so far, stdout and stderr. */
+  output(): string;
 }
 
 /**
- * The server's command line (examples/sixpack-server/cli.ts) in a process of its own, on a free
+ * The server's command line (server/bin/splitflap-server.mjs, as `npx splitflap-server` runs it) in a process of its own, on a free
  * port of 127.0.0.1; resolves once it says where it listens. `env` is added to this process's
  * environment (SIXPACK_REDIS_URL, SIXPACK_REDIS_PREFIX).
  */
 export function spawnSixpack(args: string[], env: Record<string, string> = {}): Promise<SpawnedSixpack> {
-  const cli = fileURLToPath(new URL('../../examples/sixpack-server/cli.ts', import.meta.url));
-  const child = spawn(process.execPath, ['--import', 'tsx', cli, '--port', '0', '--quiet', ...args], {
+  const bin = fileURLToPath(new URL('../../server/bin/splitflap-server.mjs', import.meta.url));
+  const child = spawn(process.execPath, [bin, '--port', '0', '--quiet', ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, ...env },
   });
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  let output = '';
   return new Promise((resolve, reject) => {
-    let output = '';
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
       reject(new Error(`the Sixpack server did not start within 15 s:\n${output}`));
     }, 15_000);
     const onData = (chunk: Buffer) => {
       output += chunk.toString();
-      const listening = /server listening on (http:\/\/\S+)/.exec(output);
+      const listening = /server listening on (http:\/\/[^\s"]+)/.exec(output);
       if (!listening) return;
-      const admin = /admin API listening on (http:\/\/\S+)/.exec(output);
+      const admin = /admin API listening on (http:\/\/[^\s"]+)/.exec(output);
       clearTimeout(timer);
       child.stdout!.off('data', onData);
-      child.stdout!.resume();
+      child.stdout!.on('data', (more: Buffer) => (output += more.toString()));
       resolve({
         url: listening[1] as string,
         adminUrl: admin ? (admin[1] as string) : null,
         pid: child.pid as number,
         close: async () => {
           child.kill('SIGTERM');
-          await exited;
+          return exited;
         },
+        output: () => output,
       });
     };
     child.stdout!.on('data', onData);

@@ -7,15 +7,17 @@
  * answers an HTML 500, this server answers a JSON 400/404 with the CORS headers.
  * Deliberate differences are listed in README.md.
  */
-import http from 'node:http';
 import { adminRoute, bearerCheck, unauthorized } from './admin';
-import { banditChoice } from './bandit';
-import { answerClientErrors, closeNow, failed, jsonReply, type Listening, listenOn, MAX_URL, type Reply, splitUrl } from './http-kit';
-import { checkClientId, checkExperimentName, createModel, type ServerLimits, SixpackError, type SixpackModel } from './model';
+import { banditChoice, whiplashByDefault } from './bandit';
+import { failed, jsonReply, type Reply } from './http-kit';
+import { createListener, type Listener, type RequestEvent, type Route } from './listener';
+import { Metrics, routeLabel, type StoreGauges } from './metrics';
+import { checkClientId, checkExperimentName, createModel, type ServerLimits, type SixpackModel } from './model';
 import { checkDatetimeWindow, compileRobotRegex, isExcludedVisitor, parseDatetime, parseTrafficFraction, toBool } from './params';
 import { experimentList, experimentView } from './stats-view';
-import { memoryStore, type SixpackStore, StoreUnavailableError } from './store';
+import { memoryStore, type SixpackStore } from './store';
 
+export type { Listener, RequestEvent } from './listener';
 export { MAX_URL } from './http-kit';
 
 export const SIXPACK_VERSION = '2.7.0';
@@ -33,8 +35,14 @@ export interface SixpackServerOptions {
   now?: () => Date;
   /** `*` (default), an exact origin, or a pattern with `*` wildcards that is echoed back when it matches. */
   corsOrigin?: string;
+  /** The other CORS headers (Sixpack's `cors_*` settings); `origin` here overrides `corsOrigin`. */
+  cors?: Partial<CorsSettings>;
+  /** Sixpack's `enable_whiplash`: experiments without a bandit of their own run Whiplash. Default false. */
+  enableWhiplash?: boolean;
   /** One line per request (`METHOD /path?query STATUS`) and internal errors. Default: silent. */
   log?: (line: string) => void;
+  /** Every answered request, on either listener (structured logs); `log` still gets its line. */
+  onRequest?: (event: RequestEvent) => void;
   /** Caps on experiments and on KPIs per experiment; see {@link ServerLimits}. */
   limits?: Partial<ServerLimits>;
   /**
@@ -49,26 +57,40 @@ export interface SixpackServerOptions {
   adminToken?: string;
 }
 
-/** A listener: the public API, or the admin API. */
-export interface Listener {
-  server: http.Server;
-  /** Port 0 (the default) picks a free port; host defaults to 127.0.0.1. */
-  listen(port?: number, host?: string): Promise<Listening>;
-  /** Stops listening and ends open connections, keep-alive ones included. */
-  close(): Promise<void>;
+/** The CORS headers of the public API, as Sixpack's `cors_*` settings name them. */
+export interface CorsSettings {
+  /** `Access-Control-Allow-Origin`: `*`, an origin, or a pattern with `*` (echoed when it matches). Default `*`. */
+  origin: string;
+  /** `Access-Control-Allow-Headers`. Default `Origin, ...` (Sixpack's literal default). */
+  headers: string;
+  /** `Access-Control-Allow-Credentials`. Default `true`. */
+  credentials: string;
+  /** `Access-Control-Allow-Methods`. Default `GET`. */
+  methods: string;
+  /** `Access-Control-Expose-Headers`. Default `...`. */
+  exposeHeaders: string;
 }
+
+const DEFAULT_CORS: CorsSettings = { origin: '*', headers: 'Origin, ...', credentials: 'true', methods: 'GET', exposeHeaders: '...' };
 
 /**
  * The server: `listen` is the public API (participate, convert, read-only status and results;
  * it can change no configuration), `admin` the admin API on a listener of its own.
  */
 export interface SixpackServer extends Listener {
-  /** The admin API (`/_admin/…`): start it with `admin.listen()`, on a private address. */
+  /** The admin API (`/_admin/…`, `/metrics`): start it with `admin.listen()`, on a private address. */
   admin: Listener;
   /** The experiment logic both listeners share. */
   model: SixpackModel;
-  /** Closes both listeners. */
+  /** Request counters and latencies, as `/metrics` on the admin listener shows them. */
+  metrics: Metrics;
+  /** Closes both listeners at once. */
   close(): Promise<void>;
+  /**
+   * Graceful shutdown of both listeners: `/readyz` answers 503 from now on, no new connections are
+   * accepted, in-flight requests finish (at most `graceMs`), keep-alive clients are told to close.
+   */
+  drain(graceMs: number): Promise<void>;
 }
 
 /** The reference's ASCII art for `/`. */
@@ -86,10 +108,9 @@ const HOME = `
               \`-_-'  \`-_-'  \`-_-'
         https://github.com/seatgeek/sixpack`;
 
-type Route = (req: http.IncomingMessage, path: string, q: URLSearchParams) => Promise<Reply>;
-
-/** The reference's five CORS headers, literally its env defaults; an origin pattern with `*` must match whole. */
-function corsHeadersFor(corsOrigin: string): (origin: string | undefined) => Record<string, string> {
+/** The reference's five CORS headers (by default literally its env defaults); an origin pattern with `*` must match whole. */
+function corsHeadersFor(cors: CorsSettings): (origin: string | undefined) => Record<string, string> {
+  const corsOrigin = cors.origin;
   // The reference's prefix match let `https://example.com.evil.net` through for `https://example.com`.
   const pattern =
     corsOrigin === '*' || !corsOrigin.includes('*')
@@ -97,81 +118,37 @@ function corsHeadersFor(corsOrigin: string): (origin: string | undefined) => Rec
       : new RegExp('^' + corsOrigin.split('*').map((s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('.*') + '$');
   return (origin) => ({
     'Access-Control-Allow-Origin': pattern ? (origin && pattern.test(origin) ? origin : 'null') : corsOrigin,
-    'Access-Control-Allow-Headers': 'Origin, ...',
-    'Access-Control-Allow-Credentials': 'true',
-    'Access-Control-Allow-Methods': 'GET',
-    'Access-Control-Expose-Headers': '...',
+    'Access-Control-Allow-Headers': cors.headers,
+    'Access-Control-Allow-Credentials': cors.credentials,
+    'Access-Control-Allow-Methods': cors.methods,
+    'Access-Control-Expose-Headers': cors.exposeHeaders,
     ...(pattern ? { Vary: 'Origin' } : {}),
   });
 }
 
-/** A thrown error as the client sees it: its own 4xx, the reference's 503, or an opaque 500 (logged). */
-function errorReply(err: unknown, query: URLSearchParams, log?: (line: string) => void): Reply {
-  if (err instanceof SixpackError) return failed(err.status, err.message, query);
-  // Never JSONP-wrapped, as in the reference; the message is the reference's.
-  if (err instanceof StoreUnavailableError) return failed(503, 'redis is not available', null);
-  log?.(`internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
-  return failed(500, 'an internal error has occurred', query);
+/** Shared by both listeners: health, and the read-only views of the experiments. */
+interface ReadContext {
+  model: SixpackModel;
+  /** True once shutting down: readiness fails so that load balancers stop sending. */
+  draining: () => boolean;
 }
 
-interface ListenerOptions {
-  route: Route;
-  /** Headers on every answer, given the request's `Origin` (CORS). */
-  headers: (origin: string | undefined) => Record<string, string>;
-  /** Checked before routing (OPTIONS included); a Reply refuses the request. */
-  guard?: (req: http.IncomingMessage) => Reply | null;
-  log?: (line: string) => void;
+/**
+ * Health: `/healthz` (liveness) answers 200 while the process can answer at all, whatever Redis
+ * does (restarting the process would not bring Redis back); `/readyz` (readiness) pings the store
+ * and answers 503 while it is unreachable or the server is shutting down.
+ */
+async function healthRoute({ model, draining }: ReadContext, path: string): Promise<Reply | null> {
+  if (path === '/healthz') return jsonReply(200, { status: 'ok' }, null);
+  if (path !== '/readyz') return null;
+  if (draining()) return failed(503, 'shutting down', null);
+  await model.store.ping?.();
+  return jsonReply(200, { status: 'ok' }, null);
 }
 
-/** Answers one request: size check, OPTIONS, guard, route, errors; then the common headers. */
-async function answer(req: http.IncomingMessage, res: http.ServerResponse, options: ListenerOptions): Promise<void> {
-  const started = Date.now();
-  const url = req.url ?? '/';
-  const { path, query } = splitUrl(url);
-  let reply: Reply;
-  try {
-    // Only the query string is read, whatever the method (as the reference: a form body is ignored).
-    if (url.length > MAX_URL) reply = failed(414, 'request URI too long', null);
-    else reply = options.guard?.(req) ?? (await routeOrOptions(req, path, query, options.route));
-  } catch (err) {
-    reply = errorReply(err, query, options.log);
-  }
-  res.writeHead(reply.status, {
-    'Content-Type': reply.contentType,
-    'Content-Length': Buffer.byteLength(reply.body),
-    // A JSON answer is never run as a script, whatever page includes it.
-    'X-Content-Type-Options': 'nosniff',
-    ...options.headers(req.headers.origin),
-    ...reply.headers,
-  });
-  res.end(reply.body);
-  options.log?.(`${req.method} ${url} ${reply.status} ${Date.now() - started}ms`);
-}
-
-function routeOrOptions(req: http.IncomingMessage, path: string | null, query: URLSearchParams, route: Route): Promise<Reply> {
-  if (req.method === 'OPTIONS') return Promise.resolve({ status: 200, body: '200 Ok', contentType: 'text/plain' });
-  return path === null ? Promise.resolve(failed(404, 'not found', query)) : route(req, path, query);
-}
-
-/** An http.Server answering through `options`, with JSON answers to requests Node refuses. */
-function createListener(options: ListenerOptions): Listener {
-  const server = http.createServer((req, res) => {
-    answer(req, res, options).catch((err: unknown) => {
-      // Only reachable if writing the response itself failed.
-      options.log?.(`response failed: ${String(err)}`);
-      res.destroy();
-    });
-  });
-  answerClientErrors(server, () => options.headers(undefined), options.log);
-  return {
-    server,
-    listen: (port = 0, host = '127.0.0.1') => listenOn(server, port, host),
-    close: () => closeNow(server),
-  };
-}
-
-/** Routes both listeners serve: read-only views of the experiments. */
-async function readRoute(model: SixpackModel, path: string, q: URLSearchParams): Promise<Reply | null> {
+/** Routes both listeners serve: health, status and read-only views of the experiments. */
+async function readRoute(ctx: ReadContext, path: string, q: URLSearchParams): Promise<Reply | null> {
+  const { model } = ctx;
   if (path === '/_status') {
     await model.store.ping?.();
     return jsonReply(200, { status: 'ok', version: SIXPACK_VERSION }, q);
@@ -179,8 +156,8 @@ async function readRoute(model: SixpackModel, path: string, q: URLSearchParams):
   if (path === '/experiments.json') return jsonReply(200, await experimentList(model, { period: q.get('period') }), q);
   // Names contain no `/` or `.`, so `NAME.json` (sixpack-web's form) is unambiguous.
   const details = /^\/experiments\/([^/]+?)(\.json)?$/.exec(path);
-  if (!details) return null;
-  return jsonReply(200, await experimentView(model, details[1] as string, { kpi: q.get('kpi'), period: q.get('period') }), q);
+  if (details) return jsonReply(200, await experimentView(model, details[1] as string, { kpi: q.get('kpi'), period: q.get('period') }), q);
+  return healthRoute(ctx, path);
 }
 
 /** The `datetime` parameter's buckets, within the configured window; null when absent. */
@@ -190,8 +167,7 @@ function datetimeParam(q: URLSearchParams, now: () => Date, backfillDays: number
   return date;
 }
 
-interface PublicContext {
-  model: SixpackModel;
+interface PublicContext extends ReadContext {
   isExcluded: (q: URLSearchParams) => boolean;
   datetime: (q: URLSearchParams) => ReturnType<typeof parseDatetime>;
 }
@@ -247,20 +223,50 @@ function publicRoute(ctx: PublicContext): Route {
       case '/convert':
         return convert(ctx, q);
     }
-    return (await readRoute(ctx.model, path, q)) ?? failed(404, 'not found', q);
+    return (await readRoute(ctx, path, q)) ?? failed(404, 'not found', q);
   };
 }
 
-/** The admin listener's routes: the admin API and the read-only views. */
-function adminListener(model: SixpackModel, options: SixpackServerOptions): Listener {
+/** The store's size for `/metrics`; null when it cannot be read (Redis down). */
+async function storeGauges(store: SixpackStore): Promise<StoreGauges | null> {
+  try {
+    const experiments = (await store.listExperiments()).length;
+    const usedMemoryBytes = await store.usedMemory?.();
+    return { experiments, ...(usedMemoryBytes === undefined ? {} : { usedMemoryBytes }) };
+  } catch {
+    return null;
+  }
+}
+
+/** The admin listener: the admin API, `/metrics`, and the read-only views. */
+function adminListener(ctx: ReadContext, metrics: Metrics, options: SixpackServerOptions, onRequest: (e: RequestEvent) => void): Listener {
   const authorized = bearerCheck(options.adminToken);
+  const route: Route = async (req, path, q) => {
+    if (path === '/metrics') {
+      return { status: 200, body: metrics.render(await storeGauges(ctx.model.store)), contentType: 'text/plain; version=0.0.4; charset=utf-8' };
+    }
+    return (await adminRoute(ctx.model, req, path, q)) ?? (await readRoute(ctx, path, q)) ?? failed(404, 'not found', q);
+  };
   return createListener({
-    route: async (req, path, q) => (await adminRoute(model, req, path, q)) ?? (await readRoute(model, path, q)) ?? failed(404, 'not found', q),
+    name: 'admin',
+    route,
     // Same-origin only: no CORS headers, and never framed.
     headers: () => ({ 'Cache-Control': 'no-store', 'X-Frame-Options': 'DENY' }),
     guard: (req) => (authorized && !authorized(req) ? unauthorized() : null),
     log: options.log && ((line) => options.log?.(`admin: ${line}`)),
+    onRequest,
   });
+}
+
+/** Counts every request in `metrics`, then passes it to the configured log and hook. */
+function requestObserver(metrics: Metrics, options: SixpackServerOptions): (event: RequestEvent) => void {
+  return (event) => {
+    metrics.observe(event.listener, routeLabel(event.path), event.status, event.ms / 1000);
+    if (event.storeUnavailable) metrics.storeError();
+    const prefix = event.listener === 'admin' ? 'admin: ' : '';
+    options.log?.(`${prefix}${event.method} ${event.url} ${event.status} ${Math.round(event.ms)}ms`);
+    options.onRequest?.(event);
+  };
 }
 
 /**
@@ -273,26 +279,35 @@ export function createSixpackServer(options: SixpackServerOptions = {}): Sixpack
     store: options.store ?? memoryStore(),
     random: options.random ?? Math.random,
     now,
-    choose: banditChoice, // (#7) Sixpack's hash unless the experiment is a bandit
+    choose: options.enableWhiplash ? whiplashByDefault : banditChoice, // (#7) Sixpack's hash unless the experiment is a bandit
     limits: options.limits,
   });
   const robotRegex = compileRobotRegex(options.robotRegex);
   const ignoredIps = new Set(options.ignoredIps ?? []);
-  const cors = corsHeadersFor(options.corsOrigin ?? '*');
+  const cors = corsHeadersFor({ ...DEFAULT_CORS, ...(options.corsOrigin ? { origin: options.corsOrigin } : {}), ...options.cors });
   const backfillDays = options.backfillDays ?? 0;
+  let draining = false;
   const ctx: PublicContext = {
     model,
+    draining: () => draining,
     isExcluded: (q) => isExcludedVisitor(q, robotRegex, ignoredIps),
     datetime: (q) => datetimeParam(q, now, backfillDays),
   };
-  const pub = createListener({ route: publicRoute(ctx), headers: cors, log: options.log });
-  const admin = adminListener(model, options);
+  const metrics = new Metrics();
+  const onRequest = requestObserver(metrics, options);
+  const pub = createListener({ name: 'public', route: publicRoute(ctx), headers: cors, log: options.log, onRequest });
+  const admin = adminListener(ctx, metrics, options, onRequest);
   return {
     ...pub,
     admin,
     model,
+    metrics,
     close: async () => {
       await Promise.all([pub.close(), admin.close()]);
+    },
+    drain: async (graceMs) => {
+      draining = true;
+      await Promise.all([pub.drain(graceMs), admin.drain(graceMs)]);
     },
   };
 }

@@ -10,9 +10,9 @@
  */
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { redisStore, type RedisSixpackStore } from '../../examples/sixpack-server/redis-store';
-import { describeEachStore, type RunningSixpack, spawnSixpack, startSixpack } from '../helpers/sixpack-server';
-import { describeWithRedis, type RunningRedis, startRedis } from '../redis/harness';
+import { redisStore, type RedisSixpackStore } from '../src/redis-store';
+import { describeEachStore, type RunningSixpack, spawnSixpack, startSixpack } from '../../test/helpers/sixpack-server';
+import { describeWithRedis, type RunningRedis, startRedis } from '../../test/redis/harness';
 
 const NOW = new Date('2026-11-21T04:23:45Z');
 const ALTS = ['red', 'blue'];

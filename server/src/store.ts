@@ -81,6 +81,8 @@ export class StoreLimitError extends Error {
 export interface SixpackStore {
   /** Health check for /_status; throw {@link StoreUnavailableError} when down. */
   ping?(): Promise<void>;
+  /** Bytes the backend holds (Redis `used_memory`), for `/metrics`. */
+  usedMemory?(): Promise<number>;
 
   getExperiment(name: string): Promise<ExperimentRecord | null>;
   /**

@@ -13,8 +13,8 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { describeInBrowser, launchChromium, newContext } from '../browser/harness';
-import { type RunningSixpack, startSixpack } from '../helpers/sixpack-server';
+import { describeInBrowser, launchChromium, newContext } from '../../test/browser/harness';
+import { type RunningSixpack, startSixpack } from '../../test/helpers/sixpack-server';
 
 const GADGET = "/participate?experiment=victim&alternatives=a&alternatives=b&client_id=%27%3Balert(document.domain)%2F%2F&callback=self-%27";
 

@@ -66,9 +66,25 @@ export const DEFAULT_ROBOT_REGEX = new RegExp(
   'i',
 );
 
-/** A regex without `g`/`y`, whose `test` would otherwise carry state between requests. */
+/**
+ * Sixpack 2.7.0's own default `robot_regex`, exactly: choose it (`robotRegex: 'sixpack'`,
+ * `--robot-regex sixpack`, or its `config.yml`) to count exactly the visitors Sixpack counted.
+ */
+export const SIXPACK_ROBOT_REGEX = new RegExp(
+  '$^|trivial|facebook|MetaURI|butterfly|google|amazon|goldfire|sleuth|xenu|msnbot|SiteUptime|' +
+    'Slurp|WordPress|ZIBB|ZyBorg|pingdom|bot|yahoo|slurp|java|fetch|spider|url|crawl|oneriot|abby|' +
+    'commentreader|twiceler',
+  'i',
+);
+
+/**
+ * The bot rule: `sixpack` or `splitflap` (the default) name the built-in ones; any other string is
+ * a regex, searched case-insensitively like Sixpack's `re.search(robot_regex, ua, re.I)`. A bad
+ * regex throws. Never `g`/`y`, whose `test` would carry state between requests.
+ */
 export function compileRobotRegex(re: RegExp | string | undefined): RegExp {
-  if (re === undefined) return DEFAULT_ROBOT_REGEX;
+  if (re === undefined || re === 'splitflap') return DEFAULT_ROBOT_REGEX;
+  if (re === 'sixpack') return SIXPACK_ROBOT_REGEX;
   if (typeof re === 'string') return new RegExp(re, 'i');
   return new RegExp(re.source, re.flags.replace(/[gy]/g, ''));
 }

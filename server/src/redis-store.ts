@@ -412,11 +412,17 @@ export function redisStore(options: RedisStoreOptions = {}): RedisSixpackStore {
       });
     },
     async close() {
-      redis.disconnect();
+      // QUIT lets replies still on the way arrive; a store that cannot reach Redis just disconnects.
+      if (redis.status === 'ready') await redis.quit().catch(() => redis.disconnect());
+      else redis.disconnect();
     },
 
     async ping() {
       await guard(() => redis.ping());
+    },
+    async usedMemory() {
+      const info = await guard(() => redis.info('memory'));
+      return Number(/^used_memory:(\d+)/m.exec(info)?.[1] ?? 0);
     },
 
     getExperiment,

@@ -105,6 +105,22 @@ export function closeNow(server: http.Server): Promise<void> {
 }
 
 /**
+ * Stops accepting connections, lets in-flight requests finish (idle keep-alive sockets are closed at
+ * once, busy ones after their response), and after `graceMs` ends whatever is left.
+ */
+export function closeGracefully(server: http.Server, graceMs: number): Promise<void> {
+  return new Promise((resolve) => {
+    if (!server.listening) return resolve();
+    const timer = setTimeout(() => server.closeAllConnections(), graceMs);
+    server.close(() => {
+      clearTimeout(timer);
+      resolve();
+    });
+    server.closeIdleConnections();
+  });
+}
+
+/**
  * Requests Node's parser refuses (a request line or headers over its 16 KiB, bad syntax) still
  * get a JSON answer with `headers`: 414 when too large, else 400. The connection closes.
  */

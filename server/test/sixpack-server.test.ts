@@ -12,7 +12,7 @@ import {
   scriptedRandom,
   sixpackIndex,
   startSixpack,
-} from '../helpers/sixpack-server';
+} from '../../test/helpers/sixpack-server';
 
 const CORS = {
   'access-control-allow-origin': '*',

@@ -146,11 +146,11 @@ export interface SpawnedSixpack {
 /**
  * The server's command line (server/bin/splitflap-server.mjs, as `npx splitflap-server` runs it) in a process of its own, on a free
  * port of 127.0.0.1; resolves once it says where it listens. `env` is added to this process's
- * environment (SIXPACK_REDIS_URL, SIXPACK_REDIS_PREFIX).
+ * environment (SIXPACK_REDIS_URL, SIXPACK_REDIS_PREFIX, SIXPACK_CONFIG); `quiet: false` keeps the request log.
  */
-export function spawnSixpack(args: string[], env: Record<string, string> = {}): Promise<SpawnedSixpack> {
+export function spawnSixpack(args: string[], env: Record<string, string> = {}, { quiet = true } = {}): Promise<SpawnedSixpack> {
   const bin = fileURLToPath(new URL('../../server/bin/splitflap-server.mjs', import.meta.url));
-  const child = spawn(process.execPath, [bin, '--port', '0', '--quiet', ...args], {
+  const child = spawn(process.execPath, [bin, '--port', '0', ...(quiet ? ['--quiet'] : []), ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, ...env },
   });

@@ -9,6 +9,7 @@ import { isServerBandit } from './bandit';
 import { failed, jsonReply, readBody, type Reply } from './http-kit';
 import { SixpackError, type SixpackModel } from './model';
 import { pyFloat } from './pyjson';
+import { experimentView } from './stats-view';
 import type { ExperimentPatch } from './store';
 
 const MAX_DESCRIPTION = 10_000;
@@ -132,11 +133,47 @@ async function experimentRoute(model: SixpackModel, req: http.IncomingMessage, n
   }
 }
 
+/** A CSV field: quoted when it holds a separator, a quote or a line break. */
+const csvField = (v: string | number) => (/[",\r\n]/.test(String(v)) ? `"${String(v).replace(/"/g, '""')}"` : String(v));
+
+/** `NAME.csv`: per period and alternative, participants, conversions and rate (for `kpi`, `period`). */
+async function csvExport(model: SixpackModel, name: string, q: URLSearchParams): Promise<Reply> {
+  const view = await experimentView(model, name, { kpi: q.get('kpi'), period: q.get('period') });
+  const rows: (string | number)[][] = [['period', 'alternative', 'participants', 'conversions', 'conversion_rate']];
+  for (const alt of view.alternatives) {
+    for (const point of alt.data) {
+      const participants = Number(point.participants);
+      const conversions = Number(point.conversions);
+      rows.push([point.date, alt.name, participants, conversions, participants ? ((conversions / participants) * 100).toFixed(2) : '0.00']);
+    }
+    rows.push(['all', alt.name, alt.participant_count, alt.completed_count, Number(alt.conversion_rate).toFixed(2)]);
+  }
+  const file = `${name}${view.kpi ? `-${view.kpi}` : ''}-${view.period}.csv`.replace(/[^\w.-]/g, '_');
+  return {
+    status: 200,
+    body: `${rows.map((row) => row.map(csvField).join(',')).join('\r\n')}\r\n`,
+    contentType: 'text/csv; charset=utf-8',
+    headers: { 'Content-Disposition': `attachment; filename="${file}"` },
+  };
+}
+
+/** `POST /_admin/experiments/NAME/reset`: the counts start again (see `resetExperiment`). */
+async function resetRoute(model: SixpackModel, req: http.IncomingMessage, name: string, q: URLSearchParams): Promise<Reply> {
+  if (req.method !== 'POST') return { ...failed(405, 'method not allowed', q), headers: { Allow: 'POST' } };
+  checkAdminWrite(req);
+  await model.resetExperiment(name);
+  return jsonReply(200, await recordView(model, name), q);
+}
+
 /** The admin routes; null when `path` is not one of them. */
 export async function adminRoute(model: SixpackModel, req: http.IncomingMessage, path: string, q: URLSearchParams): Promise<Reply | null> {
   if (path === '/_admin/experiments') {
     return jsonReply(200, { status: 'ok', experiments: await model.store.listExperiments() }, q);
   }
+  const csv = /^\/_admin\/experiments\/([^/]+)\.csv$/.exec(path);
+  if (csv) return csvExport(model, csv[1] as string, q);
+  const reset = /^\/_admin\/experiments\/([^/]+)\/reset$/.exec(path);
+  if (reset) return resetRoute(model, req, reset[1] as string, q);
   const match = /^\/_admin\/experiments\/([^/]+)$/.exec(path);
   return match ? experimentRoute(model, req, match[1] as string, q) : null;
 }

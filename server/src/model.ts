@@ -146,6 +146,9 @@ export function dateKeysOf(d: Date): DateKeys {
   return { year, month, day: `${month}-${pad(d.getUTCDate())}` };
 }
 
+/** `created_at` as the reference writes it: `YYYY-MM-DD HH:MM`, UTC here. */
+const createdAtOf = (t: Date) => `${dateKeysOf(t).day} ${pad(t.getUTCHours())}:${pad(t.getUTCMinutes())}`;
+
 function checkTrafficFraction(tf: number): void {
   if (!(tf > 0 && tf <= 1)) throw new SixpackError('invalid traffic fraction range');
 }
@@ -204,7 +207,7 @@ export function createModel({ store, random, now, choose = hashChoice, limits: g
     if (!alternatives.every((alt) => ALTERNATIVE_RE.test(alt))) throw new SixpackError('invalid alternative name');
     checkTrafficFraction(tf);
     const t = now();
-    const createdAt = `${dateKeysOf(t).day} ${pad(t.getUTCHours())}:${pad(t.getUTCMinutes())}`;
+    const createdAt = createdAtOf(t);
     const record: ExperimentRecord = {
       name,
       alternatives: [...alternatives],
@@ -328,6 +331,20 @@ export function createModel({ store, random, now, choose = hashChoice, limits: g
       const updated = await store.updateExperiment(name, patch);
       if (!updated) throw new SixpackError('experiment not found', 404);
       return updated;
+    },
+
+    /**
+     * sixpack-web's "reset": all counts and assignments go, the experiment stays with its
+     * alternatives, traffic fraction, description and flags (a winner is cleared, as data restarts).
+     * Two store calls, not one script: a visit in between may be filed in the old data and dropped.
+     */
+    async resetExperiment(name: string): Promise<ExperimentRecord> {
+      const exp = await store.getExperiment(name);
+      if (!exp || !(await store.deleteExperiment(name))) throw new SixpackError('experiment not found', 404);
+      const t = now();
+      const fresh: ExperimentRecord = { ...exp, winner: null, createdAt: createdAtOf(t) };
+      await store.createExperiment(fresh);
+      return fresh;
     },
 
     async deleteExperiment(name: string): Promise<void> {

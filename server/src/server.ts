@@ -9,7 +9,8 @@
  */
 import { adminRoute, bearerCheck, unauthorized } from './admin';
 import { banditChoice, whiplashByDefault } from './bandit';
-import { failed, jsonReply, type Reply } from './http-kit';
+import { DASHBOARD_CSP, dashboardFile, isDashboardFile } from './dashboard';
+import { failed, jsonReply, type Reply, splitUrl } from './http-kit';
 import { createListener, type Listener, type RequestEvent, type Route } from './listener';
 import { Metrics, routeLabel, type StoreGauges } from './metrics';
 import { checkClientId, checkExperimentName, createModel, type ServerLimits, type SixpackModel } from './model';
@@ -238,10 +239,12 @@ async function storeGauges(store: SixpackStore): Promise<StoreGauges | null> {
   }
 }
 
-/** The admin listener: the admin API, `/metrics`, and the read-only views. */
+/** The admin listener: the dashboard, the admin API, `/metrics`, and the read-only views. */
 function adminListener(ctx: ReadContext, metrics: Metrics, options: SixpackServerOptions, onRequest: (e: RequestEvent) => void): Listener {
   const authorized = bearerCheck(options.adminToken);
   const route: Route = async (req, path, q) => {
+    const file = dashboardFile(path, authorized !== null);
+    if (file) return file;
     if (path === '/metrics') {
       return { status: 200, body: metrics.render(await storeGauges(ctx.model.store)), contentType: 'text/plain; version=0.0.4; charset=utf-8' };
     }
@@ -251,8 +254,8 @@ function adminListener(ctx: ReadContext, metrics: Metrics, options: SixpackServe
     name: 'admin',
     route,
     // Same-origin only: no CORS headers, and never framed.
-    headers: () => ({ 'Cache-Control': 'no-store', 'X-Frame-Options': 'DENY' }),
-    guard: (req) => (authorized && !authorized(req) ? unauthorized() : null),
+    headers: () => ({ 'Cache-Control': 'no-store', 'X-Frame-Options': 'DENY', 'Content-Security-Policy': DASHBOARD_CSP }),
+    guard: (req) => (authorized && !isDashboardFile(splitUrl(req.url ?? '/').path) && !authorized(req) ? unauthorized() : null),
     log: options.log && ((line) => options.log?.(`admin: ${line}`)),
     onRequest,
   });

@@ -4,6 +4,8 @@
  * environment, then flags. The public API and the admin API listen separately. On SIGTERM or
  * SIGINT it stops accepting, finishes in-flight requests, closes Redis and exits 0.
  */
+import { Cluster, Redis } from 'ioredis';
+import { migrateToCluster } from './migrate';
 import { redisStore, type RedisSixpackStore } from './redis-store';
 import { createSixpackServer, type RequestEvent, type SixpackServer } from './server';
 import { readSettings, type Settings, USAGE } from './settings';
@@ -30,8 +32,9 @@ function createLogger(settings: Settings): Logger {
 }
 
 async function openStore(settings: Settings, logger: Logger): Promise<RedisSixpackStore | undefined> {
-  if (!settings.redis) return undefined;
-  const store = redisStore({ url: settings.redis, prefix: settings.redisPrefix, log: (line) => logger.error(line) });
+  if (!settings.redis && !settings.redisCluster) return undefined;
+  const where = settings.redisCluster ? { clusterNodes: settings.redisCluster } : { url: settings.redis ?? undefined };
+  const store = redisStore({ ...where, prefix: settings.redisPrefix, log: (line) => logger.error(line) });
   // Listen even while Redis is unreachable: requests get 503s until it is back (/readyz fails meanwhile).
   await store.ready(5000).catch((err: Error) => logger.error(`${err.message}; answering 503 until it is reachable`));
   return store;
@@ -88,8 +91,33 @@ function stopOnSignals(server: SixpackServer, store: RedisSixpackStore | undefin
   process.on('SIGINT', () => stop('SIGINT'));
 }
 
+const MIGRATE_USAGE = 'usage: splitflap-server migrate-to-cluster --from redis://HOST:PORT/DB --to HOST:PORT[,HOST:PORT…] [--redis-prefix P]';
+
+/** `migrate-to-cluster --from URL --to NODES [--redis-prefix P]`: see migrate.ts. */
+async function migrateCommand(argv: string[], env: NodeJS.ProcessEnv): Promise<void> {
+  const flags = new Map<string, string>();
+  for (let i = 0; i < argv.length; i += 2) flags.set(argv[i] as string, argv[i + 1] ?? '');
+  const from = flags.get('--from');
+  const to = flags.get('--to');
+  if (!from || !to || [...flags.keys()].some((k) => !['--from', '--to', '--redis-prefix'].includes(k))) {
+    console.error(MIGRATE_USAGE);
+    process.exit(2);
+  }
+  const { settings } = readSettings(['--redis-cluster', to, ...(flags.has('--redis-prefix') ? ['--redis-prefix', flags.get('--redis-prefix') as string] : [])], env);
+  const source = new Redis(from);
+  const target = new Cluster(settings.redisCluster ?? []);
+  try {
+    const report = await migrateToCluster(source, target, settings.redisPrefix, (line) => console.log(line));
+    console.log(`copied ${report.experiments} experiments (${report.keys} keys) to the cluster layout, prefix ${settings.redisPrefix}`);
+  } finally {
+    source.disconnect();
+    target.disconnect();
+  }
+}
+
 /** Runs the command with `argv` (without node and the script); resolves once listening. */
 export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<void> {
+  if (argv[0] === 'migrate-to-cluster') return migrateCommand(argv.slice(1), env);
   let parsed: ReturnType<typeof readSettings>;
   try {
     parsed = readSettings(argv, env);

@@ -17,6 +17,8 @@ export interface Settings {
   adminToken: string | undefined;
   /** `redis://…` URL; null: the memory store. */
   redis: string | null;
+  /** Redis Cluster seed nodes (`--redis-cluster`); the cluster key layout. Overrides `redis`. */
+  redisCluster: { host: string; port: number }[] | null;
   redisPrefix: string;
   ignoredIps: string[];
   /** A regex source, or `sixpack` / `splitflap` for the built-in rules; undefined: `splitflap`. */
@@ -35,6 +37,7 @@ export interface Settings {
 }
 
 export const USAGE = `usage: splitflap-server [options]
+       splitflap-server migrate-to-cluster --from redis://HOST:PORT/DB --to HOST:PORT[,…] [--redis-prefix P]
   --port N                 public API port (default 5000; 0 picks a free one)
   --host H                 public API address (default 127.0.0.1)
   --admin-port N|off       admin API and dashboard port (default 5001; 0 with --port 0)
@@ -42,6 +45,7 @@ export const USAGE = `usage: splitflap-server [options]
   --admin-token T          bearer token for the admin API (or SPLITFLAP_ADMIN_TOKEN)
   --redis URL              redis://[:password@]host:port/db (or SIXPACK_REDIS_URL; default: in memory)
   --redis-prefix P         key prefix (or SIXPACK_REDIS_PREFIX; default sixpack)
+  --redis-cluster H:P[,…]  Redis Cluster seed nodes (cluster key layout; see migrate-to-cluster)
   --config FILE            a Sixpack config.yml (or SIXPACK_CONFIG)
   --ignore-ip IP[,IP...]   treat these ip_address values as bots
   --robot-regex R          bot rule: sixpack (Sixpack's robot_regex), splitflap (default) or a regex
@@ -63,6 +67,7 @@ export function defaultSettings(): Settings {
     adminHost: '127.0.0.1',
     adminToken: undefined,
     redis: null,
+    redisCluster: null,
     redisPrefix: 'sixpack',
     ignoredIps: [],
     robotRegex: undefined,
@@ -81,6 +86,13 @@ function integer(flag: string, raw: string, max: number): number {
   const n = Number(raw);
   if (raw.trim() === '' || !Number.isInteger(n) || n < 0 || n > max) throw new Error(`${flag} must be an integer from 0 to ${max}`);
   return n;
+}
+
+/** `host:port` (IPv6 in brackets). */
+function hostPort(flag: string, raw: string): { host: string; port: number } {
+  const m = /^\[?([^\]]+?)\]?:(\d+)$/.exec(raw.trim());
+  if (!m) throw new Error(`${flag} takes host:port[,host:port…]`);
+  return { host: m[1] as string, port: integer(flag, m[2] as string, 65535) };
 }
 
 const text = (v: YamlValue | undefined): string | null =>
@@ -144,6 +156,7 @@ const FLAGS: Record<string, FlagSetter> = {
   '--admin-token': (s, v) => void (s.adminToken = v),
   '--redis': (s, v) => void (s.redis = v),
   '--redis-prefix': (s, v) => void (s.redisPrefix = v),
+  '--redis-cluster': (s, v, f) => void (s.redisCluster = v.split(',').map((node) => hostPort(f, node))),
   '--ignore-ip': (s, v) => void s.ignoredIps.push(...v.split(',').filter(Boolean)),
   '--robot-regex': (s, v) => void (s.robotRegex = v),
   '--max-experiments': (s, v, f) => void (s.limits.maxExperiments = integer(f, v, 1e9)),

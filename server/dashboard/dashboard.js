@@ -61,6 +61,7 @@
   }
 
   function askToken() {
+    renders++; // a page still loading must not replace the form
     var input = h('input', { type: 'password', name: 'token', autocomplete: 'off', 'aria-label': 'Admin token' });
     var form = h('form', { class: 'token' }, ['Admin token: ', input, h('button', { type: 'submit' }, ['Open'])]);
     form.addEventListener('submit', function (event) {
@@ -136,10 +137,11 @@
     ];
   }
 
-  function renderList() {
+  function renderList(current) {
     return json('/_admin/experiments').then(function (body) {
       var names = body.experiments.slice().sort();
       return Promise.all(names.map(function (name) { return json('/experiments/' + enc(name)); })).then(function (views) {
+        if (!current()) return;
         app.replaceChildren.apply(app, views.length ? views.map(function (view) {
           return h('article', { 'data-experiment': view.name }, [
             h('h2', {}, [h('a', { href: '#/e/' + enc(view.name) }, [view.name])].concat(badges(view))),
@@ -239,7 +241,7 @@
     return h('section', { class: 'card' }, [h('h3', {}, ['Description']), area, h('div', { class: 'actions' }, [save])]);
   }
 
-  function renderExperiment(name, params) {
+  function renderExperiment(name, params, current) {
     var kpi = params.get('kpi') || '';
     var period = params.get('period') || 'day';
     var go = function (k, p) { location.hash = '#/e/' + enc(name) + '?kpi=' + enc(k) + '&period=' + enc(p); };
@@ -247,6 +249,7 @@
       json('/experiments/' + enc(name) + '?kpi=' + enc(kpi) + '&period=' + enc(period)),
       json('/_admin/experiments/' + enc(name)),
     ]).then(function (both) {
+      if (!current()) return;
       var view = both[0], record = both[1].experiment;
       var kpis = [['', 'default KPI']].concat(view.kpis.map(function (k) { return [k, k]; }));
       app.replaceChildren(
@@ -277,9 +280,13 @@
     }, function (error) { status(error.message, true); });
   }
 
+  /** Renders the page the hash names; a render started later wins over one still loading. */
+  var renders = 0;
   function render() {
+    var seq = ++renders;
+    var current = function () { return seq === renders; };
     var match = /^#\/e\/([^?]+)(?:\?(.*))?$/.exec(location.hash);
-    var page = match ? renderExperiment(decodeURIComponent(match[1]), new URLSearchParams(match[2] || '')) : renderList();
+    var page = match ? renderExperiment(decodeURIComponent(match[1]), new URLSearchParams(match[2] || ''), current) : renderList(current);
     page.then(function () { document.documentElement.setAttribute('data-loaded', ''); }, function (error) {
       if (error.message !== 'the admin token is required') status(error.message, true);
     });

@@ -15,12 +15,15 @@ export {
   createSixpackServer as createServer,
   SIXPACK_VERSION,
   MAX_URL,
+  type CorsSettings,
   type Listener,
+  type RequestEvent,
   type SixpackServer,
   type SixpackServerOptions,
 } from './server';
 export { DEFAULT_LIMITS, SixpackError, type ServerLimits, type SixpackModel } from './model';
-export { DEFAULT_ROBOT_REGEX } from './params';
+export { DEFAULT_ROBOT_REGEX, SIXPACK_ROBOT_REGEX } from './params';
 export { memoryStore, StoreLimitError, StoreUnavailableError, type ExperimentRecord, type SixpackStore } from './store';
-export { redisStore, type RedisSixpackStore, type RedisStoreOptions } from './redis-store';
+export { redisStore, type KeyLayout, type RedisSixpackStore, type RedisStoreOptions } from './redis-store';
+export { migrateToCluster, type MigrationReport } from './migrate';
 export type { Listening } from './http-kit';

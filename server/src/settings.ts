@@ -59,6 +59,7 @@ export const USAGE = `usage: splitflap-server [options]
 /** Loopback addresses: the only ones where the admin API may listen without a token. */
 const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|localhost)$/;
 
+/** The settings with no config file, environment or flag. */
 export function defaultSettings(): Settings {
   return {
     port: 5000,

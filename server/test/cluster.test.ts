@@ -12,20 +12,13 @@ import { promisify } from 'node:util';
 import { Cluster } from 'ioredis';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createServer, redisStore, type RedisSixpackStore } from '../src/index';
-import { inParallel, startSixpack } from '../../test/helpers/sixpack-server';
+import { inParallel, startSixpack, until } from '../../test/helpers/sixpack-server';
 import { describeWithRedis, startRedis } from '../../test/redis/harness';
 import { type RunningCluster, startRedisCluster } from '../../test/redis/cluster';
 
 const ALTS = ['red', 'blue'];
 const EXPERIMENTS = Array.from({ length: 9 }, (_, i) => `exp-${i}`);
 
-async function until(check: () => Promise<boolean>, what: string, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check().catch(() => false))) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
 
 // redis-cli comes with Debian's redis-server package, so the redis-server check covers both.
 describeWithRedis('Redis Cluster mode', () => {
@@ -84,7 +77,7 @@ describeWithRedis('Redis Cluster mode', () => {
     // Spread over the shards: the 9 experiments live on more than one master.
     const owners = new Set(await Promise.all(EXPERIMENTS.map(async (e) => (await cluster.masterOf(`{${e}}`)).port)));
     expect(owners.size).toBeGreaterThan(1);
-  });
+  }, 120_000);
 
   it('migrate-to-cluster copies a single-Redis deployment; the cluster then answers the same, and carries on', async () => {
     const single = await startRedis();
@@ -119,7 +112,7 @@ describeWithRedis('Redis Cluster mode', () => {
       await Promise.all([source.close(), target.close()]);
       await single.stop();
     }
-  });
+  }, 120_000);
 
   it('answers 503 (never 500) while a master is down, and loses no acknowledged participation', async () => {
     const victim = await cluster.masterOf('{exp-0}');
@@ -155,5 +148,5 @@ describeWithRedis('Redis Cluster mode', () => {
       expect(count).toBeLessThanOrEqual(acknowledged.get(experiment)! + refused.get(experiment)!);
     }
     console.log(`[cluster] acknowledged ${[...acknowledged.values()].reduce((a, b) => a + b)} participations, ${[...refused.values()].reduce((a, b) => a + b)} 503s while a master was down`);
-  });
+  }, 120_000); // deadlines for a loaded machine, not durations under test
 });

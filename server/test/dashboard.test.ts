@@ -11,6 +11,8 @@ import { describeInBrowser, launchChromium, newContext } from '../../test/browse
 import { clientFor, type RunningSixpack, startSixpack } from '../../test/helpers/sixpack-server';
 
 const TOKEN = 'dash-token';
+/** expect.poll waits 1 s by default; the machine is shared, so give it far longer. */
+const POLL = { timeout: 20_000 };
 const ALTS = ['plain', 'shiny'];
 
 describeInBrowser('the admin dashboard', () => {
@@ -85,17 +87,17 @@ describeInBrowser('the admin dashboard', () => {
     await page.selectOption('#kpi', 'signup');
     await page.waitForFunction(() => location.hash.includes('kpi=signup') && document.querySelector('#kpi') !== null && (document.querySelector('#kpi') as HTMLSelectElement).value === 'signup');
     const signup = (await admin('/experiments/cta?kpi=signup')).json.alternatives[1];
-    await expect.poll(async () => (await row('shiny'))[2]).toBe(String(signup.completed_count));
+    await expect.poll(async () => (await row('shiny'))[2], POLL).toBe(String(signup.completed_count));
     await page.selectOption('#period', 'month');
     await expect
-      .poll(() => page.locator('table.periods tbody tr').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-date'))))
+      .poll(() => page.locator('table.periods tbody tr').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-date'))), POLL)
       .toEqual(['2026-10', '2026-11']);
     await page.goto(`${sp.adminUrl}/#/e/headline`);
     await page.waitForSelector('section.bandit');
     expect(await page.textContent('section.bandit h3')).toBe('Bandit: thompson');
     expect(errors).toEqual([]);
     await page.context().close();
-  });
+  }, 120_000); // a deadline for a loaded machine, not a duration under test
 
   it('edits the description, sets and resets the winner, archives, exports CSV, resets and deletes, each confirmed', async () => {
     const { page, errors, answers } = await open();
@@ -106,18 +108,18 @@ describeInBrowser('the admin dashboard', () => {
 
     await page.fill('#description', 'Shiny button vs plain');
     await page.click('[data-action="save-description"]');
-    await expect.poll(async () => (await admin('/_admin/experiments/cta')).json.experiment.description).toBe('Shiny button vs plain');
+    await expect.poll(async () => (await admin('/_admin/experiments/cta')).json.experiment.description, POLL).toBe('Shiny button vs plain');
 
     answers.push(false); // dismissed: nothing happens
     await page.click('tr[data-alternative="shiny"] [data-action="winner"]');
     answers.push(true);
     await page.click('tr[data-alternative="shiny"] [data-action="winner"]');
-    await expect.poll(async () => (await admin('/_admin/experiments/cta')).json.experiment.winner).toBe('shiny');
+    await expect.poll(async () => (await admin('/_admin/experiments/cta')).json.experiment.winner, POLL).toBe('shiny');
     await page.waitForSelector('[data-action="reset-winner"]');
     await page.click('[data-action="reset-winner"]');
     await expect.poll(async () => (await admin('/_admin/experiments/cta')).json.experiment.winner).toBeNull();
     await page.click('[data-action="archive"]');
-    await expect.poll(async () => (await admin('/_admin/experiments/cta')).json.experiment.archived).toBe(true);
+    await expect.poll(async () => (await admin('/_admin/experiments/cta')).json.experiment.archived, POLL).toBe(true);
 
     const [download] = await Promise.all([page.waitForEvent('download'), page.click('[data-action="csv"]')]);
     const csv = await new Promise<string>((resolve, reject) => {
@@ -132,13 +134,13 @@ describeInBrowser('the admin dashboard', () => {
     expect(csv).toContain('\r\nall,shiny,');
 
     await page.click('[data-action="reset"]');
-    await expect.poll(async () => (await admin('/experiments/cta')).json.total_participants).toBe(0);
+    await expect.poll(async () => (await admin('/experiments/cta')).json.total_participants, POLL).toBe(0);
     expect((await admin('/_admin/experiments/cta')).json.experiment.description).toBe('Shiny button vs plain');
     await page.click('[data-action="delete"]');
-    await expect.poll(async () => (await admin('/_admin/experiments/cta')).status).toBe(404);
+    await expect.poll(async () => (await admin('/_admin/experiments/cta')).status, POLL).toBe(404);
     await page.waitForSelector('article[data-experiment="headline"]');
     expect(answers).toEqual([]);
     expect(errors).toEqual([]);
     await page.context().close();
-  });
+  }, 120_000); // a deadline for a loaded machine, not a duration under test
 });

@@ -11,19 +11,11 @@ import path from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { redisStore, type RedisSixpackStore } from '../src/index';
-import { type RunningSixpack, spawnSixpack, startSixpack } from '../../test/helpers/sixpack-server';
+import { type RunningSixpack, spawnSixpack, startSixpack, until } from '../../test/helpers/sixpack-server';
 import { describeWithRedis, type RunningRedis, startRedis } from '../../test/redis/harness';
 
 const ALTS = ['red', 'blue'];
 
-/** Polls `check` until it is true; fails after `timeoutMs` (generous: the machine is shared). */
-async function until(check: () => Promise<boolean>, what: string, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check().catch(() => false))) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
 
 const statusOf = async (url: string) => (await fetch(url)).status;
 
@@ -86,7 +78,7 @@ describeWithRedis('health through a Redis outage', () => {
     await redis.restart();
     await until(async () => (await statusOf(`${sp.url}/readyz`)) === 200, 'readiness to recover');
     expect((await fetch(`${sp.adminUrl}/metrics`).then((r) => r.text()))).toMatch(/^splitflap_redis_used_memory_bytes \d+$/m);
-  });
+  }, 90_000);
 });
 
 describeWithRedis('the command as deployed', () => {
@@ -159,5 +151,5 @@ describeWithRedis('the command as deployed', () => {
     expect(lines.some((l) => l.msg === 'request' && l.status === 200)).toBe(true);
     expect(lines.map((l) => l.msg)).toEqual(expect.arrayContaining(['SIGTERM: stopping (finishing in-flight requests)', 'stopped']));
     expect(lines.find((l) => l.msg.startsWith('config keys with no effect'))?.msg).toBe('config keys with no effect here: secret_key');
-  });
+  }, 90_000);
 });

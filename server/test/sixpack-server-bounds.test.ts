@@ -61,7 +61,7 @@ describe('the admin API is not on the public listener', () => {
     } finally {
       await cli.close();
     }
-  });
+  }, 60_000);
 
   it('sends no CORS headers from the admin listener', async () => {
     const r = await fetch(`${sp.adminUrl}/_admin/experiments`, { headers: { authorization: 'Bearer s3cret-token', origin: 'https://evil.example' } });
@@ -184,5 +184,5 @@ describeWithRedis('memory amplification on Redis (issue 20), bounded', () => {
     // Unbounded, the same requests added 50 × 8 bitmaps and 100 × 8 more: ~32 MB at this size.
     expect(after.bitmapBytes - before.bitmapBytes).toBeLessThan(((50 * 8 + 100 * 8) * bitmap) / 10);
     expect(await raw.smembers('amp:p:big:days')).toEqual(['2026-11-21']);
-  });
+  }, 60_000);
 });

@@ -84,6 +84,11 @@ async function untilOk(ports: number[], timeoutMs = 30_000): Promise<void> {
   }
 }
 
+/**
+ * Starts the nodes, joins them (`masters` masters, each with `replicas` replicas) and waits until
+ * every node reports `cluster_state:ok`. A long `nodeTimeoutMs` (default 30 s) keeps a killed master
+ * from being replaced while it restarts.
+ */
 export async function startRedisCluster({ masters = 3, replicas = 1, nodeTimeoutMs = 30_000 } = {}): Promise<RunningCluster> {
   const root = mkdtempSync(path.join(tmpdir(), 'splitflap-cluster-'));
   const taken = new Set<number>();

@@ -16,7 +16,8 @@ export default defineConfig({
     })),
   },
   test: {
-    include: ['test/**/*.test.{ts,tsx}'],
+    // server/ is the splitflap-server package; its tests run with the rest.
+    include: ['test/**/*.test.{ts,tsx}', 'server/test/**/*.test.ts'],
     environment: 'node',
     testTimeout: 20_000,
     hookTimeout: 60_000,

@@ -1,8 +1,8 @@
 /**
- * Load on the Sixpack-compatible server (examples/sixpack-server), all on 127.0.0.1:
- * requests per second and p50/p99 latency of /participate and /convert, for the memory store and
- * the Redis store, with one server process and with two (the load split evenly), at 1, 50 and 200
- * concurrent keep-alive connections; memory of the server processes (and of Redis) before and
+ * Load on the Sixpack-compatible server (server/, the splitflap-server package), all on 127.0.0.1:
+ * requests per second and p50/p99 latency of /participate and /convert, for the memory store, the
+ * Redis store and Redis Cluster (3 masters + 3 replicas), with one server process and with two
+ * (the load split evenly), at 1, 50 and 200 concurrent keep-alive connections; memory of the server processes (and of Redis) before and
  * after. Each server is the command line in a process of its own, so the load generator here
  * does not share its event loop.
  *
@@ -17,6 +17,7 @@ import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import { Redis } from 'ioredis';
 import { type SpawnedSixpack, spawnSixpack } from '../test/helpers/sixpack-server';
+import { startRedisCluster } from '../test/redis/cluster';
 import { startRedis } from '../test/redis/harness';
 
 const seconds = Number(process.argv[2]?.replace(/^seconds=/, '') ?? 10);
@@ -85,19 +86,23 @@ const running: SpawnedSixpack[] = [];
 const memory: string[][] = [];
 const redis = await startRedis();
 const redisClient = new Redis(redis.url(0));
+// Redis Cluster: 3 masters with a replica each, on this machine too (so it shares the same cores).
+const cluster = await startRedisCluster({ masters: 3, replicas: 1 });
+const seeds = cluster.seeds.map((n) => `${n.host}:${n.port}`).join(',');
 // Interrupted: stop what was started, then exit.
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => {
-    void Promise.all([...running.map((i) => i.close()), redis.stop()]).finally(() => process.exit(130));
+    void Promise.all([...running.map((i) => i.close()), redis.stop(), cluster.stop()]).finally(() => process.exit(130));
   });
 }
 const redisMiB = async () => Number(/used_memory_rss:(\d+)/.exec(await redisClient.info('memory'))?.[1]) / 2 ** 20;
 
 try {
   let experimentSeq = 0;
-  for (const store of ['memory', 'redis'] as const) {
+  for (const store of ['memory', 'redis', 'cluster'] as const) {
     for (const count of [1, 2]) {
-      const args = store === 'redis' ? ['--redis', redis.url(0), '--redis-prefix', `bench${experimentSeq}`] : [];
+      const prefix = ['--redis-prefix', `bench${experimentSeq}`];
+      const args = store === 'redis' ? ['--redis', redis.url(0), ...prefix] : store === 'cluster' ? ['--redis-cluster', seeds, ...prefix] : [];
       const instances: SpawnedSixpack[] = await Promise.all(Array.from({ length: count }, () => spawnSixpack(args)));
       running.push(...instances);
       const targets = instances.map((i) => i.url);
@@ -145,7 +150,7 @@ try {
   }
 } finally {
   redisClient.disconnect();
-  await redis.stop();
+  await Promise.all([redis.stop(), cluster.stop()]);
 }
 
 function table(header: string[], body: string[][]): string {
@@ -154,7 +159,7 @@ function table(header: string[], body: string[][]): string {
   return [line(header), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...body.map(line)].join('\n');
 }
 
-console.log(`\nSixpack server, ${seconds} s per row, keep-alive connections on 127.0.0.1 (latency in ms)\n`);
+console.log(`\nSixpack server (the splitflap-server bin, one process per instance), ${seconds} s per row, keep-alive connections on 127.0.0.1 (latency in ms)\n`);
 console.log(table(['store', 'instances', 'connections', 'endpoint', 'req/s', 'p50', 'p99', 'errors'], rows));
 console.log('\nResident memory of the server processes, MiB (before → after the runs above), and of Redis\n');
 console.log(table(['store', 'instances', 'before', 'after', 'redis'], memory));

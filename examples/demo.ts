@@ -21,13 +21,13 @@ import { createClient } from 'splitflap';
 import { sixpack as sixpackPlugin } from 'splitflap/sixpack';
 import { serve as serveSsr, walkthrough } from './node/ssr';
 import { buildScript, startSite, type ReactSite } from './site';
-import { createSixpackServer } from './sixpack-server/server';
+import { createServer } from '../server/src/index';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '..');
 const once = process.argv.includes('--once');
 
-const sixpack = createSixpackServer();
+const sixpack = createServer();
 let listening: { url: string };
 try {
   listening = await sixpack.listen(Number(process.env.SIXPACK_PORT ?? process.env.PORT ?? 5000), '127.0.0.1');
@@ -35,6 +35,8 @@ try {
   listening = await sixpack.listen(0, '127.0.0.1'); // port taken: any free one
 }
 const baseUrl = listening.url;
+// The admin API has a listener of its own, never the public one (a free port on 127.0.0.1).
+const adminUrl = (await sixpack.admin.listen(0, '127.0.0.1')).url;
 
 console.log('1. Local evaluation on a server (examples/node/ssr.ts, payload examples/node/payload.json):');
 const ssr = await serveSsr();
@@ -130,7 +132,7 @@ async function simulateBandit(visitors: number): Promise<void> {
   const query = 'experiment=headline&alternatives=calm&alternatives=bold&alternatives=loud';
   const get = (q: string) => fetch(`${baseUrl}/${q}`).then((res) => res.json() as Promise<{ alternative?: { name: string } }>);
   await get(`participate?${query}&client_id=bandit-seed&prefetch=true`); // creates the experiment
-  await fetch(`${baseUrl}/_admin/experiments/headline`, {
+  await fetch(`${adminUrl}/_admin/experiments/headline`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ bandit: { policy: 'thompson', winner: { minParticipants: 300 } } }),

@@ -86,8 +86,8 @@ export const handler = createHandler();
 
 /** Standalone: build app.js, start the example Sixpack server, serve the SSR page on `port`. */
 export async function startReactExample({ port = 3000 } = {}): Promise<{ url: string; close(): Promise<void> }> {
-  const { createSixpackServer } = await import('../sixpack-server/server');
-  const sixpack = createSixpackServer();
+  const { createServer } = await import('../../server/src/index');
+  const sixpack = createServer();
   const { url: sixpackUrl } = await sixpack.listen(0, '127.0.0.1');
   const { build } = await import('./build');
   const { outdir } = await build();

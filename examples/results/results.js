@@ -36,7 +36,7 @@
   function names() {
     if (only) return Promise.resolve([only]);
     if (fixed) return Promise.resolve(fixed.split(',').map(function (s) { return s.trim(); }).filter(Boolean));
-    return getJson('_admin/experiments').then(function (body) { return body.experiments.slice().sort(); });
+    return getJson('experiments.json').then(function (body) { return body.experiments.map(function (e) { return e.name; }).sort(); });
   }
 
   var pct = function (x) { return (Math.round(x * 100) / 100).toFixed(2) + '%'; };

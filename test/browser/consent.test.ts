@@ -7,7 +7,7 @@
  */
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
-import { createSixpackServer } from '../../examples/sixpack-server/server';
+import { createServer } from '../../server/src/index';
 import { exampleRoute, STRICT_CSP } from './examples';
 import { describeInBrowser, launchChromium, newContext, servePages } from './harness';
 
@@ -21,7 +21,7 @@ interface Stored {
 describeInBrowser('consent on a plain page', () => {
   let browser: Browser;
   let site: Awaited<ReturnType<typeof servePages>>;
-  const sixpack = createSixpackServer();
+  const sixpack = createServer();
   let sixpackUrl = '';
   let context: BrowserContext;
 

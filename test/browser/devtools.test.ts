@@ -9,7 +9,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
-import { createSixpackServer } from '../../examples/sixpack-server/server';
+import { createServer } from '../../server/src/index';
 import { buildScript, startSite, type Site } from '../../examples/site';
 import { describeInBrowser, launchChromium, newContext } from './harness';
 
@@ -20,7 +20,7 @@ describeInBrowser('DevTools panel', () => {
   let browser: Browser;
   let site: Site;
   let context: BrowserContext;
-  const sixpack = createSixpackServer();
+  const sixpack = createServer();
 
   beforeAll(async () => {
     browser = await launchChromium();

@@ -6,7 +6,7 @@
  */
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
-import { createSixpackServer } from '../../examples/sixpack-server/server';
+import { createServer } from '../../server/src/index';
 import { buildScript, startSite, type Site } from '../../examples/site';
 import { describeInBrowser, launchChromium, newContext } from './harness';
 
@@ -14,7 +14,7 @@ describeInBrowser('live payload on the demo site', () => {
   let browser: Browser;
   let site: Site;
   let context: BrowserContext;
-  const sixpack = createSixpackServer();
+  const sixpack = createServer();
 
   beforeAll(async () => {
     browser = await launchChromium();

@@ -5,7 +5,7 @@
  */
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { createSixpackServer } from '../../examples/sixpack-server/server';
+import { createServer } from '../../server/src/index';
 import { sixpackIndex } from '../helpers/sixpack-server';
 import { exampleRoute, STRICT_CSP } from './examples';
 import { describeInBrowser, launchChromium, newContext, servePages } from './harness';
@@ -26,8 +26,9 @@ interface View {
 describeInBrowser('results page', () => {
   let browser: Browser;
   let site: Awaited<ReturnType<typeof servePages>>;
-  const sixpack = createSixpackServer();
+  const sixpack = createServer();
   let sixpackUrl = '';
+  let adminUrl = '';
   const ids: string[][] = [[], []];
   const get = async (query: string) => {
     const res = await fetch(`${sixpackUrl}/${query}`);
@@ -38,6 +39,7 @@ describeInBrowser('results page', () => {
   beforeAll(async () => {
     browser = await launchChromium();
     sixpackUrl = (await sixpack.listen(0, '127.0.0.1')).url;
+    adminUrl = (await sixpack.admin.listen(0, '127.0.0.1')).url;
     // cta: control "plain" 100 visitors / 10 conversions, "shiny" 100 / 30 (G past 99.9%);
     // the "signup" KPI: 4 and 12.
     for (let i = 0; ids[0]!.length < 100 || ids[1]!.length < 100; i++) {
@@ -121,7 +123,7 @@ describeInBrowser('results page', () => {
   });
 
   it('shows a bandit experiment\'s weights and highlights its detected winner (#7)', async () => {
-    const res = await fetch(`${sixpackUrl}/_admin/experiments/cta`, {
+    const res = await fetch(`${adminUrl}/_admin/experiments/cta`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ bandit: { policy: 'epsilon-greedy', params: { epsilon: 0.2 }, winner: { minParticipants: 100 } } }),

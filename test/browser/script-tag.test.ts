@@ -6,7 +6,7 @@
  */
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { createSixpackServer } from '../../examples/sixpack-server/server';
+import { createServer } from '../../server/src/index';
 import { exampleRoute, hangingServer, STRICT_CSP } from './examples';
 import { describeInBrowser, launchChromium, newContext, servePages } from './harness';
 
@@ -64,7 +64,7 @@ describeInBrowser('script tag on a plain page', () => {
   let browser: Browser;
   let site: Awaited<ReturnType<typeof servePages>>;
   let hanging: Awaited<ReturnType<typeof hangingServer>>;
-  const sixpack = createSixpackServer();
+  const sixpack = createServer();
   let sixpackUrl = '';
 
   const stats = async (experiment: string, kpi?: string) => {

@@ -4,8 +4,8 @@
  */
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { createSixpackServer } from '../../examples/sixpack-server/server';
-import { memoryStore } from '../../examples/sixpack-server/store';
+import { createServer } from '../../server/src/index';
+import { memoryStore } from '../../server/src/index';
 import { describeInBrowser, launchChromium, newContext, servePages } from './harness';
 
 const page = (baseUrl: string) => `<!doctype html>
@@ -26,7 +26,7 @@ describeInBrowser('Sixpack queue survives a reload', () => {
   let browser: Browser;
   let site: Awaited<ReturnType<typeof servePages>>;
   const store = memoryStore();
-  let sixpack = createSixpackServer({ store });
+  let sixpack = createServer({ store });
   let port = 0;
 
   beforeAll(async () => {
@@ -54,7 +54,7 @@ describeInBrowser('Sixpack queue survives a reload', () => {
     expect(converted.status).toBe('queued');
 
     // The page is left; the server comes back (same data) on the same port; the visitor returns.
-    sixpack = createSixpackServer({ store });
+    sixpack = createServer({ store });
     await sixpack.listen(port, '127.0.0.1');
     await tab.reload();
     await expect

@@ -7,9 +7,7 @@ import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe } from 'vitest';
-import { redisStore, type RedisSixpackStore } from '../../examples/sixpack-server/redis-store';
-import { createSixpackServer, type SixpackServerOptions } from '../../examples/sixpack-server/server';
-import type { SixpackStore } from '../../examples/sixpack-server/store';
+import { createServer, redisStore, type RedisSixpackStore, type SixpackServerOptions, type SixpackStore } from '../../server/src/index';
 import { describeWithRedis, type RunningRedis, startRedis } from '../redis/harness';
 
 export type Query = Record<string, string | string[] | null | undefined>;
@@ -25,6 +23,8 @@ export interface SixpackResponse {
 export interface RunningSixpack {
   url: string;
   port: number;
+  /** The admin listener (also on 127.0.0.1, port 0); `get` and `send` go there for `/_admin` paths. */
+  adminUrl: string;
   close(): Promise<void>;
   /** GET `path` with `query` (arrays become repeated parameters; null/undefined are left out). */
   get(path: string, query?: Query, init?: RequestInit): Promise<SixpackResponse>;
@@ -54,22 +54,27 @@ async function toResponse(res: Response): Promise<SixpackResponse> {
 }
 
 export async function startSixpack(options: SixpackServerOptions = {}): Promise<RunningSixpack> {
-  const sixpack = createSixpackServer(options);
+  const sixpack = createServer(options);
   const { url, port } = await sixpack.listen(0, '127.0.0.1');
+  const adminUrl = (await sixpack.admin.listen(0, '127.0.0.1')).url;
+  const base = (path: string) => (path.startsWith('/_admin') ? adminUrl : url);
+  const auth: Record<string, string> = options.adminToken ? { authorization: `Bearer ${options.adminToken}` } : {};
   return {
     url,
     port,
+    adminUrl,
     close: () => sixpack.close(),
     async get(path, query, init) {
-      return toResponse(await fetch(url + path + buildQuery(query), init));
+      const headers = path.startsWith('/_admin') ? { ...auth, ...(init?.headers as Record<string, string>) } : init?.headers;
+      return toResponse(await fetch(base(path) + path + buildQuery(query), { ...init, headers }));
     },
     async send(method, path, body) {
-      const init: RequestInit = { method };
+      const init: RequestInit = { method, headers: path.startsWith('/_admin') ? { ...auth } : {} };
       if (body !== undefined) {
         init.body = typeof body === 'string' ? body : JSON.stringify(body);
-        init.headers = { 'content-type': 'application/json' };
+        init.headers = { ...(init.headers as Record<string, string>), 'content-type': 'application/json' };
       }
-      return toResponse(await fetch(url + path, init));
+      return toResponse(await fetch(base(path) + path, init));
     },
   };
 }
@@ -129,43 +134,50 @@ export function describeEachStore(suite: (makeStore: StoreFactory) => void): voi
 
 export interface SpawnedSixpack {
   url: string;
+  /** The admin listener's URL; null with `--admin-port off`. */
+  adminUrl: string | null;
   pid: number;
-  /** SIGTERM, then waits for the exit. */
-  close(): Promise<void>;
+  /** SIGTERM, then waits for the exit; answers the exit code. */
+  close(): Promise<number | null>;
+  /** Everything it wrote so far, stdout and stderr. */
+  output(): string;
 }
 
 /**
- * The server's command line (examples/sixpack-server/cli.ts) in a process of its own, on a free
+ * The server's command line (server/bin/splitflap-server.mjs, as `npx splitflap-server` runs it) in a process of its own, on a free
  * port of 127.0.0.1; resolves once it says where it listens. `env` is added to this process's
- * environment (SIXPACK_REDIS_URL, SIXPACK_REDIS_PREFIX).
+ * environment (SIXPACK_REDIS_URL, SIXPACK_REDIS_PREFIX, SIXPACK_CONFIG); `quiet: false` keeps the request log.
  */
-export function spawnSixpack(args: string[], env: Record<string, string> = {}): Promise<SpawnedSixpack> {
-  const cli = fileURLToPath(new URL('../../examples/sixpack-server/cli.ts', import.meta.url));
-  const child = spawn(process.execPath, ['--import', 'tsx', cli, '--port', '0', '--quiet', ...args], {
+export function spawnSixpack(args: string[], env: Record<string, string> = {}, { quiet = true } = {}): Promise<SpawnedSixpack> {
+  const bin = fileURLToPath(new URL('../../server/bin/splitflap-server.mjs', import.meta.url));
+  const child = spawn(process.execPath, [bin, '--port', '0', ...(quiet ? ['--quiet'] : []), ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, ...env },
   });
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  let output = '';
   return new Promise((resolve, reject) => {
-    let output = '';
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
       reject(new Error(`the Sixpack server did not start within 15 s:\n${output}`));
     }, 15_000);
     const onData = (chunk: Buffer) => {
       output += chunk.toString();
-      const listening = /listening on (http:\/\/\S+)/.exec(output);
+      const listening = /server listening on (http:\/\/[^\s"]+)/.exec(output);
       if (!listening) return;
+      const admin = /admin API listening on (http:\/\/[^\s"]+)/.exec(output);
       clearTimeout(timer);
       child.stdout!.off('data', onData);
-      child.stdout!.resume();
+      child.stdout!.on('data', (more: Buffer) => (output += more.toString()));
       resolve({
         url: listening[1] as string,
+        adminUrl: admin ? (admin[1] as string) : null,
         pid: child.pid as number,
         close: async () => {
           child.kill('SIGTERM');
-          await exited;
+          return exited;
         },
+        output: () => output,
       });
     };
     child.stdout!.on('data', onData);
@@ -187,4 +199,13 @@ export async function inParallel<T>(items: readonly T[], concurrency: number, ta
     }
   };
   await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, worker));
+}
+
+/** Polls `check` until it is true; fails after `timeoutMs` (generous: the machine is shared). Asserts no duration. */
+export async function until(check: () => Promise<boolean>, what: string, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check().catch(() => false))) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
 }

@@ -4,12 +4,12 @@
  * conversion, so the server credits it), and are answered without a request on deny.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createSixpackServer } from '../../examples/sixpack-server/server';
+import { createServer } from '../../server/src/index';
 import { createClient } from '../../src/client';
 import { withConsent } from '../../src/plugins/consent';
 import { memoryQueue, sixpack, SixpackError } from '../../src/plugins/sixpack';
 
-const server = createSixpackServer();
+const server = createServer();
 let baseUrl = '';
 beforeAll(async () => {
   baseUrl = (await server.listen(0, '127.0.0.1')).url;

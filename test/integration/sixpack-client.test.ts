@@ -5,8 +5,8 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { createSixpackServer } from '../../examples/sixpack-server/server';
-import { memoryStore } from '../../examples/sixpack-server/store';
+import { createServer } from '../../server/src/index';
+import { memoryStore } from '../../server/src/index';
 import { memoryQueue, type RequestQueue } from '../../src/plugins/sixpack/queue';
 import { createSixpackClient, SixpackError, type SixpackOptions } from '../../src/plugins/sixpack/client';
 import { memoryStickyBucketStore } from '../../src/sticky';
@@ -402,7 +402,7 @@ describe('the durable queue loses nothing', () => {
   it('server killed: conversions queue; restarted on the same port with the same store: each arrives exactly once', async () => {
     const store = memoryStore();
     const log: string[] = [];
-    let server = createSixpackServer({ store, log: (l) => log.push(l) });
+    let server = createServer({ store, log: (l) => log.push(l) });
     const { url, port } = await server.listen(0);
     const queue = memoryQueue();
     const id = 'loyal-visitor';
@@ -430,7 +430,7 @@ describe('the durable queue loses nothing', () => {
     ]);
     page1.destroy(); // the page goes away
 
-    server = createSixpackServer({ store, log: (l) => log.push(l) });
+    server = createServer({ store, log: (l) => log.push(l) });
     await server.listen(port);
     log.length = 0;
     try {

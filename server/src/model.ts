@@ -7,7 +7,7 @@
  * is kept, including its error messages, which clients may show or match.
  */
 import { createHash } from 'node:crypto';
-import type { DateKeys, ExperimentPatch, ExperimentRecord, SixpackStore } from './store';
+import { type DateKeys, type ExperimentPatch, type ExperimentRecord, type SixpackStore, StoreLimitError } from './store';
 
 /** A client error: the server answers `{"status": "failed", "message": ...}` with `status`. */
 export class SixpackError extends Error {
@@ -106,11 +106,35 @@ export interface ConvertRequest {
   date?: DateKeys | null;
 }
 
+/**
+ * Caps that bound what anonymous requests can make the store hold (each new KPI or experiment is
+ * new bitmaps). Past a cap, the request gets a 400 and nothing is written. 0: no cap.
+ */
+export interface ServerLimits {
+  /** Experiments on the server (`/participate` creating one more gets a 400). Default 1,000. */
+  maxExperiments: number;
+  /** Distinct KPIs per experiment (`/convert` with one more gets a 400). Default 20. */
+  maxKpisPerExperiment: number;
+}
+
+/** The defaults of {@link ServerLimits}: far above what teams run, far below what hurts Redis. */
+export const DEFAULT_LIMITS: ServerLimits = { maxExperiments: 1000, maxKpisPerExperiment: 20 };
+
 export interface ModelOptions {
   store: SixpackStore;
   random: () => number;
   now: () => Date;
   choose?: ChoosePolicy;
+  /** Default {@link DEFAULT_LIMITS}. */
+  limits?: Partial<ServerLimits>;
+}
+
+/** A store's cap error as the client's 400; anything else unchanged. */
+function limitToClientError(error: unknown): unknown {
+  if (!(error instanceof StoreLimitError)) return error;
+  return error.limit === 'kpis'
+    ? new SixpackError(`too many kpis for this experiment (at most ${error.max})`)
+    : new SixpackError(`too many experiments on this server (at most ${error.max}); delete some in the admin`);
 }
 
 const pad = (n: number, width = 2) => String(n).padStart(width, '0');
@@ -121,6 +145,9 @@ export function dateKeysOf(d: Date): DateKeys {
   const month = `${year}-${pad(d.getUTCMonth() + 1)}`;
   return { year, month, day: `${month}-${pad(d.getUTCDate())}` };
 }
+
+/** `created_at` as the reference writes it: `YYYY-MM-DD HH:MM`, UTC here. */
+const createdAtOf = (t: Date) => `${dateKeysOf(t).day} ${pad(t.getUTCHours())}:${pad(t.getUTCMinutes())}`;
 
 function checkTrafficFraction(tf: number): void {
   if (!(tf > 0 && tf <= 1)) throw new SixpackError('invalid traffic fraction range');
@@ -136,7 +163,8 @@ function sameAlternatives(a: string[], b: string[]): boolean {
 
 export type SixpackModel = ReturnType<typeof createModel>;
 
-export function createModel({ store, random, now, choose = hashChoice }: ModelOptions) {
+export function createModel({ store, random, now, choose = hashChoice, limits: given }: ModelOptions) {
+  const limits: ServerLimits = { ...DEFAULT_LIMITS, ...given };
   const control = (exp: ExperimentRecord) => exp.alternatives[0] as string;
 
   async function find(name: string): Promise<ExperimentRecord> {
@@ -179,7 +207,7 @@ export function createModel({ store, random, now, choose = hashChoice }: ModelOp
     if (!alternatives.every((alt) => ALTERNATIVE_RE.test(alt))) throw new SixpackError('invalid alternative name');
     checkTrafficFraction(tf);
     const t = now();
-    const createdAt = `${dateKeysOf(t).day} ${pad(t.getUTCHours())}:${pad(t.getUTCMinutes())}`;
+    const createdAt = createdAtOf(t);
     const record: ExperimentRecord = {
       name,
       alternatives: [...alternatives],
@@ -191,7 +219,10 @@ export function createModel({ store, random, now, choose = hashChoice }: ModelOp
       paused: false,
       enabled: true,
     };
-    if (await store.createExperiment(record)) return record;
+    const created = await store.createExperiment(record, limits.maxExperiments).catch((error: unknown) => {
+      throw limitToClientError(error);
+    });
+    if (created) return record;
     // Another request created it first: validate against theirs.
     return findOrCreate(req);
   }
@@ -211,6 +242,7 @@ export function createModel({ store, random, now, choose = hashChoice }: ModelOp
 
   return {
     store,
+    limits,
     experimentStats,
     getExperiment: (name: string) => store.getExperiment(name),
 
@@ -280,7 +312,10 @@ export function createModel({ store, random, now, choose = hashChoice }: ModelOp
       if (!alternative) throw new SixpackError('this client was not participating');
       const kpi = req.kpi ?? null;
       if (kpi !== null && (kpi.length > LIMITS.nameLength || !KPI_RE.test(kpi))) throw new SixpackError('invalid kpi name');
-      await store.recordConversion(exp.name, kpi, alternative, req.clientId, req.date ?? dateKeysOf(now()));
+      const date = req.date ?? dateKeysOf(now());
+      await store.recordConversion(exp.name, kpi, alternative, req.clientId, date, limits.maxKpisPerExperiment).catch((error: unknown) => {
+        throw limitToClientError(error);
+      });
       return alternative;
     },
 
@@ -296,6 +331,20 @@ export function createModel({ store, random, now, choose = hashChoice }: ModelOp
       const updated = await store.updateExperiment(name, patch);
       if (!updated) throw new SixpackError('experiment not found', 404);
       return updated;
+    },
+
+    /**
+     * sixpack-web's "reset": all counts and assignments go, the experiment stays with its
+     * alternatives, traffic fraction, description and flags (a winner is cleared, as data restarts).
+     * Two store calls, not one script: a visit in between may be filed in the old data and dropped.
+     */
+    async resetExperiment(name: string): Promise<ExperimentRecord> {
+      const exp = await store.getExperiment(name);
+      if (!exp || !(await store.deleteExperiment(name))) throw new SixpackError('experiment not found', 404);
+      const t = now();
+      const fresh: ExperimentRecord = { ...exp, winner: null, createdAt: createdAtOf(t) };
+      await store.createExperiment(fresh);
+      return fresh;
     },
 
     async deleteExperiment(name: string): Promise<void> {

@@ -5,8 +5,8 @@
  * client to both.
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { buildQuery, inParallel, sixpackIndex, type SpawnedSixpack, spawnSixpack } from '../helpers/sixpack-server';
-import { describeWithRedis, type RunningRedis, startRedis } from '../redis/harness';
+import { buildQuery, inParallel, sixpackIndex, type SpawnedSixpack, spawnSixpack } from '../../test/helpers/sixpack-server';
+import { describeWithRedis, type RunningRedis, startRedis } from '../../test/redis/harness';
 
 const CONCURRENCY = 50;
 

@@ -62,13 +62,34 @@ export class StoreUnavailableError extends Error {
   override name = 'StoreUnavailableError';
 }
 
+/**
+ * Thrown by a store asked to create an experiment past its cap on experiments, or to record a
+ * conversion for a new KPI past its cap on KPIs per experiment. Nothing was written.
+ */
+export class StoreLimitError extends Error {
+  override name = 'StoreLimitError';
+  constructor(
+    /** Which cap. */
+    readonly limit: 'experiments' | 'kpis',
+    /** Its value. */
+    readonly max: number,
+  ) {
+    super(`at most ${max} ${limit === 'kpis' ? 'KPIs per experiment' : 'experiments'}`);
+  }
+}
+
 export interface SixpackStore {
   /** Health check for /_status; throw {@link StoreUnavailableError} when down. */
   ping?(): Promise<void>;
+  /** Bytes the backend holds (Redis `used_memory`), for `/metrics`. */
+  usedMemory?(): Promise<number>;
 
   getExperiment(name: string): Promise<ExperimentRecord | null>;
-  /** Creates the experiment unless it already exists; false if it did (the first writer wins). */
-  createExperiment(record: ExperimentRecord): Promise<boolean>;
+  /**
+   * Creates the experiment unless it already exists; false if it did (the first writer wins).
+   * Throws {@link StoreLimitError} when `maxExperiments` (> 0) exist already.
+   */
+  createExperiment(record: ExperimentRecord, maxExperiments?: number): Promise<boolean>;
   /** Applies `patch`; null if there is no such experiment. */
   updateExperiment(name: string, patch: ExperimentPatch): Promise<ExperimentRecord | null>;
   /** Deletes the experiment and all of its data; false if there was none. */
@@ -98,7 +119,8 @@ export interface SixpackStore {
   excludedCount(name: string): Promise<number>;
   /**
    * Records a conversion for `kpi` (null: the default KPI) unless this client already
-   * converted for it; true if recorded. Also registers the KPI with the experiment.
+   * converted for it; true if recorded. Also registers the KPI with the experiment. Throws
+   * {@link StoreLimitError}, writing nothing, when `kpi` is new and `maxKpis` (> 0) are registered.
    */
   recordConversion(
     name: string,
@@ -106,6 +128,7 @@ export interface SixpackStore {
     alternative: string,
     clientId: string,
     date: DateKeys,
+    maxKpis?: number,
   ): Promise<boolean>;
   /** KPIs that have seen a conversion, in first-seen order. */
   kpis(name: string): Promise<string[]>;
@@ -175,8 +198,9 @@ export function memoryStore(): SixpackStore {
       const data = experiments.get(name);
       return data ? copy(data.record) : null;
     },
-    async createExperiment(rec) {
+    async createExperiment(rec, maxExperiments = 0) {
       if (experiments.has(rec.name)) return false;
+      if (maxExperiments > 0 && experiments.size >= maxExperiments) throw new StoreLimitError('experiments', maxExperiments);
       experiments.set(rec.name, {
         record: copy(rec),
         excluded: new Set(),
@@ -223,9 +247,10 @@ export function memoryStore(): SixpackStore {
     async excludedCount(name) {
       return experiments.get(name)?.excluded.size ?? 0;
     },
-    async recordConversion(name, kpi, alternative, clientId, date) {
+    async recordConversion(name, kpi, alternative, clientId, date, maxKpis = 0) {
       const data = experiments.get(name);
       if (!data) return false;
+      if (kpi && !data.kpis.has(kpi) && maxKpis > 0 && data.kpis.size >= maxKpis) throw new StoreLimitError('kpis', maxKpis);
       if (kpi) data.kpis.add(kpi);
       if (data.members.get(memberKey('conversions', kpi, ALL, 'all'))?.has(clientId)) return false;
       record(data, 'conversions', kpi, alternative, clientId, date);

@@ -5,8 +5,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chooseArm } from '../../src/plugins/bandits/bandit';
-import { mulberry32 } from '../helpers/random';
-import { describeEachStore, type RunningSixpack, scriptedRandom, startSixpack } from '../helpers/sixpack-server';
+import { mulberry32 } from '../../test/helpers/random';
+import { describeEachStore, type RunningSixpack, scriptedRandom, startSixpack } from '../../test/helpers/sixpack-server';
 
 describeEachStore((makeStore) => {
   const rng = scriptedRandom();

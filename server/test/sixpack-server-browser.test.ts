@@ -13,8 +13,8 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { describeInBrowser, launchChromium, newContext } from '../browser/harness';
-import { type RunningSixpack, startSixpack } from '../helpers/sixpack-server';
+import { describeInBrowser, launchChromium, newContext } from '../../test/browser/harness';
+import { type RunningSixpack, startSixpack } from '../../test/helpers/sixpack-server';
 
 const GADGET = "/participate?experiment=victim&alternatives=a&alternatives=b&client_id=%27%3Balert(document.domain)%2F%2F&callback=self-%27";
 
@@ -100,11 +100,11 @@ describeInBrowser('the Sixpack server against hostile pages (Chromium)', () => {
         form.innerHTML = '<input name=\'{"winner":"b","x":"\' value=\'"}\'>';
         document.body.append(form);
         return sent;
-      }, `${sp.url}/_admin/experiments/victim`);
+      }, `${sp.adminUrl}/_admin/experiments/victim`);
       expect(outcome).toBe('sent'); // opaque: the browser did send it, and got the answer
       expect((await sp.get('/_admin/experiments/victim')).json.experiment.winner).toBeNull();
       // A text/plain form post too (navigates the page to the 403 answer).
-      await Promise.all([page.waitForURL(`${sp.url}/_admin/experiments/victim`), page.evaluate(() => document.forms[0]!.submit())]);
+      await Promise.all([page.waitForURL(`${sp.adminUrl}/_admin/experiments/victim`), page.evaluate(() => document.forms[0]!.submit())]);
       expect(await page.textContent('body')).toContain('cross-origin admin requests are refused');
     } finally {
       await context.close();

@@ -21,9 +21,9 @@
  */
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { redisStore, type RedisSixpackStore } from '../../examples/sixpack-server/redis-store';
-import { type RunningSixpack, sixpackIndex, startSixpack } from '../helpers/sixpack-server';
-import { describeWithRedis, type RunningRedis, startRedis } from '../redis/harness';
+import { redisStore, type RedisSixpackStore } from '../src/redis-store';
+import { type RunningSixpack, sixpackIndex, startSixpack } from '../../test/helpers/sixpack-server';
+import { describeWithRedis, type RunningRedis, startRedis } from '../../test/redis/harness';
 
 describeWithRedis('Sixpack 2.7.0 Redis layout', () => {
   let redis: RunningRedis;
@@ -46,7 +46,7 @@ describeWithRedis('Sixpack 2.7.0 Redis layout', () => {
     const store = redisStore({ url: redis.url(15), prefix });
     stores.push(store);
     await store.ready();
-    const sp = await startSixpack({ store, now: () => new Date(now) });
+    const sp = await startSixpack({ store, now: () => new Date(now), backfillDays: 10_000 });
     servers.push(sp);
     return sp;
   }

@@ -66,9 +66,25 @@ export const DEFAULT_ROBOT_REGEX = new RegExp(
   'i',
 );
 
-/** A regex without `g`/`y`, whose `test` would otherwise carry state between requests. */
+/**
+ * Sixpack 2.7.0's own default `robot_regex`, exactly: choose it (`robotRegex: 'sixpack'`,
+ * `--robot-regex sixpack`, or its `config.yml`) to count exactly the visitors Sixpack counted.
+ */
+export const SIXPACK_ROBOT_REGEX = new RegExp(
+  '$^|trivial|facebook|MetaURI|butterfly|google|amazon|goldfire|sleuth|xenu|msnbot|SiteUptime|' +
+    'Slurp|WordPress|ZIBB|ZyBorg|pingdom|bot|yahoo|slurp|java|fetch|spider|url|crawl|oneriot|abby|' +
+    'commentreader|twiceler',
+  'i',
+);
+
+/**
+ * The bot rule: `sixpack` or `splitflap` (the default) name the built-in ones; any other string is
+ * a regex, searched case-insensitively like Sixpack's `re.search(robot_regex, ua, re.I)`. A bad
+ * regex throws. Never `g`/`y`, whose `test` would carry state between requests.
+ */
 export function compileRobotRegex(re: RegExp | string | undefined): RegExp {
-  if (re === undefined) return DEFAULT_ROBOT_REGEX;
+  if (re === undefined || re === 'splitflap') return DEFAULT_ROBOT_REGEX;
+  if (re === 'sixpack') return SIXPACK_ROBOT_REGEX;
   if (typeof re === 'string') return new RegExp(re, 'i');
   return new RegExp(re.source, re.flags.replace(/[gy]/g, ''));
 }
@@ -92,4 +108,22 @@ export function isExcludedVisitor(
   if (userAgent !== null && robotRegex.test(unquote(userAgent))) return true;
   const ip = params.get('ip_address');
   return ip !== null && ip !== '' && ignoredIps.has(unquote(ip));
+}
+
+const DAY_MS = 86_400_000;
+
+/**
+ * The `datetime` window: a date bucket more than `backfillDays` days before today (UTC), or after
+ * tomorrow, is a 400. A day either side of today is always allowed, because the buckets are the
+ * date as written, in its own offset. With `backfillDays` 0 (the default) nothing can be dated
+ * into the past, so no request can open day buckets the server would not open by itself; each
+ * request names one date, so it opens at most one new day (and its month and year).
+ */
+export function checkDatetimeWindow(date: DateKeys, now: Date, backfillDays: number): void {
+  const day = Date.parse(`${date.day}T00:00:00Z`);
+  const today = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate());
+  const earliest = today - (Math.max(0, backfillDays) + 1) * DAY_MS;
+  if (day < earliest || day > today + DAY_MS) {
+    throw new SixpackError(`datetime outside the accepted window (today, and at most ${backfillDays} days back)`);
+  }
 }

@@ -36,7 +36,7 @@
  * participation or conversion is a bit that is either set or not.
  */
 import { createHash } from 'node:crypto';
-import { Redis, type RedisOptions } from 'ioredis';
+import { Cluster, Redis, type RedisOptions } from 'ioredis';
 import type { ServerBandit } from './bandit';
 import {
   type ClientState,
@@ -46,6 +46,7 @@ import {
   type Metric,
   type Period,
   type SixpackStore,
+  StoreLimitError,
   StoreUnavailableError,
 } from './store';
 
@@ -58,13 +59,22 @@ export interface RedisStoreOptions {
   commandTimeoutMs?: number;
   /** Connection state changes (lost, back). */
   log?: (line: string) => void;
-  /** Extra ioredis options (TLS, password, …). */
+  /** Extra ioredis options (TLS, password, …); for a cluster, the options of each node's connection. */
   redisOptions?: RedisOptions;
+  /**
+   * Redis Cluster: some of its nodes (the rest are discovered). Keys then use the cluster layout,
+   * where an experiment's keys share one hash slot (`{NAME}`); `url` is ignored.
+   */
+  clusterNodes?: { host: string; port: number }[];
 }
+
+/** `sixpack`: Sixpack 2.7.0's key names, one Redis. `cluster`: the same keys with `{NAME}` hash tags. */
+export type KeyLayout = 'sixpack' | 'cluster';
 
 export interface RedisSixpackStore extends SixpackStore {
   readonly prefix: string;
-  readonly redis: Redis;
+  readonly redis: Redis | Cluster;
+  readonly layout: KeyLayout;
   /** Resolves once connected; rejects after `timeoutMs` (the store keeps trying in the background). */
   ready(timeoutMs?: number): Promise<void>;
   /** Disconnects for good. */
@@ -73,21 +83,31 @@ export interface RedisSixpackStore extends SixpackStore {
 
 const PERIOD_SETS: Record<Period, string> = { year: 'years', month: 'months', day: 'days' };
 
-/** Sixpack's key names (see the table above). */
-export function sixpackKeys(prefix: string) {
+/**
+ * Sixpack's key names (see the table above). In the `cluster` layout every name is wrapped in a hash
+ * tag (`P:e:{NAME}`, `P:p:{NAME}:ALT:all`, `P:c:{NAME}/KPI:…`), so that one experiment's keys share
+ * a slot and each script stays atomic; its membership is the one-member set `P:e:{NAME}:listed`,
+ * and `P:e`, the list of names that spans slots, is an index written after the experiment's script.
+ */
+export function sixpackKeys(prefix: string, layout: KeyLayout = 'sixpack') {
   const key = (k: string) => `${prefix}:${k}`;
+  const n = (name: string) => (layout === 'cluster' ? `{${name}}` : name);
   const base = (name: string, metric: Metric, kpi: string | null) =>
-    metric === 'participations' ? key(`p:${name}`) : key(`c:${kpi ? `${name}/${kpi}` : name}`);
+    metric === 'participations' ? key(`p:${n(name)}`) : key(`c:${kpi ? `${n(name)}/${kpi}` : n(name)}`);
   return {
     experiments: key('e'),
-    record: (name: string) => key(`e:${name}`),
-    alternatives: (name: string) => key(`e:${name}:alternatives`),
-    winner: (name: string) => key(`e:${name}:winner`),
-    users: (name: string) => key(`e:${name}:users`),
-    excluded: (name: string) => key(`e:${name}:excluded`),
-    kpis: (name: string) => key(`e:${name}:kpis`),
+    /** The set whose membership says the experiment exists: `P:e` itself in Sixpack's layout. */
+    listed: (name: string) => (layout === 'cluster' ? key(`e:${n(name)}:listed`) : key('e')),
+    record: (name: string) => key(`e:${n(name)}`),
+    alternatives: (name: string) => key(`e:${n(name)}:alternatives`),
+    winner: (name: string) => key(`e:${n(name)}:winner`),
+    users: (name: string) => key(`e:${n(name)}:users`),
+    excluded: (name: string) => key(`e:${n(name)}:excluded`),
+    kpis: (name: string) => key(`e:${n(name)}:kpis`),
     /** Sixpack's delete also drops `P:NAME`. */
-    bare: (name: string) => key(name),
+    bare: (name: string) => key(n(name)),
+    /** Prefixes of the participation, conversion and record keys (the delete script builds the rest). */
+    bases: (name: string) => [key(`p:${n(name)}`), key(`c:${n(name)}`), key(`e:${n(name)}`)],
     /** `alternative` null: `_all`. */
     bitmap: (name: string, metric: Metric, kpi: string | null, alternative: string | null, bucket: string) =>
       `${base(name, metric, kpi)}:${alternative ?? '_all'}:${metric === 'conversions' ? 'users:' : ''}${bucket}`,
@@ -123,12 +143,17 @@ if redis.call('SISMEMBER', KEYS[1], ARGV[1]) == 0 then return false end
 return {redis.call('HGETALL', KEYS[2]), redis.call('LRANGE', KEYS[3], 0, -1), redis.call('GET', KEYS[4])}
 `;
 
-/** KEYS: experiments, record, alternatives, winner. ARGV: name, created_at, traffic_fraction, alternatives… */
+/**
+ * KEYS: experiments, record, alternatives, winner. ARGV: name, most experiments (0: no cap),
+ * created_at, traffic_fraction, alternatives… Answers 1 created, 0 existed, -1 the cap is reached.
+ */
 const CREATE = `
 if redis.call('SISMEMBER', KEYS[1], ARGV[1]) == 1 then return 0 end
+local most = tonumber(ARGV[2])
+if most > 0 and redis.call('SCARD', KEYS[1]) >= most then return -1 end
 redis.call('DEL', KEYS[2], KEYS[3], KEYS[4])
-redis.call('HSET', KEYS[2], 'created_at', ARGV[2], 'traffic_fraction', ARGV[3])
-for i = 4, #ARGV do redis.call('RPUSH', KEYS[3], ARGV[i]) end
+redis.call('HSET', KEYS[2], 'created_at', ARGV[3], 'traffic_fraction', ARGV[4])
+for i = 5, #ARGV do redis.call('RPUSH', KEYS[3], ARGV[i]) end
 redis.call('SADD', KEYS[1], ARGV[1])
 return 1
 `;
@@ -147,12 +172,14 @@ return 1
 `;
 
 /**
- * KEYS: experiments, record, alternatives, winner, users, excluded, kpis, bare. ARGV: name, prefix.
+ * KEYS: experiments (or the experiment's `listed` set), record, alternatives, winner, users,
+ * excluded, kpis, bare. ARGV: name, and the bases `P:p:NAME`, `P:c:NAME`, `P:e:NAME` (tagged in
+ * the cluster layout).
  * Deletes every key of the experiment, found from its alternatives, KPIs and date sets (Sixpack
  * used `KEYS *:NAME:*`, which also hit other experiments whose alternative is called NAME).
  */
 const DELETE = `
-local name, prefix = ARGV[1], ARGV[2]
+local name, pbase, cbase, ebase = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
 if redis.call('SREM', KEYS[1], name) == 0 then return 0 end
 local alternatives = redis.call('LRANGE', KEYS[3], 0, -1)
 table.insert(alternatives, '_all')
@@ -166,11 +193,11 @@ local function drop(base, users)
     for _, bucket in ipairs(buckets) do redis.call('DEL', base .. ':' .. alternative .. users .. bucket) end
   end
 end
-drop(prefix .. ':p:' .. name, ':')
-drop(prefix .. ':c:' .. name, ':users:')
+drop(pbase, ':')
+drop(cbase, ':users:')
 for _, kpi in ipairs(redis.call('SMEMBERS', KEYS[7])) do
-  drop(prefix .. ':c:' .. name .. '/' .. kpi, ':users:')
-  redis.call('DEL', prefix .. ':e:' .. name .. '/' .. kpi, prefix .. ':e:' .. name .. '/' .. kpi .. ':winner')
+  drop(cbase .. '/' .. kpi, ':users:')
+  redis.call('DEL', ebase .. '/' .. kpi, ebase .. '/' .. kpi .. ':winner')
 end
 for i = 2, #KEYS do redis.call('DEL', KEYS[i]) end
 return 1
@@ -219,10 +246,18 @@ record(2, client_number(KEYS[1], ARGV[1]), ARGV[2], ARGV[3], ARGV[4])
 return 1
 `;
 
-/** KEYS: users, kpis, the 8 bitmaps (the first is `_all:users:all`) and 3 date sets. ARGV: client, kpi or '', year, month, day. */
+/**
+ * KEYS: users, kpis, the 8 bitmaps (the first is `_all:users:all`) and 3 date sets. ARGV: client,
+ * kpi or '', year, month, day, most KPIs (0: no cap). Answers 1 recorded, 0 already converted,
+ * -1 a new KPI past the cap (nothing written: each new KPI costs 8 bitmaps of clients/8 bytes).
+ */
 const CONVERT = `${LUA_HELPERS}
+if ARGV[2] ~= '' and redis.call('SISMEMBER', KEYS[2], ARGV[2]) == 0 then
+  local most = tonumber(ARGV[6])
+  if most > 0 and redis.call('SCARD', KEYS[2]) >= most then return -1 end
+  redis.call('SADD', KEYS[2], ARGV[2])
+end
 local n = client_number(KEYS[1], ARGV[1])
-if ARGV[2] ~= '' then redis.call('SADD', KEYS[2], ARGV[2]) end
 if redis.call('GETBIT', KEYS[3], n) == 1 then return 0 end
 record(3, n, ARGV[3], ARGV[4], ARGV[5])
 return 1
@@ -287,24 +322,48 @@ function toRecord(name: string, hash: string[], alternatives: string[], winner: 
   };
 }
 
-/** A Sixpack-layout store on Redis; see the module comment. */
-export function redisStore(options: RedisStoreOptions = {}): RedisSixpackStore {
-  const prefix = options.prefix ?? 'sixpack';
-  const keys = sixpackKeys(prefix);
-  const log = options.log;
-  const timeout = options.commandTimeoutMs ?? 1000;
-  const redis = new Redis(options.url ?? 'redis://127.0.0.1:6379/0', {
-    // Fail at once while disconnected (a 503 now beats a request waiting for a reconnect), and never
-    // resend a command after one: a 503 is the answer, and the client retries.
+/**
+ * The client: fail at once while disconnected (a 503 now beats a request waiting for a reconnect),
+ * never resend a command after one (a 503 is the answer, and the client retries), reconnect for
+ * ever at most a second apart. A cluster client follows MOVED and failovers by itself.
+ */
+function connect(options: RedisStoreOptions, timeout: number): Redis | Cluster {
+  const retry = (attempt: number) => Math.min(50 * 2 ** attempt, 1000);
+  const node: RedisOptions = {
     enableOfflineQueue: false,
     autoResendUnfulfilledCommands: false,
     maxRetriesPerRequest: 0,
     commandTimeout: timeout,
     connectTimeout: timeout,
-    // Reconnect for ever, at most a second apart.
-    retryStrategy: (attempt) => Math.min(50 * 2 ** attempt, 1000),
+    retryStrategy: retry,
     ...options.redisOptions,
+  };
+  if (!options.clusterNodes) return new Redis(options.url ?? 'redis://127.0.0.1:6379/0', node);
+  return new Cluster(options.clusterNodes, {
+    enableOfflineQueue: false,
+    clusterRetryStrategy: retry,
+    slotsRefreshTimeout: timeout,
+    retryDelayOnFailover: 200,
+    retryDelayOnClusterDown: 200,
+    redisOptions: node,
   });
+}
+
+/** Redis `used_memory` of one server, or summed over a cluster's masters. */
+async function usedMemoryOf(redis: Redis | Cluster): Promise<number> {
+  const servers = redis instanceof Cluster ? redis.nodes('master') : [redis];
+  const infos = await Promise.all(servers.map((server) => server.info('memory')));
+  return infos.reduce((sum, info) => sum + Number(/^used_memory:(\d+)/m.exec(info)?.[1] ?? 0), 0);
+}
+
+/** A Sixpack-layout store on Redis; see the module comment. */
+export function redisStore(options: RedisStoreOptions = {}): RedisSixpackStore {
+  const prefix = options.prefix ?? 'sixpack';
+  const log = options.log;
+  const timeout = options.commandTimeoutMs ?? 1000;
+  const redis = connect(options, timeout);
+  const layout: KeyLayout = options.clusterNodes ? 'cluster' : 'sixpack';
+  const keys = sixpackKeys(prefix, layout);
   let connected = false;
   redis.on('ready', () => {
     if (!connected) log?.(`redis store: connected (${prefix})`);
@@ -356,7 +415,7 @@ export function redisStore(options: RedisStoreOptions = {}): RedisSixpackStore {
     return { excluded: excluded === 1, alternative: index >= 0 ? (alternatives[index] ?? null) : null };
   };
   const dateArgs = (date: DateKeys) => [date.year, date.month, date.day];
-  const metaKeys = (name: string) => [keys.experiments, keys.record(name), keys.alternatives(name), keys.winner(name)];
+  const metaKeys = (name: string) => [keys.listed(name), keys.record(name), keys.alternatives(name), keys.winner(name)];
 
   async function updateExperiment(name: string, patch: ExperimentPatch): Promise<ExperimentRecord | null> {
     const ops: string[] = [name];
@@ -370,7 +429,7 @@ export function redisStore(options: RedisStoreOptions = {}): RedisSixpackStore {
     flag('paused', patch.paused);
     flag('disabled', patch.enabled === undefined ? undefined : !patch.enabled);
     if (patch.bandit !== undefined) ops.push(patch.bandit ? 'hset' : 'hdel', 'bandit', patch.bandit ? JSON.stringify(patch.bandit) : '');
-    const updated = await run(SCRIPTS.update, [keys.experiments, keys.record(name), keys.winner(name)], ops);
+    const updated = await run(SCRIPTS.update, [keys.listed(name), keys.record(name), keys.winner(name)], ops);
     return updated === 1 ? getExperiment(name) : null;
   }
 
@@ -382,6 +441,7 @@ export function redisStore(options: RedisStoreOptions = {}): RedisSixpackStore {
   return {
     prefix,
     redis,
+    layout,
 
     ready(timeoutMs = 5000) {
       if (redis.status === 'ready') return Promise.resolve();
@@ -398,22 +458,32 @@ export function redisStore(options: RedisStoreOptions = {}): RedisSixpackStore {
       });
     },
     async close() {
-      redis.disconnect();
+      // QUIT lets replies still on the way arrive; a store that cannot reach Redis just disconnects.
+      if (redis.status === 'ready') await redis.quit().catch(() => redis.disconnect());
+      else redis.disconnect();
     },
 
     async ping() {
       await guard(() => redis.ping());
     },
+    usedMemory: () => guard(() => usedMemoryOf(redis)),
 
     getExperiment,
-    async createExperiment(record) {
+    async createExperiment(record, maxExperiments = 0) {
+      // In a cluster the index spans slots, so the cap is checked before the script (a race can pass it by a few).
+      if (layout === 'cluster' && maxExperiments > 0 && (await guard(() => redis.scard(keys.experiments))) >= maxExperiments) {
+        throw new StoreLimitError('experiments', maxExperiments);
+      }
       const created = await run(SCRIPTS.create, metaKeys(record.name), [
         record.name,
+        layout === 'cluster' ? 0 : maxExperiments,
         record.createdAt ?? '',
         pythonFloat(record.trafficFraction),
         ...record.alternatives,
       ]);
+      if (created === -1) throw new StoreLimitError('experiments', maxExperiments);
       if (created !== 1) return false;
+      if (layout === 'cluster') await guard(() => redis.sadd(keys.experiments, record.name));
       // The model creates records with the defaults; anything else is written as an update.
       const { description, winner, archived, paused, enabled, bandit } = record;
       if (description !== null || winner !== null || archived || paused || !enabled || bandit) {
@@ -426,8 +496,9 @@ export function redisStore(options: RedisStoreOptions = {}): RedisSixpackStore {
       const deleted = await run(
         SCRIPTS.delete,
         [...metaKeys(name), keys.users(name), keys.excluded(name), keys.kpis(name), keys.bare(name)],
-        [name, prefix],
+        [name, ...keys.bases(name)],
       );
+      if (deleted === 1 && layout === 'cluster') await guard(() => redis.srem(keys.experiments, name));
       return deleted === 1;
     },
     async listExperiments() {
@@ -456,12 +527,13 @@ export function redisStore(options: RedisStoreOptions = {}): RedisSixpackStore {
       return guard(() => redis.bitcount(keys.excluded(name)));
     },
 
-    async recordConversion(name, kpi, alternative, clientId, date) {
+    async recordConversion(name, kpi, alternative, clientId, date, maxKpis = 0) {
       const recorded = await run(
         SCRIPTS.convert,
         [keys.users(name), keys.kpis(name), ...conversionKeys(name, kpi, alternative, date)],
-        [clientId, kpi ?? '', ...dateArgs(date)],
+        [clientId, kpi ?? '', ...dateArgs(date), maxKpis],
       );
+      if (recorded === -1) throw new StoreLimitError('kpis', maxKpis);
       return recorded === 1;
     },
     async kpis(name) {

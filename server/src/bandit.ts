@@ -63,3 +63,10 @@ export const banditChoice: ChoosePolicy = async (ctx) => {
   const hashed = sixpackHashIndex(experiment.name, clientId, alternatives.length);
   return alternatives[chooseArm(bandit.policy, stats, { ...bandit.params, random, hashChoice: hashed })] as string;
 };
+
+/**
+ * Sixpack's server-wide `enable_whiplash` (before 2.0): every experiment without a bandit policy
+ * of its own runs Whiplash; one with its own policy keeps it.
+ */
+export const whiplashByDefault: ChoosePolicy = (ctx) =>
+  banditChoice(ctx.experiment.bandit === undefined || ctx.experiment.bandit === null ? { ...ctx, experiment: { ...ctx.experiment, bandit: { policy: 'whiplash' } } } : ctx);

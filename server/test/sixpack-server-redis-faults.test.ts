@@ -8,11 +8,11 @@
  */
 import { IDBFactory } from 'fake-indexeddb';
 import { afterAll, beforeAll, expect, it, vi } from 'vitest';
-import { redisStore, type RedisSixpackStore } from '../../examples/sixpack-server/redis-store';
+import { redisStore, type RedisSixpackStore } from '../src/redis-store';
 import { createClient } from '../../src/client';
 import { indexedDbQueue, memoryQueue, sixpack } from '../../src/plugins/sixpack';
-import { inParallel, type RunningSixpack, sixpackIndex, startSixpack } from '../helpers/sixpack-server';
-import { describeWithRedis, type RunningRedis, startRedis } from '../redis/harness';
+import { inParallel, type RunningSixpack, sixpackIndex, startSixpack } from '../../test/helpers/sixpack-server';
+import { describeWithRedis, type RunningRedis, startRedis } from '../../test/redis/harness';
 
 const UNAVAILABLE = '{"status": "failed", "message": "redis is not available"}';
 /** The store's bound on one Redis command; a 503 must come within it (plus slack for a loaded machine). */

@@ -12,7 +12,7 @@ import {
   scriptedRandom,
   sixpackIndex,
   startSixpack,
-} from '../helpers/sixpack-server';
+} from '../../test/helpers/sixpack-server';
 
 const CORS = {
   'access-control-allow-origin': '*',
@@ -32,6 +32,7 @@ describeEachStore((makeStore) => {
       ignoredIps: ['192.0.2.1'],
       random: rng.random,
       now: () => new Date('2026-11-21T04:23:45Z'),
+      backfillDays: 10_000, // the per-day tests date visits in 2014
     });
   });
   afterAll(() => sp.close());
@@ -813,7 +814,7 @@ describeEachStore((makeStore) => {
       const exp = fresh('csrf');
       await participate(exp, ['a', 'b'], 'x');
       const post = (headers: Record<string, string>, body = '{"winner":"b"}') =>
-        fetch(`${sp.url}/_admin/experiments/${exp}`, { method: 'POST', headers, body });
+        fetch(`${sp.adminUrl}/_admin/experiments/${exp}`, { method: 'POST', headers, body });
       // What `fetch(url, {method: 'POST', mode: 'no-cors', body})` on another origin sends.
       const noCors = await post({ 'content-type': 'text/plain;charset=UTF-8', origin: 'https://evil.example', 'sec-fetch-site': 'cross-site' });
       expect([noCors.status, (await noCors.json()).message]).toEqual([403, 'cross-origin admin requests are refused']);
@@ -827,12 +828,12 @@ describeEachStore((makeStore) => {
       expect([textPlain.status, (await textPlain.json()).message]).toEqual([415, 'admin bodies must be sent as Content-Type: application/json']);
       const form = await post({ 'content-type': 'application/x-www-form-urlencoded' }, 'winner=b');
       expect(form.status).toBe(415);
-      const del = await fetch(`${sp.url}/_admin/experiments/${exp}`, { method: 'DELETE', headers: { origin: 'https://evil.example' } });
+      const del = await fetch(`${sp.adminUrl}/_admin/experiments/${exp}`, { method: 'DELETE', headers: { origin: 'https://evil.example' } });
       expect(del.status).toBe(403);
       expect((await details(exp)).json.winner).toBe('');
 
       // The same origin, and tools that send no Origin, may.
-      const same = await post({ 'content-type': 'application/json; charset=utf-8', origin: sp.url, 'sec-fetch-site': 'same-origin' });
+      const same = await post({ 'content-type': 'application/json; charset=utf-8', origin: sp.adminUrl, 'sec-fetch-site': 'same-origin' });
       expect(same.status).toBe(200);
       expect((await details(exp)).json.winner).toBe('b');
     });

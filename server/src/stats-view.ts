@@ -7,7 +7,7 @@
  * for a non-control alternative once control + alternative conversions reach 20; the
  * statistic itself comes from src/stats.
  */
-import { gTest } from '../../src/plugins/bandits/stats';
+import { gTest } from 'splitflap/bandits';
 import { banditState, type ServerBandit } from './bandit';
 import type { AlternativeStats, SixpackModel } from './model';
 import { SixpackError } from './model';

@@ -144,12 +144,17 @@ export interface SpawnedSixpack {
 }
 
 /**
- * The server's command line (server/bin/splitflap-server.mjs, as `npx splitflap-server` runs it) in a process of its own, on a free
- * port of 127.0.0.1; resolves once it says where it listens. `env` is added to this process's
- * environment (SIXPACK_REDIS_URL, SIXPACK_REDIS_PREFIX, SIXPACK_CONFIG); `quiet: false` keeps the request log.
+ * The server's command line (server/bin/splitflap-server.mjs, the sources through tsx; or `bin`,
+ * e.g. the built dist/splitflap-server.js that `npx splitflap-server` runs) in a process of its
+ * own, on a free port of 127.0.0.1; resolves once it says where it listens. `env` is added to this
+ * process's environment (SIXPACK_REDIS_URL, SIXPACK_REDIS_PREFIX, SIXPACK_CONFIG); `quiet: false`
+ * keeps the request log.
  */
-export function spawnSixpack(args: string[], env: Record<string, string> = {}, { quiet = true } = {}): Promise<SpawnedSixpack> {
-  const bin = fileURLToPath(new URL('../../server/bin/splitflap-server.mjs', import.meta.url));
+export function spawnSixpack(
+  args: string[],
+  env: Record<string, string> = {},
+  { quiet = true, bin = fileURLToPath(new URL('../../server/bin/splitflap-server.mjs', import.meta.url)) } = {},
+): Promise<SpawnedSixpack> {
   const child = spawn(process.execPath, [bin, '--port', '0', ...(quiet ? ['--quiet'] : []), ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, ...env },
@@ -159,8 +164,8 @@ export function spawnSixpack(args: string[], env: Record<string, string> = {}, {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
-      reject(new Error(`the Sixpack server did not start within 15 s:\n${output}`));
-    }, 15_000);
+      reject(new Error(`the Sixpack server did not start within 60 s:\n${output}`));
+    }, 60_000); // a deadline for a loaded machine (tsx compiles the sources first), not a measure
     const onData = (chunk: Buffer) => {
       output += chunk.toString();
       const listening = /server listening on (http:\/\/[^\s"]+)/.exec(output);

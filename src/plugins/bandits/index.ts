@@ -17,6 +17,8 @@ import { computeBandit, fetchBanditStats, type BanditState } from './runtime';
 export { banditWeights, chooseArm, detectWinner } from './bandit';
 export type { ArmStats, BanditOptions, BanditPolicy, RandomSource, WinnerOptions, WinnerResult } from './bandit';
 export { computeBandit, parseBanditStats, type BanditState } from './runtime';
+// Sixpack's significance test, as its dashboard (and splitflap-server's) shows it.
+export { gTest } from './stats';
 
 /** Options of {@link bandits}. */
 export interface BanditsOptions {

@@ -119,7 +119,49 @@ const CONFIG_KEYS = new Set([
 
 /** Applies a Sixpack `config.yml` (its text) to `settings`. */
 export function applySixpackConfig(settings: Settings, yaml: string): void {
-  const config = parseSixpackYaml(yaml);
+  applyConfig(settings, parseSixpackYaml(yaml));
+}
+
+/** Sixpack's config keys as its environment variables name them, when no SIXPACK_CONFIG file is given. */
+const ENV_KEYS: Record<string, string> = {
+  SIXPACK_CONFIG_ENABLED: 'enabled',
+  SIXPACK_CONFIG_REDIS_HOST: 'redis_host',
+  SIXPACK_CONFIG_REDIS_PORT: 'redis_port',
+  SIXPACK_CONFIG_REDIS_PASSWORD: 'redis_password',
+  SIXPACK_CONFIG_REDIS_PREFIX: 'redis_prefix',
+  SIXPACK_CONFIG_REDIS_DB: 'redis_db',
+  SIXPACK_CONFIG_WHIPLASH: 'enable_whiplash',
+  SIXPACK_CONFIG_ROBOT_REGEX: 'robot_regex',
+  SIXPACK_CONFIG_IGNORE_IPS: 'ignored_ip_addresses',
+  SIXPACK_CONFIG_ASSET_PATH: 'asset_path',
+  SIXPACK_CONFIG_SECRET: 'secret_key',
+  SIXPACK_CORS_ORIGIN: 'cors_origin',
+  SIXPACK_CORS_HEADERS: 'cors_headers',
+  SIXPACK_CORS_CREDENTIALS: 'cors_credentials',
+  SIXPACK_CORS_METHODS: 'cors_methods',
+  SIXPACK_CORS_EXPOSE_HEADERS: 'cors_expose_headers',
+};
+
+/**
+ * The config Sixpack's environment variables describe (Docker images of Sixpack are configured
+ * this way), or null when none is set. Sixpack then defaults to Redis on localhost, db 15,
+ * prefix `sxp`, and so does this; booleans read as its `to_bool` does, IPs comma-separated.
+ */
+function sixpackEnvConfig(env: NodeJS.ProcessEnv): Map<string, YamlValue> | null {
+  const given = Object.keys(ENV_KEYS).filter((name) => env[name] !== undefined);
+  if (!given.length) return null;
+  const config = new Map<string, YamlValue>([['redis_host', 'localhost'], ['redis_port', 6379], ['redis_db', 15], ['redis_prefix', 'sxp']]);
+  for (const name of given) {
+    const key = ENV_KEYS[name] as string;
+    const value = env[name] as string;
+    if (key === 'ignored_ip_addresses') config.set(key, value.split(',').map((ip) => ip.trim()).filter(Boolean));
+    else if (key === 'enable_whiplash') config.set(key, /^(true|yes|y|on|1)$/i.test(value.trim()));
+    else config.set(key, value);
+  }
+  return config;
+}
+
+function applyConfig(settings: Settings, config: Map<string, YamlValue>): void {
   settings.redis = redisUrlOf(config) ?? settings.redis;
   settings.redisPrefix = text(config.get('redis_prefix')) ?? settings.redisPrefix;
   settings.robotRegex = text(config.get('robot_regex')) ?? settings.robotRegex;
@@ -137,10 +179,17 @@ export function applySixpackConfig(settings: Settings, yaml: string): void {
   if (unused.length) settings.notes.push(`config keys with no effect here: ${unused.join(', ')}`);
 }
 
-/** Environment variables: SIXPACK_CONFIG (a file), SIXPACK_REDIS_URL, SIXPACK_REDIS_PREFIX, SPLITFLAP_ADMIN_TOKEN. */
+/**
+ * Environment variables: SIXPACK_CONFIG (a file) or else Sixpack's SIXPACK_CONFIG_* and
+ * SIXPACK_CORS_* (as Sixpack reads them), SIXPACK_PORT, then SIXPACK_REDIS_URL,
+ * SIXPACK_REDIS_PREFIX, SPLITFLAP_ADMIN_TOKEN.
+ */
 function applyEnv(settings: Settings, env: NodeJS.ProcessEnv, configFile: string | undefined): void {
   const file = configFile ?? env.SIXPACK_CONFIG;
+  const fromEnv = file ? null : sixpackEnvConfig(env);
   if (file) applySixpackConfig(settings, readFileSync(file, 'utf8'));
+  else if (fromEnv) applyConfig(settings, fromEnv);
+  if (env.SIXPACK_PORT) settings.port = integer('SIXPACK_PORT', env.SIXPACK_PORT, 65535);
   if (env.SIXPACK_REDIS_URL) settings.redis = env.SIXPACK_REDIS_URL;
   if (env.SIXPACK_REDIS_PREFIX) settings.redisPrefix = env.SIXPACK_REDIS_PREFIX;
   if (env.SPLITFLAP_ADMIN_TOKEN) settings.adminToken = env.SPLITFLAP_ADMIN_TOKEN;

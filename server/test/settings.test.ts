@@ -63,6 +63,29 @@ describe('settings', () => {
     expect(readSettings(['--config', config], {}).settings.redis).toBe('redis://:p%40ss@10.0.0.7:6380/2');
   });
 
+  it("reads Sixpack's environment variables (its Docker images' configuration) when no config file is given, with Sixpack's defaults", () => {
+    const env = {
+      SIXPACK_CONFIG_REDIS_HOST: 'some-redis',
+      SIXPACK_CONFIG_REDIS_PASSWORD: 'p@ss',
+      SIXPACK_CONFIG_IGNORE_IPS: '192.0.2.1, 192.0.2.2',
+      SIXPACK_CONFIG_WHIPLASH: 'True',
+      SIXPACK_CONFIG_ROBOT_REGEX: 'okhttp|bot',
+      SIXPACK_CONFIG_SECRET: 'for sixpack-web',
+      SIXPACK_CORS_ORIGIN: 'https://shop.example',
+      SIXPACK_PORT: '8000',
+    };
+    const { settings } = readSettings([], env);
+    // Sixpack's own defaults for what is not set: port 6379, db 15, prefix "sxp".
+    expect(settings).toMatchObject({ redis: 'redis://:p%40ss@some-redis:6379/15', redisPrefix: 'sxp', port: 8000, robotRegex: 'okhttp|bot', enableWhiplash: true });
+    expect(settings.ignoredIps).toEqual(['192.0.2.1', '192.0.2.2']);
+    expect(settings.cors.origin).toBe('https://shop.example');
+    expect(settings.notes.join(' ')).toContain('secret_key');
+    // A config file wins over them, as in Sixpack; without either, the store is memory.
+    const config = file('env.yml', 'redis_host: 10.0.0.9\n');
+    expect(readSettings([], { ...env, SIXPACK_CONFIG: config }).settings).toMatchObject({ redis: 'redis://10.0.0.9:6379/15', redisPrefix: 'sixpack' });
+    expect(readSettings([], {}).settings.redis).toBeNull();
+  });
+
   it('refuses bad flags, and an admin API on a public address without a token', () => {
     expect(() => readSettings(['--port', '70000'], {})).toThrow('--port must be an integer from 0 to 65535');
     expect(() => readSettings(['--nope'], {})).toThrow('unknown option --nope');

@@ -28,7 +28,7 @@ const manifest = JSON.parse(readFileSync('entries.json', 'utf8'));
  * entries.json, each named for what an app imports, plus rows for the parts an app can take alone.
  */
 const limits = {
-  '.': { budget: 7 * KB, ceiling: 12.4 * KB },
+  '.': { budget: 7 * KB, ceiling: 12.45 * KB },
   './react': { budget: 8.5 * KB, ceiling: 13.75 * KB },
   // +0.07 KB for split-URL tests (issue 22): the splitflap.redirect.js add-on's name, its two data- keys, one call.
   'splitflap.global': { budget: 12 * KB, ceiling: 18.75 * KB, growthbook: 'gb-auto' },
@@ -40,7 +40,7 @@ const label = (subpath) =>
     ? 'core: whole entry (splitflap)'
     : subpath === './react'
       ? 'react incl. core (splitflap/react)'
-      : `${/server|next/.test(subpath) ? 'server' : /^.\/react\/|define|check/.test(subpath) ? 'tools' : 'plugin'}: splitflap/${subpath.slice(2)}`;
+      : `${/server|next/.test(subpath) ? 'server' : /^\.\/react\/|define|check/.test(subpath) ? 'tools' : 'plugin'}: splitflap/${subpath.slice(2)}`;
 const scriptLabel = (name) => (name === 'splitflap.global' ? 'script tag (splitflap.global.js)' : `script tag ${name.slice('splitflap.'.length)} (${name}.js)`);
 const parts = {
   './openfeature': [['SplitflapWebProvider'], ['SplitflapServerProvider']],

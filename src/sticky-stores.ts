@@ -35,17 +35,22 @@ const idb = (dbName: string, storeName: string): Backend => {
 /** localStorage under `prefix`: a backend, and synchronous reads and writes for the copy. */
 const local = (prefix: string) => {
   // getItem/setItem throwing means no storage (fall back); unparsable JSON is just a corrupt entry.
-  const read = (key: string): unknown => {
-    const s = localStorage.getItem(prefix + key);
+  const parse = (text: string | null): unknown => {
     try {
-      return JSON.parse(s!);
+      return JSON.parse(text!);
     } catch {}
   };
+  const read = (key: string) => parse(localStorage.getItem(prefix + key));
   const write = (key: string, doc: Doc) => localStorage.setItem(prefix + key, JSON.stringify(doc));
   return {
     read,
-    // Merged like put(): another tab's assignments in the copy are kept.
-    copy: (key: string, doc: Doc) => write(key, mergeStickyDocs(valid(read(key), key), doc)),
+    // Merged like put(): another tab's assignments in the copy are kept. Written only when it
+    // changes: every returning visit reads its docs, and a storage write blocks the page.
+    copy(key: string, doc: Doc) {
+      const held = localStorage.getItem(prefix + key);
+      const merged = JSON.stringify(mergeStickyDocs(valid(parse(held), key), doc));
+      if (merged !== held) localStorage.setItem(prefix + key, merged);
+    },
     getMany: async (keys: string[]) => keys.map(read),
     update: async (key: string, fn: (old: unknown) => Doc) => write(key, fn(read(key))),
   };

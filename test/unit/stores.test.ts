@@ -142,6 +142,15 @@ describe('indexedDbStickyBucketStore', () => {
       expect(log).not.toHaveBeenCalled();
     });
 
+    it('a returning visit that changes nothing writes nothing to the copy', async () => {
+      await indexedDbStickyBucketStore({ log }).saveAssignments(doc({ a__0: '1' }));
+      const setItem = vi.spyOn(Storage.prototype, 'setItem');
+      const store = indexedDbStickyBucketStore({ log });
+      expect(await store.getAllAssignments!({ id: 'u1' })).toEqual({ 'id||u1': doc({ a__0: '1' }) });
+      await store.saveAssignments(doc({ a__0: '1' }));
+      expect(setItem).not.toHaveBeenCalled();
+    });
+
     it('the copy merges like the store: another tab\'s copied assignments are kept', async () => {
       await indexedDbStickyBucketStore({ log }).saveAssignments(doc({ a__0: '1' }));
       await indexedDbStickyBucketStore({ log }).saveAssignments(doc({ b__0: '2' }));
